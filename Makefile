@@ -1,0 +1,35 @@
+# Unrolled — two commands on a fresh Debian machine with Swift: `make demo` and `make test`.
+SWIFT ?= swift
+APT_PACKAGES := libblis-dev libcairo2-dev pkg-config
+# Release builds for anything that trains: debug numeric Swift is 10–50× slower.
+RELEASE := -c release
+
+.PHONY: deps demo test bench build clean
+
+# Install the C libraries when missing (apt on Debian/Ubuntu; elsewhere say what to install).
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "Unrolled needs BLIS (or another CBLAS), Cairo and pkg-config. Install:$$missing (or your system's equivalents)"; exit 1; \
+	fi
+
+build: deps
+	$(SWIFT) build $(RELEASE) --product unrolled
+
+demo: build
+	$(SWIFT) run $(RELEASE) unrolled run linear-sgd
+
+test: deps
+	$(SWIFT) test
+
+bench: deps
+	$(SWIFT) run $(RELEASE) unrolled-bench
+
+clean:
+	rm -rf .build

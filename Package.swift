@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+// Unrolled: replay lesson-6 models one tensor operation at a time.
+// Dependencies point one way: CBLAS → TensorCore → {Models → LessonEngine, Diagrams (+CCairo)} → unrolled.
+import PackageDescription
+
+// Swift 5 language mode: the tensor core keeps process-wide trace and RNG state that is only
+// touched from the training thread; strict-concurrency checking would force locks on a hot path.
+let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "Unrolled",
+    // MARK: products
+    products: [
+        .executable(name: "unrolled", targets: ["unrolled"]),
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: system libraries
+        // BLAS provider hidden behind the standard cblas_* interface (BLIS on Debian; see shim.h).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
+                       providers: [.apt(["libblis-dev"])]),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev"])]),
+
+        // MARK: targets
+        .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: settings),
+        .target(name: "Models", dependencies: ["TensorCore"], swiftSettings: settings),
+        .target(name: "LessonEngine",
+                dependencies: ["TensorCore", "Models", .product(name: "Yams", package: "Yams")],
+                swiftSettings: settings),
+        .target(name: "Diagrams", dependencies: ["CCairo", "TensorCore"],
+                swiftSettings: settings),
+        .executableTarget(name: "unrolled",
+                          dependencies: ["TensorCore", "Models", "LessonEngine", "Diagrams",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: settings),
+        .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "Models", "CBLAS"],
+                          swiftSettings: settings),
+
+        // MARK: tests
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: settings),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: settings),
+        .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore"],
+                    swiftSettings: settings),
+        .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
+                    swiftSettings: settings),
+        .testTarget(name: "CLITests", dependencies: ["unrolled"], swiftSettings: settings),
+    ]
+)

@@ -1,0 +1,1 @@
+// LessonEngine module

@@ -1,0 +1,101 @@
+// Reverse-mode autodiff with a hand-written tape (Swift's @differentiable is not used: it
+// crashes on loops and C maths on Linux). Every op funnels through `Tensor.record`, which
+// links the result to its inputs and emits the forward event; `backward()` sorts the graph
+// topologically and runs each node's rule once, in reverse, emitting one backward event per rule.
+
+public enum GradMode {
+    nonisolated(unsafe) public private(set) static var enabled = true
+
+    /// Run `body` without building a graph (evaluation, generation, optimizer updates).
+    public static func noGrad<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = enabled
+        enabled = false
+        defer { enabled = previous }
+        return try body()
+    }
+}
+
+/// Labels set by layers for the ops they run (`l_in(e(c1))` for both its matmul and bias add).
+public enum LabelScope {
+    nonisolated(unsafe) static var stack: [String] = []
+
+    public static var current: String? { stack.last }
+
+    public static func with<R>(_ label: String, _ body: () throws -> R) rethrows -> R {
+        stack.append(label)
+        defer { stack.removeLast() }
+        return try body()
+    }
+}
+
+extension Tensor {
+    /// Make the result of primitive `op` and, when gradients are wanted, remember how to
+    /// differentiate it. Ops call this and nothing else.
+    static func record(_ op: Primitive, _ inputs: [Tensor], shape: [Int], data: [Float],
+                       attributes: String = "", backward rule: @escaping BackwardRule) -> Tensor {
+        let label = LabelScope.current ?? op.autoLabel(inputs.map(\.label), attributes: attributes)
+        let needsGrad = GradMode.enabled && inputs.contains { $0.requiresGrad }
+        let result = Tensor(shape: shape, data: data, label: label, requiresGrad: needsGrad)
+        if needsGrad {
+            result.node = Node(op: op, inputs: inputs, label: label, attributes: attributes, rule: rule)
+        }
+        if Tracer.isOn {
+            Tracer.emit(phase: .forward, op: op.rawValue, label: label, attributes: attributes,
+                        inputs: inputs.map { input in
+                            // Values of leaves (data, parameters) appear nowhere else in the trace.
+                            Tracer.describe(id: input.id, label: input.label, shape: input.shape,
+                                            values: input.data, withValues: input.isLeaf)
+                        },
+                        outputs: [Tracer.describe(id: result.id, label: label, shape: shape, values: data)])
+        }
+        return result
+    }
+
+    /// Backpropagate from this tensor. With no seed it must hold one value (a loss), and its
+    /// gradient starts at 1. Gradients add up in `grad` across uses and across calls, as in
+    /// PyTorch; call `zeroGrad()` on parameters between steps.
+    public func backward(seed: [Float]? = nil) {
+        precondition(seed != nil || count == 1, "backward() without a seed needs a scalar, shape is \(shape)")
+        precondition(requiresGrad, "backward(): \(label) does not require grad")
+        let order = topologicalOrder()
+        grad = seed ?? [Float](repeating: 1, count: count)
+        for t in order.reversed() {
+            guard let node = t.node, let g = t.grad else { continue }
+            let contributions = node.rule(BackwardContext(grad: g, result: t, inputs: node.inputs))
+            precondition(contributions.count == node.inputs.count, "\(node.op) rule returned wrong arity")
+            if Tracer.isOn {
+                var outs: [TracedTensor] = []
+                for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
+                    if let c {
+                        outs.append(Tracer.describe(id: input.id, label: input.label, shape: input.shape,
+                                                    kind: .grad, values: c))
+                    }
+                }
+                Tracer.emit(phase: .backward, op: node.op.rawValue, label: node.label,
+                            attributes: node.attributes,
+                            inputs: [Tracer.describe(id: t.id, label: t.label, shape: t.shape, kind: .grad, values: g)],
+                            outputs: outs)
+            }
+            for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
+                guard let c else { continue }
+                precondition(c.count == input.count, "\(node.op) gradient has \(c.count) values for \(input.shape)")
+                if input.grad == nil { input.grad = c } else { Kernels.accumulate(&input.grad!, c) }
+            }
+        }
+    }
+
+    /// Every tensor this one depends on through recorded nodes, inputs before users.
+    /// Ids grow with creation, so sorting by id is a topological order, and running it backwards
+    /// replays the forward pass exactly in reverse (as PyTorch's engine does, by sequence number).
+    func topologicalOrder() -> [Tensor] {
+        var seen = Set<ObjectIdentifier>()
+        var reached: [Tensor] = []
+        var stack = [self]
+        while let t = stack.popLast() {
+            guard seen.insert(ObjectIdentifier(t)).inserted else { continue }
+            reached.append(t)
+            if let node = t.node { stack.append(contentsOf: node.inputs) }
+        }
+        return reached.sorted { $0.id < $1.id }
+    }
+}

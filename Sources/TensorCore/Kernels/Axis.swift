@@ -1,0 +1,225 @@
+// Kernels that work "along an axis". Every one splits the shape into (outer, n, inner) so the
+// axis becomes the middle of three loops and the innermost loop runs over contiguous memory.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Kernels {
+    // MARK: reductions
+
+    public static func sumAll(_ x: [Float]) -> Float {
+        // Pairwise-ish: accumulate in Double so a 131k-element mean does not drift in the 5th digit.
+        var s = 0.0
+        x.withUnsafeBufferPointer { p in for i in 0..<p.count { s += Double(p[i]) } }
+        return Float(s)
+    }
+
+    /// Sum over `axis` of a tensor split as (outer, n, inner); result has outer·inner values.
+    public static func sum(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: outer * inner)
+        out.withUnsafeMutableBufferPointer { o in
+            x.withUnsafeBufferPointer { p in
+                for a in 0..<outer {
+                    let ob = a * inner
+                    for k in 0..<n {
+                        let xb = (a * n + k) * inner
+                        for i in 0..<inner { o[ob + i] += p[xb + i] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Repeat `g` (outer·inner values) n times along the middle axis: the adjoint of `sum`.
+    public static func expand(_ g: [Float], outer: Int, n: Int, inner: Int, scale: Float = 1) -> [Float] {
+        g.withUnsafeBufferPointer { gp in
+            make(outer * n * inner) { out in
+                for a in 0..<outer {
+                    for k in 0..<n {
+                        let ob = (a * n + k) * inner
+                        for i in 0..<inner { out[ob + i] = gp[a * inner + i] * scale }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Max and argmax along the middle axis (first index wins ties, like PyTorch).
+    public static func maxArgmax(_ x: [Float], outer: Int, n: Int, inner: Int) -> ([Float], [Int]) {
+        var best = [Float](repeating: -.infinity, count: outer * inner)
+        var arg = [Int](repeating: 0, count: outer * inner)
+        x.withUnsafeBufferPointer { p in
+            for a in 0..<outer {
+                for k in 0..<n {
+                    let xb = (a * n + k) * inner
+                    for i in 0..<inner where p[xb + i] > best[a * inner + i] || (k == 0) {
+                        best[a * inner + i] = p[xb + i]
+                        arg[a * inner + i] = k
+                    }
+                }
+            }
+        }
+        return (best, arg)
+    }
+
+    // MARK: log-softmax
+
+    /// log_softmax along the middle axis. NOTE: subtracts the max before exponentiating, and
+    /// returns x − max − log Σ exp(x − max), so no exp overflows and no log sees a zero.
+    public static func logSoftmax(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
+        x.withUnsafeBufferPointer { p in
+            make(outer * n * inner) { out in
+                var m = [Float](repeating: 0, count: inner)
+                var s = [Float](repeating: 0, count: inner)
+                for a in 0..<outer {
+                    let base = a * n * inner
+                    for i in 0..<inner { m[i] = -.infinity; s[i] = 0 }
+                    for k in 0..<n {
+                        let b = base + k * inner
+                        for i in 0..<inner { m[i] = max(m[i], p[b + i]) }
+                    }
+                    for k in 0..<n {
+                        let b = base + k * inner
+                        for i in 0..<inner { s[i] += expf(p[b + i] - m[i]) }
+                    }
+                    for i in 0..<inner { s[i] = m[i] + logf(s[i]) }
+                    for k in 0..<n {
+                        let b = base + k * inner
+                        for i in 0..<inner { out[b + i] = p[b + i] - s[i] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// grad_in = grad − exp(result) · Σ_axis grad.
+    public static func logSoftmaxBackward(grad: [Float], result: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
+        grad.withUnsafeBufferPointer { g in
+            result.withUnsafeBufferPointer { y in
+                make(outer * n * inner) { out in
+                    var s = [Float](repeating: 0, count: inner)
+                    for a in 0..<outer {
+                        let base = a * n * inner
+                        for i in 0..<inner { s[i] = 0 }
+                        for k in 0..<n {
+                            let b = base + k * inner
+                            for i in 0..<inner { s[i] += g[b + i] }
+                        }
+                        for k in 0..<n {
+                            let b = base + k * inner
+                            for i in 0..<inner { out[b + i] = g[b + i] - expf(y[b + i]) * s[i] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: moving blocks
+
+    /// x[..., index, ...] along the middle axis.
+    public static func select(_ x: [Float], outer: Int, n: Int, inner: Int, index: Int) -> [Float] {
+        slice(x, outer: outer, n: n, inner: inner, start: index, length: 1)
+    }
+
+    /// x[..., start..<start+length, ...] along the middle axis.
+    public static func slice(_ x: [Float], outer: Int, n: Int, inner: Int, start: Int, length: Int) -> [Float] {
+        x.withUnsafeBufferPointer { p in
+            make(outer * length * inner) { out in
+                let block = length * inner
+                for a in 0..<outer {
+                    (out + a * block).update(from: p.baseAddress! + (a * n + start) * inner, count: block)
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `slice`: `g` written into zeros at start..<start+length.
+    public static func unslice(_ g: [Float], outer: Int, n: Int, inner: Int, start: Int, length: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: outer * n * inner)
+        out.withUnsafeMutableBufferPointer { o in
+            g.withUnsafeBufferPointer { gp in
+                let block = length * inner
+                for a in 0..<outer {
+                    (o.baseAddress! + (a * n + start) * inner).update(from: gp.baseAddress! + a * block, count: block)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Concatenate blocks along the middle axis; `parts[j]` has `ns[j]` entries on that axis.
+    public static func concat(_ parts: [[Float]], ns: [Int], outer: Int, inner: Int) -> [Float] {
+        let total = ns.reduce(0, +)
+        return make(outer * total * inner) { out in
+            var offset = 0
+            for (j, part) in parts.enumerated() {
+                let block = ns[j] * inner
+                part.withUnsafeBufferPointer { p in
+                    for a in 0..<outer {
+                        (out + a * total * inner + offset).update(from: p.baseAddress! + a * block, count: block)
+                    }
+                }
+                offset += block
+            }
+        }
+    }
+
+    /// General axis permutation (transpose materialises; matmul never needs it).
+    public static func permute(_ x: [Float], shape: [Int], perm: [Int]) -> [Float] {
+        let r = shape.count
+        let outShape = perm.map { shape[$0] }
+        let inStrides = Shapes.strides(shape)
+        let st = perm.map { inStrides[$0] }  // input stride for each output dim
+        let n = shape.product
+        if n == 0 { return [] }
+        return x.withUnsafeBufferPointer { p in
+            make(n) { out in
+                var index = [Int](repeating: 0, count: r)
+                var off = 0
+                for k in 0..<n {
+                    out[k] = p[off]
+                    var d = r - 1
+                    while d >= 0 {
+                        index[d] += 1; off += st[d]
+                        if index[d] < outShape[d] { break }
+                        off -= st[d] * index[d]; index[d] = 0
+                        d -= 1
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: gather / scatter (embedding)
+
+    /// Rows of `table` ([rows, width]) picked by `indices`: out[i] = table[indices[i]].
+    public static func gatherRows(_ table: [Float], width: Int, indices: [Int]) -> [Float] {
+        table.withUnsafeBufferPointer { t in
+            make(indices.count * width) { out in
+                for (i, r) in indices.enumerated() {
+                    (out + i * width).update(from: t.baseAddress! + r * width, count: width)
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `gatherRows`: add each gradient row into the row it came from. Rows picked
+    /// twice get both contributions.
+    public static func scatterAddRows(_ grad: [Float], width: Int, indices: [Int], rows: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: rows * width)
+        out.withUnsafeMutableBufferPointer { o in
+            grad.withUnsafeBufferPointer { g in
+                for (i, r) in indices.enumerated() {
+                    let ob = r * width, gb = i * width
+                    for j in 0..<width { o[ob + j] += g[gb + j] }
+                }
+            }
+        }
+        return out
+    }
+}

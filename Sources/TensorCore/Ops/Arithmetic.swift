@@ -1,0 +1,78 @@
+// add, sub, mul, div (with broadcasting) and neg. A broadcast input's gradient is summed back
+// to its own shape: a bias row [n] added to [batch, n] gets the column sums of grad.
+
+extension Tensor {
+    static func broadcastShape(_ a: Tensor, _ b: Tensor, _ op: Primitive) -> [Int] {
+        guard let out = Shapes.broadcast(a.shape, b.shape) else {
+            preconditionFailure("\(op.rawValue): shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
+        return out
+    }
+
+    public func add(_ other: Tensor) -> Tensor {
+        let out = Tensor.broadcastShape(self, other, .add)
+        return .record(.add, [self, other], shape: out,
+                       data: Kernels.add(data, shape, other.data, other.shape, out: out)) { ctx in
+            let (a, b) = (ctx.inputs[0], ctx.inputs[1])
+            return [a.requiresGrad ? Kernels.sumToShape(ctx.grad, from: out, to: a.shape) : nil,
+                    b.requiresGrad ? Kernels.sumToShape(ctx.grad, from: out, to: b.shape) : nil]
+        }
+    }
+
+    public func sub(_ other: Tensor) -> Tensor {
+        let out = Tensor.broadcastShape(self, other, .sub)
+        return .record(.sub, [self, other], shape: out,
+                       data: Kernels.sub(data, shape, other.data, other.shape, out: out)) { ctx in
+            let (a, b) = (ctx.inputs[0], ctx.inputs[1])
+            return [a.requiresGrad ? Kernels.sumToShape(ctx.grad, from: out, to: a.shape) : nil,
+                    b.requiresGrad ? Kernels.neg(Kernels.sumToShape(ctx.grad, from: out, to: b.shape)) : nil]
+        }
+    }
+
+    public func mul(_ other: Tensor) -> Tensor {
+        let out = Tensor.broadcastShape(self, other, .mul)
+        return .record(.mul, [self, other], shape: out,
+                       data: Kernels.mul(data, shape, other.data, other.shape, out: out)) { ctx in
+            let (a, b) = (ctx.inputs[0], ctx.inputs[1])
+            return [a.requiresGrad
+                        ? Kernels.sumToShape(Kernels.mul(ctx.grad, out, b.data, b.shape, out: out), from: out, to: a.shape)
+                        : nil,
+                    b.requiresGrad
+                        ? Kernels.sumToShape(Kernels.mul(ctx.grad, out, a.data, a.shape, out: out), from: out, to: b.shape)
+                        : nil]
+        }
+    }
+
+    public func div(_ other: Tensor) -> Tensor {
+        let out = Tensor.broadcastShape(self, other, .div)
+        return .record(.div, [self, other], shape: out,
+                       data: Kernels.div(data, shape, other.data, other.shape, out: out)) { ctx in
+            let (a, b) = (ctx.inputs[0], ctx.inputs[1])
+            // d(a/b)/db = -a/b² = -result/b: reuse the saved result instead of recomputing a/b.
+            return [a.requiresGrad
+                        ? Kernels.sumToShape(Kernels.div(ctx.grad, out, b.data, b.shape, out: out), from: out, to: a.shape)
+                        : nil,
+                    b.requiresGrad
+                        ? Kernels.sumToShape(Kernels.neg(Kernels.div(Kernels.mul(ctx.grad, ctx.result.data), out,
+                                                                     b.data, b.shape, out: out)),
+                                             from: out, to: b.shape)
+                        : nil]
+        }
+    }
+
+    public func neg() -> Tensor {
+        .record(.neg, [self], shape: shape, data: Kernels.neg(data)) { ctx in [Kernels.neg(ctx.grad)] }
+    }
+}
+
+// Operators read like the lesson's maths. A Float operand becomes a constant scalar tensor.
+public func + (a: Tensor, b: Tensor) -> Tensor { a.add(b) }
+public func - (a: Tensor, b: Tensor) -> Tensor { a.sub(b) }
+public func * (a: Tensor, b: Tensor) -> Tensor { a.mul(b) }
+public func / (a: Tensor, b: Tensor) -> Tensor { a.div(b) }
+public prefix func - (a: Tensor) -> Tensor { a.neg() }
+public func + (a: Tensor, b: Float) -> Tensor { a.add(.scalar(b, label: "\(b)")) }
+public func - (a: Tensor, b: Float) -> Tensor { a.sub(.scalar(b, label: "\(b)")) }
+public func * (a: Tensor, b: Float) -> Tensor { a.mul(.scalar(b, label: "\(b)")) }
+public func * (a: Float, b: Tensor) -> Tensor { Tensor.scalar(a, label: "\(a)").mul(b) }
+public func / (a: Tensor, b: Float) -> Tensor { a.div(.scalar(b, label: "\(b)")) }

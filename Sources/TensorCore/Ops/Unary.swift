@@ -1,0 +1,34 @@
+// Pointwise functions. Where the derivative is a function of the output (exp, tanh, relu,
+// sigmoid) the rule reads the saved result instead of recomputing from the input.
+
+extension Tensor {
+    public func exp() -> Tensor {
+        .record(.exp, [self], shape: shape, data: Kernels.exp(data)) { ctx in
+            [Kernels.mul(ctx.grad, ctx.result.data)]
+        }
+    }
+
+    public func log() -> Tensor {
+        .record(.log, [self], shape: shape, data: Kernels.log(data)) { ctx in
+            [Kernels.div(ctx.grad, ctx.inputs[0].data)]
+        }
+    }
+
+    public func tanh() -> Tensor {
+        .record(.tanh, [self], shape: shape, data: Kernels.tanh(data)) { ctx in
+            [Kernels.tanhBackward(grad: ctx.grad, result: ctx.result.data)]
+        }
+    }
+
+    public func relu() -> Tensor {
+        .record(.relu, [self], shape: shape, data: Kernels.relu(data)) { ctx in
+            [Kernels.reluBackward(grad: ctx.grad, result: ctx.result.data)]
+        }
+    }
+
+    public func sigmoid() -> Tensor {
+        .record(.sigmoid, [self], shape: shape, data: Kernels.sigmoid(data)) { ctx in
+            [Kernels.sigmoidBackward(grad: ctx.grad, result: ctx.result.data)]
+        }
+    }
+}

@@ -1,0 +1,100 @@
+// The trace is data. Every executed op emits one event in forward; every backward rule emits
+// one in backward; optimizers emit one per parameter in update. The lesson engine, the CLI and
+// the renderer consume these events; the tensor core does not know who listens.
+
+public enum TracePhase: String, Codable, CaseIterable, Sendable {
+    case forward, backward, update
+}
+
+/// How much of each tensor an event carries.
+public enum TraceLevel: String, Codable, CaseIterable, Sendable {
+    /// No events at all; the cost is one branch per op.
+    case off
+    /// Statistics of every value (count, mean, std, min, max, L2 norm, NaN and Inf counts).
+    case summary
+    /// Every value.
+    case full
+}
+
+/// Statistics of a buffer, accumulated in Double.
+public struct ValueSummary: Codable, Equatable, Sendable {
+    public var count: Int
+    public var mean: Double
+    public var std: Double
+    public var min: Double
+    public var max: Double
+    public var l2: Double
+    public var nan: Int
+    public var inf: Int
+
+    public init(_ x: [Float]) {
+        var s = 0.0, s2 = 0.0, lo = Double.infinity, hi = -Double.infinity
+        var nan = 0, inf = 0, finite = 0
+        x.withUnsafeBufferPointer { p in
+            for i in 0..<p.count {
+                let v = p[i]
+                if v.isNaN { nan += 1; continue }
+                if v.isInfinite { inf += 1; continue }
+                let d = Double(v)
+                finite += 1
+                s += d; s2 += d * d
+                if d < lo { lo = d }
+                if d > hi { hi = d }
+            }
+        }
+        count = x.count
+        self.nan = nan
+        self.inf = inf
+        mean = finite > 0 ? s / Double(finite) : .nan
+        // Population std over the finite values (what a learner reads as "spread").
+        std = finite > 0 ? Swift.max(0, s2 / Double(finite) - mean * mean).squareRoot() : .nan
+        min = finite > 0 ? lo : .nan
+        max = finite > 0 ? hi : .nan
+        l2 = s2.squareRoot()
+    }
+
+    public var hasNonFinite: Bool { nan > 0 || inf > 0 }
+}
+
+/// One tensor as an event sees it: an input, an output, or a gradient.
+public struct TracedTensor: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// A forward value (or a parameter's new value in update).
+        case value
+        /// A gradient: in backward, `grad` of the op's result (input) or one contribution to an
+        /// input's gradient (output); in update, the gradient the optimizer used.
+        case grad
+    }
+    public var id: Int
+    public var label: String
+    public var shape: [Int]
+    public var kind: Kind
+    public var summary: ValueSummary?
+    public var values: [Float]?
+
+    public init(id: Int, label: String, shape: [Int], kind: Kind = .value,
+                summary: ValueSummary? = nil, values: [Float]? = nil) {
+        self.id = id; self.label = label; self.shape = shape; self.kind = kind
+        self.summary = summary; self.values = values
+    }
+}
+
+public struct TraceEvent: Codable, Equatable, Sendable {
+    /// Position in the trace, from 1.
+    public var seq: Int
+    public var phase: TracePhase
+    /// The primitive (`matmul`, `tanh`, …) or the optimizer (`sgd`, `adam`).
+    public var op: String
+    /// The lesson's name for what this op computes: `l_hidden(h+in1)`, `in1`, `l_in.weight`.
+    public var label: String
+    /// Op parameters that change its meaning (`axis=1`, `transB`), empty when none.
+    public var attributes: String
+    public var inputs: [TracedTensor]
+    public var outputs: [TracedTensor]
+
+    public init(seq: Int, phase: TracePhase, op: String, label: String, attributes: String = "",
+                inputs: [TracedTensor], outputs: [TracedTensor]) {
+        self.seq = seq; self.phase = phase; self.op = op; self.label = label
+        self.attributes = attributes; self.inputs = inputs; self.outputs = outputs
+    }
+}
