@@ -1,8 +1,36 @@
 import ArgumentParser
+import Foundation
+import LessonEngine
+import Models
 
 @main
 struct Unrolled: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unrolled",
-        abstract: "Replay the fast.ai lesson-6 models one tensor operation at a time.")
+        abstract: "Replay the fast.ai lesson-6 models one tensor operation at a time.",
+        subcommands: [List.self, Run.self])
+}
+
+/// Run a command body, turning input errors into one `error:` line and exit status 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as InputError {
+        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+/// Load the lesson catalog or fail with a clear line.
+func catalog() throws -> Catalog {
+    guard let c = Catalog.locate() else {
+        throw InputError("no lessons/ directory found (run from the Unrolled checkout or set UNROLLED_LESSONS)")
+    }
+    return c
+}
+
+/// Print a line to stdout immediately (training output should appear as it happens).
+func say(_ line: String) {
+    print(line)
+    fflush(stdout)
 }

@@ -39,6 +39,7 @@ extension Tensor {
         if needsGrad {
             result.node = Node(op: op, inputs: inputs, label: label, attributes: attributes, rule: rule)
         }
+        Taps.current?.record(label, result)
         if Tracer.isOn {
             Tracer.emit(phase: .forward, op: op.rawValue, label: label, attributes: attributes,
                         inputs: inputs.map { input in

@@ -165,9 +165,11 @@ extension Kernels {
         // Fast path: `to` is a trailing block of `from` (bias rows): add each row into out.
         if n > 0, total % n == 0, Array(from.suffix(to.count)) == to || to.allSatisfy({ $0 == 1 }) {
             if to.allSatisfy({ $0 == 1 }) {
-                var s: Float = 0
-                grad.withUnsafeBufferPointer { g in for i in 0..<total { s += g[i] } }
-                out[0] = s
+                // A full reduction (a scalar broadcast over everything): accumulate in Double so
+                // 10,000 per-point terms do not lose the 5th digit.
+                var s = 0.0
+                grad.withUnsafeBufferPointer { g in for i in 0..<total { s += Double(g[i]) } }
+                out[0] = Float(s)
                 return out
             }
             out.withUnsafeMutableBufferPointer { o in

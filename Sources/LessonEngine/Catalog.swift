@@ -1,0 +1,41 @@
+import Foundation
+import Models
+
+/// Finds lesson files: by id (`char3`) among lessons/*.yaml, or by path.
+public struct Catalog {
+    public let directory: String
+
+    /// `UNROLLED_LESSONS`, else ./lessons, else a lessons/ folder above the executable (so the
+    /// CLI works from any directory inside a checkout).
+    public static func locate() -> Catalog? {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["UNROLLED_LESSONS"], !env.isEmpty {
+            return Catalog(directory: env)
+        }
+        var candidates = [fm.currentDirectoryPath + "/lessons"]
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(dir.appendingPathComponent("lessons").path)
+            dir = dir.deletingLastPathComponent()
+        }
+        return candidates.first { fm.fileExists(atPath: $0 + "/01-linear-sgd.yaml") }.map { Catalog(directory: $0) }
+    }
+
+    public init(directory: String) { self.directory = directory }
+
+    /// Every lesson file, in file-name order (the numbers give the lesson order).
+    public func files() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(directory)/\($0)" }
+    }
+
+    public func all() throws -> [Lesson] { try files().map { try Lesson.load(path: $0) } }
+
+    /// A lesson by id, or a path to a lesson file.
+    public func lesson(_ name: String) throws -> Lesson {
+        if name.hasSuffix(".yaml") || name.contains("/") { return try Lesson.load(path: name) }
+        let lessons = try all()
+        if let l = lessons.first(where: { $0.id == name }) { return l }
+        throw InputError("unknown lesson '\(name)'; expected one of: \(lessons.map(\.id).joined(separator: ", ")) (or a path to a .yaml file)")
+    }
+}

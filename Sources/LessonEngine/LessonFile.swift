@@ -1,0 +1,288 @@
+import Foundation
+import Models
+import Yams
+
+/// A lesson file (`lessons/*.yaml`): data, not code. It names a model and its hyperparameters,
+/// the data layout, the seed's training schedule, and narrative beats anchored to op labels or
+/// phases. See lessons/README.md for the schema.
+public struct Lesson: Sendable, Equatable {
+    public enum ModelKind: String, CaseIterable, Sendable {
+        case linearSGD = "LinearSGD"
+        case char3 = "Char3Model"
+        case charLoop = "CharLoopModel"
+        case charLoopConcat = "CharLoopConcatModel"
+        case charRnn = "CharRnn"
+        case charSeqRnn = "CharSeqRnn"
+    }
+
+    public struct Phase: Sendable, Equatable {
+        public var optimizer: String  // "adam" or "sgd"
+        public var lr: Float
+        /// Epochs for character models (fractions allowed), iterations for linear SGD.
+        public var epochs: Double
+        public var iterations: Int
+        public var printEvery: Int
+    }
+
+    public struct Beat: Sendable, Equatable {
+        /// The op label this beat belongs to (`l_hidden(h+in1)`), or nil for a phase beat.
+        public var at: String?
+        /// The phase this beat opens (`forward`, `backward`, `update`), when not at a label.
+        public var phase: String?
+        public var text: String
+    }
+
+    public struct LinearData: Sendable, Equatable {
+        public var points: Int = 10_000
+        public var a: Float = 3
+        public var b: Float = 8
+    }
+
+    public struct Animation: Sendable, Equatable {
+        public var points = 50
+        public var a0: Float = -1
+        public var b0: Float = 1
+        public var lr: Float = 0.01
+        public var frames = 20
+        public var updatesPerFrame = 30
+    }
+
+    public var id: String
+    public var title: String
+    public var model: ModelKind
+    public var nHidden = 256
+    public var nFac = 42
+    public var seqLength = 8
+    public var batchSize = 512
+    public var softmax: SoftmaxMode = .vocab
+    public var layout: Layout?
+    public var validation = "cv-20"
+    public var linearData = LinearData()
+    public var animation = Animation()
+    public var schedule: [Phase] = []
+    public var beats: [Beat] = []
+    /// Where it was read from, for messages.
+    public var source = ""
+}
+
+// MARK: reading
+
+extension Lesson {
+    /// Read and check a lesson file; every problem is one `InputError` line naming the file,
+    /// the line and column, the field, and what was expected.
+    public static func load(path: String) throws -> Lesson {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError("lesson \(path): cannot read file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputError("lesson \(path): not valid UTF-8")
+        }
+        return try parse(yaml: text, source: path)
+    }
+
+    public static func parse(yaml: String, source: String) throws -> Lesson {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw InputError("\(source): empty lesson file, expected a mapping with id, title, model, schedule")
+            }
+            root = node
+        } catch let error as YamlError {
+            throw InputError("\(source):\(yamlLocation(error)) malformed YAML: \(yamlProblem(error))")
+        }
+        return try LessonReader(source: source).lesson(root)
+    }
+
+    static func yamlLocation(_ e: YamlError) -> String {
+        switch e {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return "\(mark.line):\(mark.column):"
+        default: return ""
+        }
+    }
+
+    static func yamlProblem(_ e: YamlError) -> String {
+        switch e {
+        case .scanner(let ctx, let problem, _, _), .parser(let ctx, let problem, _, _), .composer(let ctx, let problem, _, _):
+            return ctx.map { "\(problem) \($0.text)" } ?? problem
+        case .reader(let problem, _, _, _): return problem
+        default: return "\(e)"
+        }
+    }
+}
+
+/// Walks the YAML node tree with positions, so an unknown key or a wrong type is reported at
+/// its line and column. (Codable decoding would silently ignore a typo like `epohcs`.)
+struct LessonReader {
+    let source: String
+
+    func fail(_ node: Node?, _ message: String) -> InputError {
+        let at = node?.mark.map { "\($0.line):\($0.column):" } ?? ""
+        return InputError("\(source):\(at) \(message)")
+    }
+
+    func mapping(_ node: Node, _ path: String, allowed: [String]) throws -> [String: Node] {
+        guard case .mapping(let m) = node else { throw fail(node, "\(path): expected a mapping") }
+        var out: [String: Node] = [:]
+        for (k, v) in m {
+            guard let key = k.string else { throw fail(k, "\(path): keys must be strings") }
+            guard allowed.contains(key) else {
+                let hint = allowed.min { editDistance($0, key) < editDistance($1, key) }
+                    .flatMap { editDistance($0, key) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
+                throw fail(k, "unknown key '\(key)' in \(path)\(hint); expected one of: \(allowed.joined(separator: ", "))")
+            }
+            out[key] = v
+        }
+        return out
+    }
+
+    func string(_ m: [String: Node], _ key: String, _ path: String, required: Bool = false) throws -> String? {
+        guard let n = m[key] else {
+            if required { throw InputError("\(source): \(path) is missing required key '\(key)'") }
+            return nil
+        }
+        guard case .scalar(let s) = n else { throw fail(n, "\(path).\(key): expected a string") }
+        return s.string
+    }
+
+    func number(_ m: [String: Node], _ key: String, _ path: String, positive: Bool = false, allowZero: Bool = false) throws -> Double? {
+        guard let n = m[key] else { return nil }
+        guard case .scalar = n, let v = n.float ?? n.int.map(Double.init), v.isFinite else {
+            throw fail(n, "\(path).\(key): expected a number, got '\(n.string ?? "?")'")
+        }
+        if positive && !(v > 0 || (allowZero && v == 0)) {
+            throw fail(n, "\(path).\(key): expected a number \(allowZero ? "≥ 0" : "> 0"), got \(n.string ?? "\(v)")")
+        }
+        return v
+    }
+
+    func integer(_ m: [String: Node], _ key: String, _ path: String, min: Int = 1) throws -> Int? {
+        guard let n = m[key] else { return nil }
+        guard case .scalar = n, let v = n.int else { throw fail(n, "\(path).\(key): expected a whole number, got '\(n.string ?? "?")'") }
+        guard v >= min else { throw fail(n, "\(path).\(key): expected a whole number ≥ \(min), got \(v)") }
+        guard v <= 1_000_000_000 else { throw fail(n, "\(path).\(key): \(v) is too large") }
+        return v
+    }
+
+    func lesson(_ root: Node) throws -> Lesson {
+        let top = try mapping(root, "lesson", allowed: ["id", "title", "model", "hyperparameters", "data", "animation", "schedule", "beats"])
+        let id = try string(top, "id", "lesson", required: true)!
+        guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw fail(top["id"], "lesson.id: expected letters, digits, '-' or '_', got '\(id)'")
+        }
+        let title = try string(top, "title", "lesson", required: true)!
+        let modelName = try string(top, "model", "lesson", required: true)!
+        guard let model = Lesson.ModelKind(rawValue: modelName) else {
+            throw fail(top["model"], "lesson.model: unknown model '\(modelName)'; expected one of: \(Lesson.ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var lesson = Lesson(id: id, title: title, model: model, source: source)
+
+        if let h = top["hyperparameters"] {
+            let m = try mapping(h, "hyperparameters", allowed: ["n_hidden", "n_fac", "seq_length", "batch_size", "softmax"])
+            lesson.nHidden = try integer(m, "n_hidden", "hyperparameters") ?? lesson.nHidden
+            lesson.nFac = try integer(m, "n_fac", "hyperparameters") ?? lesson.nFac
+            lesson.seqLength = try integer(m, "seq_length", "hyperparameters") ?? lesson.seqLength
+            lesson.batchSize = try integer(m, "batch_size", "hyperparameters") ?? lesson.batchSize
+            if let s = try string(m, "softmax", "hyperparameters") {
+                guard let mode = SoftmaxMode(rawValue: s) else {
+                    throw fail(m["softmax"], "hyperparameters.softmax: expected 'vocab' or 'legacy', got '\(s)'")
+                }
+                lesson.softmax = mode
+            }
+        }
+
+        if let d = top["data"] {
+            if model == .linearSGD {
+                let m = try mapping(d, "data", allowed: ["points", "a", "b"])
+                lesson.linearData.points = try integer(m, "points", "data", min: 2) ?? lesson.linearData.points
+                lesson.linearData.a = Float(try number(m, "a", "data") ?? Double(lesson.linearData.a))
+                lesson.linearData.b = Float(try number(m, "b", "data") ?? Double(lesson.linearData.b))
+            } else {
+                let m = try mapping(d, "data", allowed: ["layout", "validation"])
+                if let l = try string(m, "layout", "data") {
+                    guard let layout = Layout(rawValue: l) else {
+                        throw fail(m["layout"], "data.layout: expected one of: \(Layout.allCases.map(\.rawValue).joined(separator: ", ")), got '\(l)'")
+                    }
+                    lesson.layout = layout
+                }
+                if let v = try string(m, "validation", "data") {
+                    guard ["cv-20", "last-row"].contains(v) else {
+                        throw fail(m["validation"], "data.validation: expected 'cv-20' or 'last-row', got '\(v)'")
+                    }
+                    lesson.validation = v
+                }
+            }
+        }
+        if model != .linearSGD && lesson.layout == nil {
+            throw InputError("\(source): data.layout is required for \(model.rawValue)")
+        }
+
+        if let a = top["animation"] {
+            let m = try mapping(a, "animation", allowed: ["points", "a0", "b0", "lr", "frames", "updates_per_frame"])
+            lesson.animation.points = try integer(m, "points", "animation", min: 2) ?? lesson.animation.points
+            lesson.animation.a0 = Float(try number(m, "a0", "animation") ?? Double(lesson.animation.a0))
+            lesson.animation.b0 = Float(try number(m, "b0", "animation") ?? Double(lesson.animation.b0))
+            lesson.animation.lr = Float(try number(m, "lr", "animation", positive: true) ?? Double(lesson.animation.lr))
+            lesson.animation.frames = try integer(m, "frames", "animation") ?? lesson.animation.frames
+            lesson.animation.updatesPerFrame = try integer(m, "updates_per_frame", "animation") ?? lesson.animation.updatesPerFrame
+        }
+
+        guard let s = top["schedule"] else { throw InputError("\(source): lesson is missing required key 'schedule'") }
+        guard case .sequence(let phases) = s, !phases.isEmpty else {
+            throw fail(s, "schedule: expected a non-empty list of phases")
+        }
+        var optimizer: String?
+        for (i, p) in phases.enumerated() {
+            let path = "schedule[\(i)]"
+            let m = try mapping(p, path, allowed: ["optimizer", "lr", "epochs", "iterations", "print_every"])
+            if let o = try string(m, "optimizer", path) {
+                guard ["adam", "sgd"].contains(o) else { throw fail(m["optimizer"], "\(path).optimizer: expected 'adam' or 'sgd', got '\(o)'") }
+                optimizer = o
+            }
+            guard let opt = optimizer else { throw fail(p, "\(path): the first phase must name its optimizer (adam or sgd)") }
+            guard let lr = try number(m, "lr", path, positive: true) else { throw fail(p, "\(path): missing 'lr'") }
+            var phase = Lesson.Phase(optimizer: opt, lr: Float(lr), epochs: 0, iterations: 0, printEvery: 0)
+            if model == .linearSGD {
+                guard let it = try integer(m, "iterations", path) else { throw fail(p, "\(path): missing 'iterations'") }
+                phase.iterations = it
+                phase.printEvery = try integer(m, "print_every", path) ?? max(it / 10, 1)
+            } else {
+                guard let e = try number(m, "epochs", path, positive: true, allowZero: true) else { throw fail(p, "\(path): missing 'epochs'") }
+                phase.epochs = e
+            }
+            lesson.schedule.append(phase)
+        }
+
+        if let b = top["beats"] {
+            guard case .sequence(let beats) = b else { throw fail(b, "beats: expected a list") }
+            for (i, beat) in beats.enumerated() {
+                let path = "beats[\(i)]"
+                let m = try mapping(beat, path, allowed: ["at", "phase", "text"])
+                guard let text = try string(m, "text", path) else { throw fail(beat, "\(path): missing 'text'") }
+                let at = try string(m, "at", path), phase = try string(m, "phase", path)
+                guard (at == nil) != (phase == nil) else { throw fail(beat, "\(path): give exactly one of 'at' (an op label) or 'phase'") }
+                if let phase, !["forward", "backward", "update", "train"].contains(phase) {
+                    throw fail(m["phase"], "\(path).phase: expected forward, backward, update or train, got '\(phase)'")
+                }
+                lesson.beats.append(Lesson.Beat(at: at, phase: phase, text: text))
+            }
+        }
+        return lesson
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints on mistyped keys.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count)
+    for i in 1...a.count {
+        var cur = [i] + [Int](repeating: 0, count: b.count)
+        for j in 1...b.count {
+            cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        prev = cur
+    }
+    return prev[b.count]
+}

@@ -1,0 +1,77 @@
+import TensorCore
+
+/// An optimizer updates parameters from their gradients. The learning rate can change between
+/// fits (the seed's `set_lrs(opt, 1e-3)`). Each update emits one trace event per parameter in
+/// the `update` phase.
+public protocol Optimizer: AnyObject {
+    var lr: Float { get set }
+    var name: String { get }
+    func step()
+    func zeroGrad()
+}
+
+/// Plain SGD: p ← p − lr·grad.
+public final class SGD: Optimizer {
+    public var lr: Float
+    public let name = "sgd"
+    let params: [(name: String, tensor: Tensor)]
+
+    public init(_ params: [(name: String, tensor: Tensor)], lr: Float) {
+        self.params = params; self.lr = lr
+    }
+
+    public func step() { for (_, p) in params { SGD.update(p, lr: lr) } }
+    public func zeroGrad() { for (_, p) in params { p.zeroGrad() } }
+
+    /// One parameter's update, traced.
+    static func update(_ p: Tensor, lr: Float) {
+        guard let g = p.grad else { return }
+        p.update { Kernels.sgdStep(param: &$0, grad: g, lr: lr) }
+        traceUpdate("sgd", p, grad: g, attributes: "lr=\(lr)")
+    }
+}
+
+/// torch.optim.Adam with its defaults: β = (0.9, 0.999), ε = 1e-8, bias correction.
+public final class Adam: Optimizer {
+    public var lr: Float
+    public let beta1: Float, beta2: Float, eps: Float
+    public let name = "adam"
+    let params: [(name: String, tensor: Tensor)]
+    /// First and second moment estimates, one pair per parameter; public so `run` can save them.
+    public internal(set) var m: [[Float]], v: [[Float]]
+    public internal(set) var stepCount = 0
+
+    public init(_ params: [(name: String, tensor: Tensor)], lr: Float = 1e-3,
+                beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8) {
+        self.params = params; self.lr = lr; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
+        m = params.map { [Float](repeating: 0, count: $0.tensor.count) }
+        v = m
+    }
+
+    public func step() {
+        stepCount += 1
+        for (i, (_, p)) in params.enumerated() {
+            guard let g = p.grad else { continue }
+            p.update {
+                Kernels.adamStep(param: &$0, grad: g, m: &m[i], v: &v[i], lr: lr,
+                                 beta1: beta1, beta2: beta2, eps: eps, step: stepCount)
+            }
+            traceUpdate("adam", p, grad: g, attributes: "lr=\(lr),step=\(stepCount)")
+        }
+    }
+
+    public func zeroGrad() { for (_, p) in params { p.zeroGrad() } }
+
+    /// Restore saved moments (resuming a run).
+    public func restore(m: [[Float]], v: [[Float]], stepCount: Int) {
+        precondition(m.count == params.count && v.count == params.count)
+        self.m = m; self.v = v; self.stepCount = stepCount
+    }
+}
+
+func traceUpdate(_ op: String, _ p: Tensor, grad: [Float], attributes: String) {
+    guard Tracer.isOn else { return }
+    Tracer.emit(phase: .update, op: op, label: p.label, attributes: attributes,
+                inputs: [Tracer.describe(id: p.id, label: p.label, shape: p.shape, kind: .grad, values: grad)],
+                outputs: [Tracer.describe(id: p.id, label: p.label, shape: p.shape, values: p.data)])
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import LessonEngine
+import Models
+
+/// Flags shared by every command that runs a lesson.
+struct LessonOptions: ParsableArguments {
+    @Option(name: .long, help: "Corpus text file (default: $UNROLLED_CORPUS, the download cache, or ../shared/data/nietzsche.txt).")
+    var corpus: String?
+
+    @Option(name: .long, help: "Seed for weights, data split and batch order.")
+    var seed: UInt64 = 42
+
+    @Option(name: .long, help: "CharSeqRnn's log_softmax axis: vocab (correct) or legacy (PyTorch 0.3's dim 0).")
+    var softmax: String?
+
+    func runOptions(epochsScale: Double = 1) throws -> RunOptions {
+        var o = RunOptions()
+        o.corpusPath = corpus
+        o.seed = seed
+        o.epochsScale = epochsScale
+        if let softmax {
+            guard let mode = SoftmaxMode(rawValue: softmax) else {
+                throw InputError("--softmax: expected 'vocab' or 'legacy', got '\(softmax)'")
+            }
+            o.softmax = mode
+        }
+        return o
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import LessonEngine
+import Models
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a lesson's model with the seed's schedule and print the fit table.")
+
+    @Argument(help: "Lesson id (see `unrolled list`) or path to a lesson .yaml file.")
+    var lesson: String
+
+    @OptionGroup var options: LessonOptions
+
+    @Option(name: .long, help: "Multiply every phase of the schedule (0.1 runs a tenth of each epoch's batches).")
+    var epochsScale: Double = 1
+
+    @Option(name: .long, help: "Save the trained weights as safetensors (PyTorch state_dict names).")
+    var save: String?
+
+    func validate() throws {
+        guard epochsScale > 0, epochsScale.isFinite else {
+            throw ValidationError("--epochs-scale must be a positive number, got \(epochsScale)")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let lesson = try catalog().lesson(self.lesson)
+            let runner = LessonRunner(lesson: lesson, options: try options.runOptions(epochsScale: epochsScale))
+            if lesson.model == .linearSGD {
+                _ = runner.runLinearSGD(say: say)
+                return
+            }
+            let progress = ProgressBar()
+            let (model, _, _) = try runner.runCharModel(say: { progress.clear(); say($0) }, progress: progress.update)
+            progress.clear()
+            if let save { _ = (model, save) }  // WEIGHTS-TODO: wired when SafeTensors lands
+        }
+    }
+}
+
+/// A one-line progress bar on a terminal (stderr); silent when stderr is not a terminal, so
+/// piped output holds only the table.
+final class ProgressBar {
+    let enabled = isatty(2) != 0
+    var shown = false
+
+    func update(_ event: FitEvent) {
+        guard enabled, case .batch(let epoch, let batch, let total, _, let smoothed) = event else { return }
+        guard batch == total || batch % 5 == 0 else { return }
+        let width = 30
+        let filled = width * batch / max(total, 1)
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let line = String(format: "\repoch %d %@ %d/%d  loss %.4f", epoch, bar, batch, total, smoothed)
+        FileHandle.standardError.write(Data(line.utf8))
+        shown = true
+    }
+
+    func clear() {
+        guard shown else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        shown = false
+    }
+}
