@@ -15,7 +15,8 @@ public typealias BackwardRule = (BackwardContext) -> [[Float]?]
 final class Node {
     let op: Primitive
     let inputs: [Tensor]
-    let label: String
+    /// Starts as the op's label; the model's name replaces it when it names the result.
+    var label: String
     let attributes: String
     let rule: BackwardRule
 

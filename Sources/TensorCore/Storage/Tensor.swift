@@ -66,6 +66,9 @@ public final class Tensor {
     @discardableResult
     public func named(_ name: String) -> Tensor {
         label = name
+        // Backward events and the forward event that made this tensor carry the name too.
+        node?.label = name
+        if Tracer.isOn { Tracer.rename(id: id, to: name) }
         Taps.current?.record(name, self)
         return self
     }

@@ -89,12 +89,15 @@ public struct TraceEvent: Codable, Equatable, Sendable {
     public var label: String
     /// Op parameters that change its meaning (`axis=1`, `transB`), empty when none.
     public var attributes: String
+    /// When the model named the result (`in1`), the expression it was built as
+    /// (`relu(l_in(e(c1)))`); empty otherwise.
+    public var expression: String
     public var inputs: [TracedTensor]
     public var outputs: [TracedTensor]
 
     public init(seq: Int, phase: TracePhase, op: String, label: String, attributes: String = "",
-                inputs: [TracedTensor], outputs: [TracedTensor]) {
+                expression: String = "", inputs: [TracedTensor], outputs: [TracedTensor]) {
         self.seq = seq; self.phase = phase; self.op = op; self.label = label
-        self.attributes = attributes; self.inputs = inputs; self.outputs = outputs
+        self.attributes = attributes; self.expression = expression; self.inputs = inputs; self.outputs = outputs
     }
 }

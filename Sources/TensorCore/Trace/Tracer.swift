@@ -9,27 +9,51 @@ public enum Tracer {
     nonisolated(unsafe) public private(set) static var level: TraceLevel = .off
     nonisolated(unsafe) public private(set) static var sink: TraceSink?
     nonisolated(unsafe) static var seq = 0
+    /// The newest forward event, held back until the next event so that a model naming the
+    /// result (`relu(...).named("in1")`) can still give the event that name.
+    nonisolated(unsafe) static var pending: TraceEvent?
 
     /// True when events should be built. The one branch an untraced op pays.
     @inline(__always) public static var isOn: Bool { level != .off }
 
     /// Send events at `level` to `sink` until `stop()`. Sequence numbers restart at 1.
     public static func start(level: TraceLevel, sink: TraceSink) {
+        flush()
         self.level = level
         self.sink = level == .off ? nil : sink
         seq = 0
     }
 
     public static func stop() {
+        flush()
         level = .off
         sink = nil
     }
 
+    /// Deliver the held-back event, if any.
+    public static func flush() {
+        if let event = pending {
+            pending = nil
+            sink?.receive(event)
+        }
+    }
+
+    /// The model named tensor `id`: if the held-back event made it, relabel the event and keep
+    /// the expression it was built as.
+    static func rename(id: Int, to name: String) {
+        guard var event = pending, event.outputs.first?.id == id, event.label != name else { return }
+        if event.expression.isEmpty { event.expression = event.label }
+        event.label = name
+        event.outputs[0].label = name
+        pending = event
+    }
+
     /// Run `body` with tracing to `sink`, restoring the previous tracer afterwards.
     public static func recording<R>(level: TraceLevel, to sink: TraceSink, _ body: () throws -> R) rethrows -> R {
+        flush()
         let (oldLevel, oldSink, oldSeq) = (self.level, self.sink, self.seq)
         start(level: level, sink: sink)
-        defer { self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq }
+        defer { flush(); self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq }
         return try body()
     }
 
@@ -50,9 +74,11 @@ public enum Tracer {
     public static func emit(phase: TracePhase, op: String, label: String, attributes: String = "",
                             inputs: [TracedTensor], outputs: [TracedTensor]) {
         guard let sink else { return }
+        flush()
         seq += 1
-        sink.receive(TraceEvent(seq: seq, phase: phase, op: op, label: label, attributes: attributes,
-                                inputs: inputs, outputs: outputs))
+        let event = TraceEvent(seq: seq, phase: phase, op: op, label: label, attributes: attributes,
+                               inputs: inputs, outputs: outputs)
+        if phase == .forward { pending = event } else { sink.receive(event) }
     }
 }
 
