@@ -223,12 +223,15 @@ def write_ops():
                     case["grads"][i] = f"{name}.grad{i}"
         cases.append(case)
     save(OPS_DIR / "ops.safetensors", tensors, {"generator": GENERATOR, "cases": len(cases)})
-    index = {"generator": GENERATOR,
-             "note": "inputs/out/grad_out/grads are keys of ops.safetensors; integer inputs "
-                     "(indices, targets) are stored as float32; grads[i] is null where input i "
-                     "does not require grad; grad_out is null for forward-only ops (max, argmax).",
-             "cases": cases}
-    (OPS_DIR / "ops.json").write_text(json.dumps(index, indent=1) + "\n")
+    note = ("inputs/out/grad_out/grads are keys of ops.safetensors; integer inputs (indices, "
+            "targets) are stored as float32; grads[i] is null where input i does not require "
+            "grad; grad_out is null for forward-only ops (max, argmax).")
+    # One case per line: readable, and a changed case is a one-line diff.
+    lines = [f' "generator": {json.dumps(GENERATOR)},', f' "note": {json.dumps(note)},', ' "cases": [']
+    lines += ["  " + json.dumps(c) + ("," if i < len(cases) - 1 else "") for i, c in enumerate(cases)]
+    text = "{\n" + "\n".join(lines) + "\n ]\n}\n"
+    assert json.loads(text)["cases"] == cases
+    (OPS_DIR / "ops.json").write_text(text)
     return cases
 
 
