@@ -31,7 +31,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors.torch import save_file
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 
 ROOT = Path(__file__).resolve().parents[2]
 OPS_DIR = ROOT / "Tests/TensorCoreTests/Fixtures"
@@ -208,8 +209,8 @@ def write_ops():
         out = fn(*inputs)
         keys = [f"{name}.in{i}" for i in range(len(inputs))]
         for key, x in zip(keys, inputs):
-            tensors[key] = x
-        tensors[f"{name}.out"] = out
+            tensors[key] = f32(x)
+        tensors[f"{name}.out"] = f32(out)
         case = {"name": name, "op": op, "attrs": attrs, "inputs": keys, "requires_grad": rg,
                 "out": f"{name}.out", "grad_out": None, "grads": [None] * len(inputs)}
         if out.requires_grad:
@@ -219,7 +220,7 @@ def write_ops():
             case["grad_out"] = f"{name}.grad_out"
             for i, x in enumerate(inputs):
                 if x.requires_grad:
-                    tensors[f"{name}.grad{i}"] = x.grad
+                    tensors[f"{name}.grad{i}"] = f32(x.grad)
                     case["grads"][i] = f"{name}.grad{i}"
         cases.append(case)
     save(OPS_DIR / "ops.safetensors", tensors, {"generator": GENERATOR, "cases": len(cases)})
@@ -424,23 +425,24 @@ def write_model(name, make, x_np, y_np, lr, loss_fn):
     model = make()
     x, y = torch.from_numpy(x_np).long(), torch.from_numpy(y_np).long()
     params = dict(model.named_parameters())
-    out = {f"param.{k}": v for k, v in params.items()}
-    out["input.x"], out["input.y"] = x, y
+    # Snapshot every value as it is stored: Adam below updates the parameters in place.
+    out = {f"param.{k}": f32(v) for k, v in params.items()}
+    out["input.x"], out["input.y"] = f32(x), f32(y)
 
     rec = Recorder()
     loss = loss_fn(model(x, rec), y)
     loss.backward()
     labels = list(rec.values)
     for label, t in rec.values.items():
-        out[f"fwd.{label}"] = t
+        out[f"fwd.{label}"] = f32(t)
         if t.requires_grad:
             assert t.grad is not None, f"{name}: no gradient reached {label}"
-            out[f"grad.{label}"] = t.grad
+            out[f"grad.{label}"] = f32(t.grad)
         else:
             assert label == "h", f"{name}: {label} does not require grad"
-    out["loss"] = loss
+    out["loss"] = f32(loss)
     for k, p in params.items():
-        out[f"grad.param.{k}"] = p.grad
+        out[f"grad.param.{k}"] = f32(p.grad)
 
     # Three Adam steps on the same batch, from the same initial weights.
     opt = torch.optim.Adam(model.parameters(), lr=lr, foreach=False)
@@ -454,7 +456,8 @@ def write_model(name, make, x_np, y_np, lr, loss_fn):
     assert losses[0] == loss.item()
     out["adam.loss"] = torch.tensor(losses)
     for k, p in params.items():
-        out[f"adam3.{k}"] = p
+        out[f"adam3.{k}"] = f32(p)
+        assert not torch.equal(out[f"adam3.{k}"], out[f"param.{k}"]), f"{name}: Adam did not move {k}"
 
     info = {"generator": GENERATOR, "model": name, "labels": labels, "lr": lr,
             "adam": {"steps": 3, "betas": [0.9, 0.999], "eps": 1e-8},
@@ -463,6 +466,64 @@ def write_model(name, make, x_np, y_np, lr, loss_fn):
         info["manual_vs_nn_rnn_max_abs_diff"] = model.rnn_check
     save(MODELS_DIR / f"{name}.safetensors", out, info)
     return loss.item(), losses, len(out)
+
+
+def lesson_forward(name, m, x):
+    """The notes' own forward code (module calls, nn.RNN, implicit shapes), to check the
+    op-by-op mirror and the stored file against it."""
+    cs = [x[:, t] for t in range(x.shape[1])]
+    bs = x.shape[0]
+    if name == "char3":
+        in1, in2, in3 = (F.relu(m.l_in(m.e(c))) for c in cs)
+        h = torch.zeros(in1.size())
+        for inp in (in1, in2, in3):
+            h = torch.tanh(m.l_hidden(h + inp))
+        return F.log_softmax(m.l_out(h), dim=1)
+    if name in ("char_loop", "char_loop_concat"):
+        h = torch.zeros(bs, N_HIDDEN)
+        for c in cs:
+            if name == "char_loop":
+                h = torch.tanh(m.l_hidden(h + F.relu(m.l_in(m.e(c)))))
+            else:
+                h = torch.tanh(m.l_hidden(F.relu(m.l_in(torch.cat((h, m.e(c)), 1)))))
+        return F.log_softmax(m.l_out(h), dim=1)
+    outp, _ = m.rnn(m.e(torch.stack(cs)), torch.zeros(1, bs, N_HIDDEN))
+    if name == "char_rnn":
+        return F.log_softmax(m.l_out(outp[-1]), dim=1)
+    return F.log_softmax(m.l_out(outp), dim=2 if name == "char_seq_rnn" else 0)
+
+
+def verify_model_file(name, make, lr, loss_fn, path):
+    """Reload the written file into a fresh model and re-derive the loss, the output, the
+    parameter gradients and the 3 Adam steps with the lesson's forward."""
+    t = load_file(str(path))
+    model = make()
+    with torch.no_grad():
+        for k, p in model.named_parameters():
+            p.copy_(t[f"param.{k}"])
+    x, y = t["input.x"].long(), t["input.y"].long()
+    out_label = json.loads(safe_open(str(path), "pt").metadata()["golden"])["labels"][-1]
+    worst = 0.0
+    def check(a, b, what):
+        nonlocal worst
+        d = (a - b).abs().max().item()
+        worst = max(worst, d)
+        assert d <= 1e-5, f"{name}: {what} differs from the lesson's forward by {d}"
+    opt = torch.optim.Adam(model.parameters(), lr=lr, foreach=False)
+    for step in range(3):
+        opt.zero_grad()
+        out = lesson_forward(name, model, x)
+        loss = loss_fn(out, y)
+        loss.backward()
+        check(loss.detach(), t["adam.loss"][step], f"loss at Adam step {step}")
+        if step == 0:
+            check(out.detach(), t[f"fwd.{out_label}"], out_label)
+            for k, p in model.named_parameters():
+                check(p.grad, t[f"grad.param.{k}"], f"grad.param.{k}")
+        opt.step()
+    for k, p in model.named_parameters():
+        check(p.detach(), t[f"adam3.{k}"], f"adam3.{k}")
+    return worst
 
 
 # MARK: linear SGD -----------------------------------------------------------------------------
@@ -515,7 +576,9 @@ def main():
     for name, make, layout, lr, loss_fn in MODELS:
         x, y = batches[layout]
         loss, adam, n = write_model(name, make, x, y, lr, loss_fn)
-        print(f"{name}: loss {loss:.6f}, after Adam steps {[round(v, 6) for v in adam]}, {n} tensors")
+        worst = verify_model_file(name, make, lr, loss_fn, MODELS_DIR / f"{name}.safetensors")
+        print(f"{name}: loss {loss:.6f}, losses over 3 Adam steps {[round(v, 6) for v in adam]}, "
+              f"{n} tensors; lesson forward agrees to {worst:.1e}")
 
     l0, l1, a, b = write_linear_sgd()
     print(f"linear_sgd: loss {l0:.4f} -> {l1:.4f}, a {a:.4f}, b {b:.4f}")
