@@ -67,8 +67,23 @@ public enum GoldenCheck {
             model.loss(model.forward(x.detached()), y.detached()).backward()
             opt.step()
         }
+        // NOTE: Adam divides each step by √v, so an element whose gradient sits at rounding-noise
+        // level turns a 1e-7 relative gradient difference into a visible step difference. Hence
+        // the update phase allows atol = 0.1·lr (a tenth of one step); everything else
+        // must match as tightly as forward values.
+        let adamTolerance = Tolerance(rtol: GoldenTolerance.forward.rtol, atol: 0.1 * lr)
         for (name, p) in model.parameters {
-            if let after = fixture["adam3." + name] { compare(name, "update", p.data, after, GoldenTolerance.forward) }
+            guard let after = fixture["adam3." + name] else { continue }
+            if let seq = model as? CharSeqRnn, seq.softmax == .legacy, name == "l_out.bias" {
+                // With log_softmax over time, adding a constant to every time step's logits
+                // changes nothing, so l_out.bias's exact gradient is zero: both frameworks step
+                // it by pure rounding noise. Check that claim instead of comparing the noise.
+                let g = fixture["grad.param." + name]!.data.map(abs).max() ?? 0
+                rows.append(Row(label: name, phase: "update", comparison: "exact gradient is 0 (PyTorch's max |grad| \(g)); noise not compared",
+                                passed: g < 1e-6, maxAbsDiff: 0, maxRelDiff: 0))
+                continue
+            }
+            compare(name, "update", p.data, after, adamTolerance)
         }
         return rows
     }

@@ -35,7 +35,10 @@ struct Run: ParsableCommand {
             let progress = ProgressBar()
             let (model, _, _) = try runner.runCharModel(say: { progress.clear(); say($0) }, progress: progress.update)
             progress.clear()
-            if let save { _ = (model, save) }  // WEIGHTS-TODO: wired when SafeTensors lands
+            if let save {
+                try Weights.save(model, to: save, metadata: ["lesson": lesson.id, "model": model.kind])
+                say("saved \(model.parameters.count) tensors (\(model.parameterCount) values) to \(save)")
+            }
         }
     }
 }

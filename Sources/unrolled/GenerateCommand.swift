@@ -1,0 +1,38 @@
+import ArgumentParser
+import LessonEngine
+import Models
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate text with trained weights (the seed's get_next_n: argmax, sliding window).")
+
+    @Argument(help: "Lesson id whose model the weights belong to.")
+    var lesson: String
+
+    @Option(name: .long, help: "Weights saved by `unrolled run --save` (or by PyTorch, state_dict names).")
+    var weights: String
+
+    @Option(name: .long, help: "The text to continue.")
+    var prompt: String = "for thos"
+
+    @Option(name: .short, help: "How many characters to add.")
+    var n: Int = 40
+
+    @OptionGroup var options: LessonOptions
+
+    func validate() throws {
+        guard n >= 0 else { throw ValidationError("-n must be ≥ 0, got \(n)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let lesson = try catalog().lesson(self.lesson)
+            guard lesson.model != .linearSGD else { throw InputError("lesson \(lesson.id) has no text model to generate with") }
+            let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
+            let corpus = try Corpus.load(path: CorpusLocator.resolve(options.corpus))
+            let model = runner.makeModel(vocabSize: corpus.vocabSize)
+            try Weights.load(weights, into: model)
+            say(try Generator.nextN(model, corpus: corpus, prompt: prompt, count: n))
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import LessonEngine
+import Models
+import TensorCore
+
+struct Golden: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare a lesson's model, op by op, with PyTorch's committed numbers.",
+        discussion: "Loads Tests/ModelsTests/Fixtures/golden/<model>.safetensors (written by tools/golden/make_golden.py), runs the same batch through Unrolled and prints one row per labelled value: forward values, gradients, and the parameters after three Adam steps.")
+
+    @Argument(help: "Lesson id (char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn).")
+    var lesson: String
+
+    @Option(name: .long, help: "CharSeqRnn's log_softmax axis: vocab or legacy.")
+    var softmax: String?
+
+    @Option(name: .long, help: "Fixture directory.")
+    var fixtures: String?
+
+    func run() throws {
+        try reportingErrors {
+            let cat = try catalog()
+            let lesson = try cat.lesson(self.lesson)
+            guard lesson.model != .linearSGD else {
+                throw InputError("golden: \(lesson.id) is checked by `make test` (GoldenModelTests.testLinearSGD); pick a character lesson")
+            }
+            var options = RunOptions()
+            if let softmax {
+                guard let mode = SoftmaxMode(rawValue: softmax) else { throw InputError("--softmax: expected 'vocab' or 'legacy', got '\(softmax)'") }
+                options.softmax = mode
+            }
+            let runner = LessonRunner(lesson: lesson, options: options)
+            let model = runner.makeModel(vocabSize: 85)
+            let dir = fixtures ?? URL(fileURLWithPath: cat.directory).deletingLastPathComponent()
+                .appendingPathComponent("Tests/ModelsTests/Fixtures/golden").path
+            let path = "\(dir)/\(GoldenCheck.fixtureName(for: model)).safetensors"
+            let file: SafeTensorsFile
+            do { file = try SafeTensors.readFile(URL(fileURLWithPath: path)) } catch {
+                throw InputError("golden fixture \(error)")
+            }
+            let info = (file.metadata["golden"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]) ?? [:]
+            let lr = Float(info["lr"] as? Double ?? Double(lesson.schedule[0].lr))
+            let rows = try GoldenCheck.run(model: model, fixture: file.tensors, lr: lr, source: path)
+            say("\(model.kind) against \(path)")
+            say("forward tolerance \(GoldenTolerance.forward), gradients \(GoldenTolerance.gradient), Adam steps atol 0.1·lr")
+            let w = max(24, rows.map(\.label.count).max() ?? 0)
+            say("label".padding(toLength: w, withPad: " ", startingAt: 0) + "  phase     max abs diff  max rel diff")
+            for r in rows {
+                let mark = r.passed ? "✓" : "✗"
+                say(r.label.padding(toLength: w, withPad: " ", startingAt: 0) + "  "
+                    + r.phase.padding(toLength: 8, withPad: " ", startingAt: 0)
+                    + String(format: "  %12.3e  %12.3e  %@", r.maxAbsDiff, r.maxRelDiff, mark))
+            }
+            let failed = rows.filter { !$0.passed }
+            say("\(rows.count - failed.count) of \(rows.count) match PyTorch")
+            if let first = failed.first {
+                say("first divergence: \(first.label) (\(first.phase)): \(first.comparison)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
