@@ -1,0 +1,97 @@
+import Foundation
+import Models
+import TensorCore
+
+/// One training step of a lesson, recorded with every value: forward ops in order, the loss,
+/// backward rules in reverse, and the optimizer's update of each parameter. The step CLI, the
+/// trace command and the graph renderer all read this.
+public struct Replay {
+    public let lesson: Lesson
+    public let events: [TraceEvent]
+    /// The model's parameter names (empty for linear SGD's a and b, which are named a, b).
+    public let parameterNames: [String]
+    /// What the learner should know about the batch (`512 rows of 3 characters`).
+    public let batchDescription: String
+
+    /// Forward values by tensor id (outputs of forward events, and leaf inputs), for printing
+    /// and explaining.
+    public let valuesByID: [Int: TracedTensor]
+
+    init(lesson: Lesson, events: [TraceEvent], parameterNames: [String], batchDescription: String) {
+        self.lesson = lesson
+        self.events = events
+        self.parameterNames = parameterNames
+        self.batchDescription = batchDescription
+        var values: [Int: TracedTensor] = [:]
+        for e in events where e.phase == .forward {
+            for t in e.inputs where t.values != nil && values[t.id] == nil { values[t.id] = t }
+            for t in e.outputs { values[t.id] = t }
+        }
+        valuesByID = values
+    }
+
+    public func count(_ phase: TracePhase) -> Int { events.filter { $0.phase == phase }.count }
+
+    /// Record one step of `lesson` at `level` (`full` for stepping). `batch` overrides the
+    /// lesson's batch size (smaller batches make values easier to read).
+    public static func record(lesson: Lesson, options: RunOptions, batch: Int? = nil,
+                              level: TraceLevel = .full, sink: TraceSink? = nil) throws -> Replay {
+        if let batch, batch <= 0 { throw InputError("--batch: expected a whole number ≥ 1, got \(batch)") }
+        let runner = LessonRunner(lesson: lesson, options: options)
+        let memory = MemorySink()
+        let target: TraceSink = sink ?? memory
+        TensorIDs.reset()
+        if lesson.model == .linearSGD {
+            let d = lesson.linearData
+            let n = batch ?? d.points
+            let (x, y) = LinearSGD.fakeData(n: n, a: d.a, b: d.b, rng: runner.rng)
+            let a = Tensor(shape: [1], data: [runner.rng.normal()], label: "a", requiresGrad: true)
+            let b = Tensor(shape: [1], data: [runner.rng.normal()], label: "b", requiresGrad: true)
+            let lr = lesson.schedule[0].lr
+            let opt = SGD([("a", a), ("b", b)], lr: lr)
+            Tracer.recording(level: level, to: target) {
+                let loss = LinearSGD.loss(a: a, b: b, x: Tensor(shape: [n], data: x, label: "x"),
+                                          y: Tensor(shape: [n], data: y, label: "y"))
+                loss.backward()
+                opt.step()
+            }
+            return Replay(lesson: lesson, events: memory.events, parameterNames: ["a", "b"],
+                          batchDescription: "\(n) points (x, y), a·x + b fitted by SGD, lr \(lr)")
+        }
+        let (corpus, data, split) = try runner.loadData()
+        let model = runner.makeModel(vocabSize: corpus.vocabSize)
+        let size = min(batch ?? lesson.batchSize, split.train.count)
+        // The first shuffled mini-batch, as fit() would draw it.
+        let order = runner.rng.permutation(split.train.count)
+        let rows = order[0..<size].map { split.train[$0] }
+        let (x, y) = data.batch(rows[...])
+        let phase = lesson.schedule[0]
+        let opt = runner.makeOptimizer(phase.optimizer, model: model, lr: phase.lr)
+        Tracer.recording(level: level, to: target) {
+            let loss = model.loss(model.forward(x), y)
+            loss.backward()
+            opt.step()
+        }
+        let preview = (0..<min(size, 2)).map { r in
+            "'" + corpus.decode((0..<data.width).map { Int(x.data[r * data.width + $0]) }).debugEscaped + "'"
+        }.joined(separator: ", ")
+        return Replay(lesson: lesson, events: memory.events, parameterNames: model.parameters.map(\.name),
+                      batchDescription: "\(size) rows of \(data.width) characters (\(preview), …) from \(corpus.source); \(model.kind), \(phase.optimizer) lr \(phase.lr)")
+    }
+}
+
+extension String {
+    /// Newlines and tabs shown as escapes, so a character preview stays on one line.
+    var debugEscaped: String {
+        var s = ""
+        for c in unicodeScalars {
+            switch c {
+            case "\n": s += "\\n"
+            case "\t": s += "\\t"
+            case "\0": s += "\\0"
+            default: s.unicodeScalars.append(c)
+            }
+        }
+        return s
+    }
+}
