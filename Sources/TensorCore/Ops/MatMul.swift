@@ -20,7 +20,7 @@ extension Tensor {
             var da: [Float]? = nil, db: [Float]? = nil
             if a.requiresGrad {
                 da = tA
-                    ? Kernels.matmul(b.data, g, m: k, n: m, k: n, transA: !tB, transB: true)   // op(B)·Gᵀ : [k,m]
+                    ? Kernels.matmul(b.data, g, m: k, n: m, k: n, transA: tB, transB: true)    // op(B)·Gᵀ : [k,m]
                     : Kernels.matmul(g, b.data, m: m, n: k, k: n, transA: false, transB: !tB)  // G·op(B)ᵀ : [m,k]
             }
             if b.requiresGrad {
