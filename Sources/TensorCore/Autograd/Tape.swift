@@ -53,12 +53,16 @@ extension Tensor {
     }
 
     /// Backpropagate from this tensor. With no seed it must hold one value (a loss), and its
-    /// gradient starts at 1. Gradients add up in `grad` across uses and across calls, as in
-    /// PyTorch; call `zeroGrad()` on parameters between steps.
+    /// gradient starts at 1. Leaves' gradients add up in `grad` across uses and across calls, as
+    /// in PyTorch; call `zeroGrad()` on parameters between steps.
     public func backward(seed: [Float]? = nil) {
         precondition(seed != nil || count == 1, "backward() without a seed needs a scalar, shape is \(shape)")
         precondition(requiresGrad, "backward(): \(label) does not require grad")
         let order = topologicalOrder()
+        // Intermediates start from zero on every call: they keep the gradient of the last root
+        // for inspection, and adding an earlier call's gradient would send it to the leaves a
+        // second time. Only leaves (parameters) accumulate across calls.
+        for t in order where t.node != nil { t.grad = nil }
         grad = seed ?? [Float](repeating: 1, count: count)
         for t in order.reversed() {
             guard let node = t.node, let g = t.grad else { continue }

@@ -69,7 +69,9 @@ extension Kernels {
     // MARK: log-softmax
 
     /// log_softmax along the middle axis. NOTE: subtracts the max before exponentiating, and
-    /// returns x − max − log Σ exp(x − max), so no exp overflows and no log sees a zero.
+    /// returns (x − max) − log Σ exp(x − max), so no exp overflows and no log sees a zero.
+    /// The brackets matter: x − (max + log Σ) rounds max + log Σ at max's magnitude and loses
+    /// digits for large logits (log_softmax([1000, 1000]) came out −0.69318, not −0.69315).
     public static func logSoftmax(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
         x.withUnsafeBufferPointer { p in
             make(outer * n * inner) { out in
@@ -86,10 +88,10 @@ extension Kernels {
                         let b = base + k * inner
                         for i in 0..<inner { s[i] += expf(p[b + i] - m[i]) }
                     }
-                    for i in 0..<inner { s[i] = m[i] + logf(s[i]) }
+                    for i in 0..<inner { s[i] = logf(s[i]) }
                     for k in 0..<n {
                         let b = base + k * inner
-                        for i in 0..<inner { out[b + i] = p[b + i] - s[i] }
+                        for i in 0..<inner { out[b + i] = (p[b + i] - m[i]) - s[i] }
                     }
                 }
             }

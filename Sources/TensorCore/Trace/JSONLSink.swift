@@ -1,0 +1,183 @@
+// A trace sink that writes JSON Lines: one event per line, in the field names and layout that
+// `TraceEvent`'s Codable conformance uses, so `JSONDecoder` reads each line back into an equal
+// event. The file appears at `path` only when `close()` succeeds (written to a temporary file
+// beside it, then renamed), so a reader never sees half a trace.
+//
+// JSON has no NaN or infinities; like `JSONEncoder`'s `.convertToString` strategy we write them
+// as the strings "NaN", "Infinity" and "-Infinity". Decode with
+// `.convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")`.
+//
+// Hand-written rather than JSONEncoder: TensorCore does not depend on Foundation, and a `full`
+// trace is mostly float arrays, which this writes straight into one byte buffer using Swift's
+// shortest round-trip formatting (`make bench` measures both).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct TraceFileError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+public final class JSONLSink: TraceSink {
+    public let path: String
+    private let temporaryPath: String
+    private var file: UnsafeMutablePointer<FILE>?
+    private var buffer = JSONBuffer()
+    /// The first write error; reported by `close()`, which then publishes nothing.
+    private var failure: String?
+    /// Write to the file once this many bytes are buffered.
+    private static let flushThreshold = 1 << 20
+
+    /// Start a trace file at `path` (replaced on `close()` if it exists).
+    public init(path: String) throws {
+        self.path = path
+        temporaryPath = path + ".tmp-\(getpid())"
+        guard let f = fopen(temporaryPath, "wb") else {
+            throw TraceFileError(description: "cannot create \(temporaryPath): \(JSONLSink.errnoText())")
+        }
+        file = f
+        buffer.bytes.reserveCapacity(JSONLSink.flushThreshold + (1 << 16))
+    }
+
+    public func receive(_ event: TraceEvent) {
+        guard file != nil else { return }
+        buffer.event(event)
+        buffer.bytes.append(UInt8(ascii: "\n"))
+        if buffer.bytes.count >= JSONLSink.flushThreshold { flush() }
+    }
+
+    /// Write what is buffered and move the file into place. Calling it again does nothing.
+    public func close() throws {
+        guard let f = file else { return }
+        flush()
+        file = nil
+        if fclose(f) != 0 && failure == nil { failure = "closing \(temporaryPath): \(JSONLSink.errnoText())" }
+        if failure == nil && rename(temporaryPath, path) != 0 {
+            failure = "renaming \(temporaryPath) to \(path): \(JSONLSink.errnoText())"
+        }
+        if let failure {
+            unlink(temporaryPath)
+            throw TraceFileError(description: failure)
+        }
+    }
+
+    /// A sink dropped without `close()` leaves no file behind: an unfinished trace is discarded.
+    deinit {
+        if let f = file {
+            fclose(f)
+            unlink(temporaryPath)
+        }
+    }
+
+    private func flush() {
+        guard let f = file, !buffer.bytes.isEmpty else { return }
+        let written = buffer.bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+        if written != buffer.bytes.count && failure == nil {
+            failure = "writing \(temporaryPath): \(JSONLSink.errnoText())"
+        }
+        buffer.bytes.removeAll(keepingCapacity: true)
+    }
+
+    private static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+/// JSON text for trace events, appended to one growing byte buffer (no per-value allocation:
+/// number descriptions fit Swift's small-string storage).
+struct JSONBuffer {
+    var bytes: [UInt8] = []
+
+    mutating func event(_ e: TraceEvent) {
+        raw("{\"seq\":"); int(e.seq)
+        raw(",\"phase\":"); string(e.phase.rawValue)
+        raw(",\"op\":"); string(e.op)
+        raw(",\"label\":"); string(e.label)
+        raw(",\"attributes\":"); string(e.attributes)
+        raw(",\"inputs\":"); tensors(e.inputs)
+        raw(",\"outputs\":"); tensors(e.outputs)
+        raw("}")
+    }
+
+    mutating func tensors(_ ts: [TracedTensor]) {
+        raw("[")
+        for (i, t) in ts.enumerated() {
+            if i > 0 { raw(",") }
+            tensor(t)
+        }
+        raw("]")
+    }
+
+    mutating func tensor(_ t: TracedTensor) {
+        raw("{\"id\":"); int(t.id)
+        raw(",\"label\":"); string(t.label)
+        raw(",\"shape\":[")
+        for (i, d) in t.shape.enumerated() {
+            if i > 0 { raw(",") }
+            int(d)
+        }
+        raw("],\"kind\":"); string(t.kind.rawValue)
+        // Absent optionals are left out, as JSONEncoder does; the decoder reads them as nil.
+        if let s = t.summary { raw(",\"summary\":"); summary(s) }
+        if let v = t.values { raw(",\"values\":"); floats(v) }
+        raw("}")
+    }
+
+    mutating func summary(_ s: ValueSummary) {
+        raw("{\"count\":"); int(s.count)
+        raw(",\"mean\":"); number(s.mean)
+        raw(",\"std\":"); number(s.std)
+        raw(",\"min\":"); number(s.min)
+        raw(",\"max\":"); number(s.max)
+        raw(",\"l2\":"); number(s.l2)
+        raw(",\"nan\":"); int(s.nan)
+        raw(",\"inf\":"); int(s.inf)
+        raw("}")
+    }
+
+    mutating func floats(_ values: [Float]) {
+        raw("[")
+        values.withUnsafeBufferPointer { p in
+            for i in 0..<p.count {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                number(p[i])
+            }
+        }
+        raw("]")
+    }
+
+    /// Shortest text that reads back as the same value; non-finite values as strings (see top).
+    mutating func number<F: BinaryFloatingPoint & CustomStringConvertible>(_ v: F) {
+        if v.isFinite {
+            raw(v.description)
+        } else {
+            raw(v.isNaN ? "\"NaN\"" : v < 0 ? "\"-Infinity\"" : "\"Infinity\"")
+        }
+    }
+
+    mutating func int(_ v: Int) { raw(String(v)) }
+
+    mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    /// A JSON string: quotes, backslashes and control characters escaped, the rest as UTF-8.
+    mutating func string(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
+            switch c {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case UInt8(ascii: "\n"): raw("\\n")
+            case UInt8(ascii: "\r"): raw("\\r")
+            case UInt8(ascii: "\t"): raw("\\t")
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                raw("\\u00")
+                bytes.append(hex[Int(c >> 4)])
+                bytes.append(hex[Int(c & 0xf)])
+            default: bytes.append(c)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

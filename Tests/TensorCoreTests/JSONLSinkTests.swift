@@ -1,0 +1,114 @@
+// The JSON Lines sink: every line decodes (with JSONDecoder) to the event that was sent, the
+// file appears only on close(), and NaN, infinities and awkward labels survive the round trip.
+
+import Foundation
+import XCTest
+@testable import TensorCore
+
+/// Sends every event to two sinks (the file and an in-memory copy to compare against).
+private final class Tee: TraceSink {
+    let sinks: [TraceSink]
+    init(_ sinks: TraceSink...) { self.sinks = sinks }
+    func receive(_ event: TraceEvent) { sinks.forEach { $0.receive(event) } }
+}
+
+final class JSONLSinkTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("jsonl-sink-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func decodeLines(_ path: String) throws -> [TraceEvent] {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy =
+            .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.hasSuffix("\n"), "every line ends with a newline")
+        return try text.split(separator: "\n").map { try decoder.decode(TraceEvent.self, from: Data($0.utf8)) }
+    }
+
+    func testFullTraceOfATrainingStepRoundTrips() throws {
+        let path = directory.appendingPathComponent("step.jsonl").path
+        let file = try JSONLSink(path: path)
+        let memory = MemorySink()
+        let rng = SeededGenerator(seed: 11)
+        let x = Tensor.uniform([8, 5], low: -1, high: 1, using: rng, label: "x")
+        let w = Tensor.uniform([5, 3], low: -1, high: 1, using: rng, label: "l_in.weight").requiringGrad()
+        let b = Tensor.zeros([3], label: "l_in.bias").requiringGrad()
+        Tracer.recording(level: .full, to: Tee(file, memory)) {
+            let logits = LabelScope.with("l_in(x)") { x.matmul(w) + b }
+            logits.logSoftmax(axis: -1).nllLoss(Tensor([0, 1, 2, 0, 1, 2, 0, 1])).backward()
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path), "nothing at path before close()")
+        try file.close()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        XCTAssertEqual(leftovers, ["step.jsonl"], "the temporary file was renamed, not copied")
+
+        let decoded = try decodeLines(path)
+        XCTAssertEqual(decoded.count, memory.events.count)
+        XCTAssertGreaterThan(decoded.count, 6)
+        XCTAssertEqual(decoded, memory.events)
+        try file.close()  // a second close does nothing
+    }
+
+    func testNonFiniteValuesAndAwkwardLabels() throws {
+        let path = directory.appendingPathComponent("odd.jsonl").path
+        let file = try JSONLSink(path: path)
+        let values: [Float] = [.nan, .infinity, -.infinity, -0.0, .leastNonzeroMagnitude,
+                               .greatestFiniteMagnitude, 0.1, 1e-7, 16_777_217]
+        let label = "l_hidden(h+in1) \"quoted\" back\\slash\nnew\tline \u{01} ⋱ é"
+        let event = TraceEvent(seq: 1, phase: .update, op: "sgd", label: label, attributes: "lr=0.1",
+                               inputs: [],
+                               outputs: [TracedTensor(id: 7, label: label, shape: [3, 3], kind: .grad,
+                                                      summary: ValueSummary(values), values: values)])
+        file.receive(event)
+        try file.close()
+        let back = try XCTUnwrap(try decodeLines(path).first)
+        XCTAssertEqual(back.label, label)
+        XCTAssertEqual(back.outputs[0].label, label)
+        XCTAssertEqual(back.outputs[0].kind, .grad)
+        XCTAssertEqual(back.phase, .update)
+        let got = try XCTUnwrap(back.outputs[0].values)
+        // Compare bit patterns: NaN ≠ NaN, and −0.0 == 0.0 would hide a lost sign.
+        XCTAssertEqual(got.map(\.bitPattern), values.map(\.bitPattern).enumerated().map { i, bits in
+            values[i].isNaN ? Float.nan.bitPattern : bits
+        })
+        XCTAssertEqual(back.outputs[0].summary, event.outputs[0].summary)  // finite statistics
+    }
+
+    func testAllNaNSummaryRoundTrips() throws {
+        // Every statistic of an all-NaN buffer is NaN: written as "NaN", read back as NaN.
+        let path = directory.appendingPathComponent("nan.jsonl").path
+        let file = try JSONLSink(path: path)
+        let s = ValueSummary([.nan, .nan])
+        file.receive(TraceEvent(seq: 1, phase: .forward, op: "log", label: "log(x)", inputs: [],
+                                outputs: [TracedTensor(id: 1, label: "log(x)", shape: [2], summary: s)]))
+        try file.close()
+        let back = try XCTUnwrap(try decodeLines(path).first?.outputs[0].summary)
+        XCTAssertEqual(back.count, 2)
+        XCTAssertEqual(back.nan, 2)
+        XCTAssertTrue(back.mean.isNaN && back.std.isNaN && back.min.isNaN && back.max.isNaN)
+        XCTAssertNil(try decodeLines(path).first?.outputs[0].values)
+    }
+
+    func testDroppedWithoutCloseLeavesNoFile() throws {
+        let path = directory.appendingPathComponent("dropped.jsonl").path
+        do {
+            let file = try JSONLSink(path: path)
+            file.receive(TraceEvent(seq: 1, phase: .forward, op: "exp", label: "e", inputs: [], outputs: []))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
+    }
+
+    func testUnwritableDirectoryThrows() {
+        XCTAssertThrowsError(try JSONLSink(path: directory.appendingPathComponent("no/such/dir/t.jsonl").path))
+    }
+}

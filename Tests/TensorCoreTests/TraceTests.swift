@@ -1,0 +1,158 @@
+// The trace: forward events in execution order with the lesson's labels, backward events in
+// reverse, and the three levels (off: nothing; summary: statistics; full: every value).
+
+import XCTest
+@testable import TensorCore
+
+final class TraceTests: XCTestCase {
+    /// A tiny RNN-style step: h+in1 → @ l_hidden.weight → + bias → tanh → sum.
+    private struct Step {
+        let inp = Tensor([[1, 2], [3, 4]]).named("in1")
+        let h = Tensor([[0.5, -0.5], [0, 1]]).named("h")
+        let w = Tensor([[0.1, 0.2], [-0.3, 0.4]], label: "l_hidden.weight").requiringGrad()
+        let b = Tensor([0.01, -0.02], label: "l_hidden.bias").requiringGrad()
+        var sum: Tensor!, lin: Tensor!, act: Tensor!, loss: Tensor!
+
+        mutating func run() {
+            sum = h + inp
+            lin = LabelScope.with("l_hidden(h+in1)") { sum.matmul(w) + b }
+            act = lin.tanh()
+            loss = act.sum()
+        }
+    }
+
+    func testForwardEventsInOrderWithLabels() {
+        var s = Step()
+        let sink = MemorySink()
+        Tracer.recording(level: .summary, to: sink) { s.run() }
+        let e = sink.events
+        XCTAssertEqual(e.map(\.seq), [1, 2, 3, 4, 5])
+        XCTAssertEqual(e.map(\.phase), Array(repeating: .forward, count: 5))
+        XCTAssertEqual(e.map(\.op), ["add", "matmul", "add", "tanh", "sum"])
+        XCTAssertEqual(e.map(\.label), ["h+in1", "l_hidden(h+in1)", "l_hidden(h+in1)",
+                                        "tanh(l_hidden(h+in1))", "sum(tanh(l_hidden(h+in1)))"])
+        // Inputs are referred to by id and label; the output is the tensor the op returned.
+        XCTAssertEqual(e[0].inputs.map(\.label), ["h", "in1"])
+        XCTAssertEqual(e[0].inputs.map(\.id), [s.h.id, s.inp.id])
+        XCTAssertEqual(e[0].outputs.map(\.id), [s.sum.id])
+        XCTAssertEqual(e[1].inputs.map(\.label), ["h+in1", "l_hidden.weight"])
+        XCTAssertEqual(e[1].outputs[0].shape, [2, 2])
+        XCTAssertEqual(e[4].outputs[0].shape, [])
+        // Leaves carry their statistics (they appear nowhere else); made tensors are described
+        // once, by the event that made them.
+        XCTAssertNotNil(e[1].inputs[1].summary, "a parameter's values belong in the event that uses it")
+        XCTAssertNil(e[2].inputs[0].summary, "the matmul result was described by the event that made it")
+        XCTAssertEqual(e[2].attributes, "")
+        XCTAssertEqual(e[1].attributes, "")
+    }
+
+    func testBackwardEventsInReverseOrder() {
+        var s = Step()
+        let sink = MemorySink()
+        Tracer.recording(level: .full, to: sink) {
+            s.run()
+            s.loss.backward()
+        }
+        let back = sink.events.filter { $0.phase == .backward }
+        XCTAssertEqual(back.map(\.seq), [6, 7, 8, 9])
+        // h+in1 has no node (neither input needs a gradient), so it has no backward event.
+        XCTAssertEqual(back.map(\.op), ["sum", "tanh", "add", "matmul"])
+        XCTAssertEqual(back.map(\.label), ["sum(tanh(l_hidden(h+in1)))", "tanh(l_hidden(h+in1))",
+                                           "l_hidden(h+in1)", "l_hidden(h+in1)"])
+        // Each event's input is the grad of the op's result; outputs are contributions per input.
+        XCTAssertEqual(back[0].inputs[0].id, s.loss.id)
+        XCTAssertEqual(back[0].inputs[0].values, [1])
+        XCTAssertEqual(back[1].outputs.map(\.id), [s.lin.id])
+        XCTAssertEqual(back[1].outputs[0].kind, .grad)
+        XCTAssertEqual(back[2].outputs.map(\.label), ["l_hidden(h+in1)", "l_hidden.bias"])
+        XCTAssertEqual(back[3].outputs.map(\.id), [s.w.id], "only inputs that need a gradient appear")
+        XCTAssertEqual(back[3].outputs[0].values, s.w.grad)
+        XCTAssertEqual(back[2].outputs[1].values, s.b.grad)
+    }
+
+    func testOffEmitsNothing() {
+        var s = Step()
+        let sink = MemorySink()
+        Tracer.recording(level: .off, to: sink) {
+            XCTAssertFalse(Tracer.isOn)
+            s.run()
+            s.loss.backward()
+        }
+        XCTAssertEqual(sink.events.count, 0)
+        XCTAssertNotNil(s.w.grad, "off still computes gradients")
+    }
+
+    func testSummaryCarriesStatisticsOfNaNAndInf() {
+        let x = Tensor([1, .nan, .infinity, -2, 4], label: "x")
+        let sink = MemorySink()
+        Tracer.recording(level: .summary, to: sink) { _ = -x }
+        let event = sink.events[0]
+        XCTAssertNil(event.outputs[0].values, "summary carries no values")
+        let s = try! XCTUnwrap(event.outputs[0].summary)
+        // −x = [−1, nan, −inf, 2, −4]. Statistics of the three finite values −1, 2, −4:
+        // mean −1, deviations 0, 3, −3 → population std √6; L2 √(1+4+16) = √21.
+        XCTAssertEqual(s.count, 5)
+        XCTAssertEqual(s.nan, 1)
+        XCTAssertEqual(s.inf, 1)
+        XCTAssertEqual(s.mean, -1, accuracy: 1e-12)
+        XCTAssertEqual(s.min, -4)
+        XCTAssertEqual(s.max, 2)
+        XCTAssertEqual(s.std, 6.0.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(s.l2, 21.0.squareRoot(), accuracy: 1e-12)
+        XCTAssertTrue(s.hasNonFinite)
+        // The input leaf is summarised too.
+        XCTAssertEqual(event.inputs[0].summary?.mean, 1)  // (1 − 2 + 4) / 3
+    }
+
+    func testSummaryOfFiniteValues() {
+        // 0, 1, 2, ..., 9: mean 4.5, population std √8.25, min 0, max 9, L2 √285.
+        let s = ValueSummary((0..<10).map(Float.init))
+        XCTAssertEqual(s.count, 10)
+        XCTAssertEqual(s.mean, 4.5)
+        XCTAssertEqual(s.std, 8.25.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(s.min, 0)
+        XCTAssertEqual(s.max, 9)
+        XCTAssertEqual(s.l2, 285.0.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(s.nan + s.inf, 0)
+        XCTAssertFalse(s.hasNonFinite)
+        let empty = ValueSummary([])
+        XCTAssertEqual(empty.count, 0)
+        XCTAssertTrue(empty.mean.isNaN)
+    }
+
+    func testFullCarriesValues() {
+        var s = Step()
+        let sink = MemorySink()
+        Tracer.recording(level: .full, to: sink) { s.run() }
+        let e = sink.events
+        // h + in1 = [[1.5, 1.5], [3, 5]], by hand.
+        XCTAssertEqual(e[0].outputs[0].values, [1.5, 1.5, 3, 5])
+        XCTAssertEqual(e[0].inputs[0].values, [0.5, -0.5, 0, 1])
+        XCTAssertNotNil(e[0].outputs[0].summary)
+        XCTAssertEqual(e[3].outputs[0].values, s.act.data)
+    }
+
+    func testRecordingRestoresThePreviousTracer() {
+        let outer = MemorySink(), inner = MemorySink()
+        let x = Tensor([1, 2], label: "x")
+        Tracer.recording(level: .summary, to: outer) {
+            _ = x.exp()
+            Tracer.recording(level: .full, to: inner) { _ = x.log() }
+            XCTAssertEqual(Tracer.level, .summary)
+            _ = x.neg()
+        }
+        XCTAssertEqual(Tracer.level, .off)
+        XCTAssertEqual(outer.events.map(\.op), ["exp", "neg"])
+        XCTAssertEqual(outer.events.map(\.seq), [1, 2], "the inner recording must not disturb outer numbering")
+        XCTAssertEqual(inner.events.map(\.op), ["log"])
+    }
+
+    func testTapsCollectNamedTensors() {
+        let (_, taps) = Taps.collect {
+            let a = Tensor([1, 2]).named("in1")
+            _ = (a + a).named("h")
+        }
+        XCTAssertEqual(taps.order, ["in1", "h"])
+        XCTAssertEqual(taps["h"]?.data, [2, 4])
+    }
+}
