@@ -54,3 +54,59 @@ extension DiagramWriter {
         return urls
     }
 }
+
+/// Everything `writeSGDAnimation` produced.
+public struct SGDAnimationFiles: Sendable {
+    /// One PNG per frame, `name-frame-01.png` …
+    public var framePNGs: [URL]
+    /// One SVG per frame.
+    public var frameSVGs: [URL]
+    /// The animated PNG.
+    public var apng: URL
+    /// The animated SVG (SMIL).
+    public var animatedSVG: URL
+    /// The self-contained HTML player.
+    public var player: URL
+    /// The MSE contour with the SGD path (SVG and PNG).
+    public var contour: [URL]
+
+    /// Every file, for a gallery.
+    public var all: [URL] { [player, apng, animatedSVG] + contour + frameSVGs + framePNGs }
+}
+
+extension DiagramWriter {
+    /// Write the SGD animation in every form: numbered PNG and SVG frames, an APNG, a SMIL SVG,
+    /// an HTML player and the contour plot, all named after `name` in `dir`.
+    @discardableResult
+    public static func writeSGDAnimation(_ animation: LinearSGDAnimation, to dir: URL,
+                                         name: String = "sgd") throws -> SGDAnimationFiles {
+        try FileOutput.makeDirectory(dir)
+        let n = animation.frames.count
+        let digits = String(n).count
+        var pngs: [[UInt8]] = []
+        var pngURLs: [URL] = [], svgURLs: [URL] = []
+        for i in 0..<n {
+            let number = String(repeating: "0", count: digits - String(i + 1).count) + String(i + 1)
+            let scene = animation.frameScene(i)
+            let png = try CairoPainter.png(scene)
+            pngs.append(png)
+            let pngURL = dir.appendingPathComponent("\(name)-frame-\(number).png")
+            let svgURL = dir.appendingPathComponent("\(name)-frame-\(number).svg")
+            try FileOutput.write(png, to: pngURL)
+            try FileOutput.write(try CairoPainter.svg(scene), to: svgURL)
+            pngURLs.append(pngURL); svgURLs.append(svgURL)
+        }
+        let apng = dir.appendingPathComponent("\(name).apng.png")
+        try FileOutput.write(try APNG.assemble(frames: pngs, delayMilliseconds: animation.frameDuration), to: apng)
+        let smil = dir.appendingPathComponent("\(name).animated.svg")
+        try FileOutput.write(try SMILAnimation.svg(animation), to: smil)
+        let player = dir.appendingPathComponent("\(name).html")
+        let html = try HTMLPlayer.html(title: "SGD fitting y = a·x + b", frames: pngs, width: animation.width,
+                                       height: animation.height, frameDuration: animation.frameDuration,
+                                       captions: (0..<n).map { animation.caption($0).joined(separator: "   ") })
+        try FileOutput.write(html, to: player)
+        let contour = try writeScene(MSEContour(animation).scene(), to: dir, name: "\(name)-contour")
+        return SGDAnimationFiles(framePNGs: pngURLs, frameSVGs: svgURLs, apng: apng, animatedSVG: smil,
+                                 player: player, contour: contour)
+    }
+}
