@@ -110,3 +110,19 @@ extension DiagramWriter {
                                  player: player, contour: contour)
     }
 }
+
+extension DiagramWriter {
+    /// The computation graph of a recorded step as `dir/name.svg` and `dir/name.png`.
+    /// - Parameters:
+    ///   - highlight: trace `seq` of the current op (forward or backward), or nil.
+    ///   - showBackward: write each op's incoming gradient statistics into its box.
+    @discardableResult
+    public static func writeComputationGraph(events: [TraceEvent], to dir: URL, name: String,
+                                             highlight: Int? = nil, showBackward: Bool = false) throws -> [URL] {
+        guard events.contains(where: { $0.phase == .forward }) else {
+            throw DiagramError.invalidInput("the trace has no forward events (was tracing on?)")
+        }
+        let scene = ComputationGraph(events: events).scene(highlight: highlight, showBackward: showBackward)
+        return try writeScene(scene, to: dir, name: name)
+    }
+}

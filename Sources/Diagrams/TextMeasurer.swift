@@ -96,7 +96,7 @@ enum CairoText {
 // MARK: bounds of shapes (layouts size their canvas from these; tests check overlaps with them)
 
 extension Shape {
-    /// The box this shape covers. Curves use their control points (a safe over-estimate).
+    /// The box this shape covers (curves sampled finely enough for layout).
     public func bounds(_ measurer: TextMeasurer = .shared) -> Rect? {
         func box(_ points: [Point], pad: Double) -> Rect? {
             guard let first = points.first else { return nil }
@@ -111,7 +111,12 @@ extension Shape {
         case .polygon(let points, let s): return box(points, pad: s.lineWidth / 2)
         case .polyline(let points, let s, let head): return box(points, pad: Swift.max(s.lineWidth, (head?.width ?? 0) / 2))
         case .curve(let a, let c1, let c2, let b, let s, let head):
-            return box([a, c1, c2, b], pad: Swift.max(s.lineWidth, (head?.width ?? 0) / 2))
+            // Sampled: the control points can lie far outside the curve itself.
+            let samples = (0...24).map { k -> Point in
+                let t = Double(k) / 24, u = 1 - t
+                return a * (u * u * u) + c1 * (3 * u * u * t) + c2 * (3 * u * t * t) + b * (t * t * t)
+            }
+            return box(samples, pad: Swift.max(s.lineWidth, (head?.width ?? 0) / 2))
         case .text(let item): return measurer.bounds(of: item)
         case .group(_, let children):
             return children.compactMap { $0.bounds(measurer) }.reduce(nil) { acc, r in acc.map { $0.union(r) } ?? r }
