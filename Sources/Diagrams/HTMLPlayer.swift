@@ -6,7 +6,8 @@ import Foundation
 
 public enum HTMLPlayer {
     /// A self-contained HTML page that plays `frames` (PNG bytes) with play, pause, step and a
-    /// slider. `captions` (one per frame, optional) are shown under the picture as text.
+    /// slider. `captions` (one per frame, optional) become the picture's tooltip and
+    /// accessible text (the frames already show them).
     public static func html(title: String, frames: [[UInt8]], width: Double, height: Double,
                             frameDuration: Int, captions: [String] = []) throws -> String {
         guard !frames.isEmpty else { throw DiagramError.invalidInput("an HTML player needs at least one frame") }
@@ -23,13 +24,12 @@ public enum HTMLPlayer {
         <title>\(xmlEscaped(title))</title>
         <style>
           body { font-family: "DejaVu Sans", sans-serif; margin: 16px; color: #222; }
-          #player { display: inline-block; }
+          #player { width: \(Int(width) + 2)px; }
           #frame { display: block; width: \(Int(width))px; height: \(Int(height))px; border: 1px solid #ddd; }
           #controls { margin-top: 8px; display: flex; gap: 6px; align-items: center; }
-          #controls button { font-size: 14px; min-width: 2.6em; }
+          #controls button { font-size: 13px; }
           #slider { flex: 1; }
           #counter { font-family: "DejaVu Sans Mono", monospace; min-width: 6em; text-align: right; }
-          #caption { font-family: "DejaVu Sans Mono", monospace; margin-top: 4px; white-space: pre; }
         </style>
         </head>
         <body>
@@ -37,14 +37,13 @@ public enum HTMLPlayer {
         <div id="player">
           <img id="frame" alt="animation frame" src=\(uris[0])>
           <div id="controls">
-            <button id="prev" title="previous frame (←)">⏮</button>
-            <button id="play" title="play (space)">▶</button>
-            <button id="pause" title="pause (space)">⏸</button>
-            <button id="next" title="next frame (→)">⏭</button>
+            <button id="prev" title="previous frame (←)">‹ prev</button>
+            <button id="play" title="play (space)">play</button>
+            <button id="pause" title="pause (space)">pause</button>
+            <button id="next" title="next frame (→)">next ›</button>
             <input id="slider" type="range" min="0" max="\(frames.count - 1)" value="0" step="1" aria-label="frame">
             <span id="counter">1 / \(frames.count)</span>
           </div>
-          <div id="caption"></div>
         </div>
         <script>
         "use strict";
@@ -54,7 +53,6 @@ public enum HTMLPlayer {
         const img = document.getElementById("frame");
         const slider = document.getElementById("slider");
         const counter = document.getElementById("counter");
-        const caption = document.getElementById("caption");
         let index = 0;
         let timer = null;
         function show(k) {
@@ -62,7 +60,7 @@ public enum HTMLPlayer {
           img.src = frames[index];
           slider.value = index;
           counter.textContent = (index + 1) + " / " + frames.length;
-          caption.textContent = captions[index];
+          img.title = captions[index];   // the frame shows its caption; this is for screen readers
         }
         function play() { if (timer === null) { timer = setInterval(() => show(index + 1), delay); } }
         function pause() { if (timer !== null) { clearInterval(timer); timer = null; } }

@@ -96,7 +96,7 @@ public struct LinearSGDAnimation {
 
     /// Where caption line `k` is anchored (left end, middle of the line box).
     func captionAnchor(_ k: Int) -> Point {
-        Point(plotFrame.area.minX, height - 36 + Double(k) * 17)
+        Point(plotFrame.area.minX, height - 28 + Double(k) * 16)
     }
 
     public static let lineColor = Color(hex: 0xE4572E)
