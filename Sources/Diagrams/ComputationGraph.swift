@@ -1,0 +1,260 @@
+// One training step as a graph of tensor operations, read from trace events. Each forward op is
+// a box (label, op, shape, value statistics); arrows follow tensor ids (an event's input id is
+// an earlier event's output id). The backward overlay writes each op's incoming gradient into
+// its box, and the replay cursor's current op is highlighted.
+//
+// Layout: layers by dependency, each op as late as possible (just before its first use), so an
+// embedding lookup sits beside the step that uses it instead of piling up at the top; long
+// traces wrap into several columns ("bands") of at most `layersPerBand` layers, read like a
+// newspaper: top to bottom, then the next column. Arrows between columns become "→ #15" notes.
+
+import Foundation
+import TensorCore
+
+/// The forward ops of a trace and how their tensors flow.
+public struct ComputationGraph {
+    /// One forward op.
+    public struct OpNode: Equatable {
+        public var seq: Int
+        public var op: String
+        public var label: String
+        public var attributes: String
+        /// The result tensor.
+        public var output: TracedTensor
+        /// Inputs that no earlier op produced: parameters, data, constants.
+        public var leafInputs: [TracedTensor]
+        /// Gradient of the loss with respect to this op's result (from its backward event).
+        public var grad: ValueSummary?
+        /// The backward event that used that gradient.
+        public var backwardSeq: Int?
+    }
+
+    public private(set) var nodes: [OpNode] = []
+    /// Arrows as (producer index, consumer index) into `nodes`.
+    public private(set) var edges: [(from: Int, to: Int)] = []
+
+    public var layersPerBand = 12
+    public var nodeWidth = 210.0
+    public var measurer: TextMeasurer = .shared
+
+    /// Build the graph from a trace (forward events become nodes; backward events attach
+    /// gradients; update events are ignored).
+    public init(events: [TraceEvent]) {
+        var producer: [Int: Int] = [:]   // tensor id → node index
+        for e in events where e.phase == .forward {
+            guard let out = e.outputs.first else { continue }
+            let index = nodes.count
+            var leaves: [TracedTensor] = []
+            for input in e.inputs {
+                if let p = producer[input.id] {
+                    if !edges.contains(where: { $0.from == p && $0.to == index }) { edges.append((p, index)) }
+                } else {
+                    leaves.append(input)
+                }
+            }
+            nodes.append(OpNode(seq: e.seq, op: e.op, label: e.label, attributes: e.attributes, output: out,
+                                leafInputs: leaves, grad: nil, backwardSeq: nil))
+            producer[out.id] = index
+        }
+        for e in events where e.phase == .backward {
+            guard let g = e.inputs.first, let i = producer[g.id] else { continue }
+            nodes[i].grad = g.summary
+            nodes[i].backwardSeq = e.seq
+        }
+    }
+
+    /// Index of the node a trace position refers to: a forward op itself, or the forward op
+    /// whose gradient a backward event propagates.
+    public func nodeIndex(forSeq seq: Int) -> Int? {
+        nodes.firstIndex { $0.seq == seq } ?? nodes.firstIndex { $0.backwardSeq == seq }
+    }
+
+    // MARK: - layout
+
+    /// Layer of each node: as late as possible (just before its first consumer).
+    func layers() -> [Int] {
+        var asap = [Int](repeating: 0, count: nodes.count)
+        for (f, t) in edges.sorted(by: { $0.to < $1.to }) { asap[t] = max(asap[t], asap[f] + 1) }
+        let last = asap.max() ?? 0
+        var alap = [Int](repeating: last, count: nodes.count)
+        let consumers = Dictionary(grouping: edges, by: \.from)
+        // Nodes are in trace order, which is topological, so walking it backwards sees consumers first.
+        for i in nodes.indices.reversed() {
+            if let outs = consumers[i] { alap[i] = outs.map { alap[$0.to] }.min()! - 1 }
+        }
+        return alap
+    }
+
+    /// The picture. `highlight` is a trace `seq` (forward or backward); `showBackward` adds each
+    /// op's incoming gradient.
+    public func scene(highlight: Int? = nil, showBackward: Bool = false) -> Scene {
+        guard !nodes.isEmpty else {
+            return Scene(width: 360, height: 60, shapes: [.text("(no forward ops in this trace)", at: Point(16, 30),
+                                                                  horizontal: .leading)])
+        }
+        let layer = layers()
+        let layerCount = (layer.max() ?? 0) + 1
+        let bands = Int((Double(layerCount) / Double(layersPerBand)).rounded(.up))
+        // Spread layers evenly over the bands, so the last column is not a stub.
+        let perBand = Int((Double(layerCount) / Double(bands)).rounded(.up))
+
+        // Order inside each layer by the mean position of the node's producers (fewer crossings).
+        var byLayer = [[Int]](repeating: [], count: layerCount)
+        for i in nodes.indices { byLayer[layer[i]].append(i) }
+        var slot = [Double](repeating: 0, count: nodes.count)
+        let producers = Dictionary(grouping: edges, by: \.to)
+        for l in 0..<layerCount {
+            let keyed = byLayer[l].map { i -> (Int, Double) in
+                let ps = producers[i]?.map { slot[$0.from] } ?? []
+                return (i, ps.isEmpty ? Double(i) / 1000 : ps.reduce(0, +) / Double(ps.count))
+            }
+            byLayer[l] = keyed.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.map(\.0)
+            for (k, i) in byLayer[l].enumerated() { slot[i] = Double(k) - Double(byLayer[l].count - 1) / 2 }
+        }
+
+        let lines = boxLines(showBackward: showBackward)
+        let boxHeight = Double(lines) * 14 + 10
+        let hGap = 22.0, vGap = 40.0, bandGap = 60.0
+        var bandX = [Double](repeating: 0, count: bands)
+        var x = 0.0
+        for b in 0..<bands {
+            let widest = (b * perBand..<min(layerCount, (b + 1) * perBand)).map { byLayer[$0].count }.max() ?? 1
+            let bandWidth = Double(widest) * nodeWidth + Double(widest - 1) * hGap
+            bandX[b] = x + bandWidth / 2
+            x += bandWidth + bandGap
+        }
+        var center = [Point](repeating: Point(0, 0), count: nodes.count)
+        for l in 0..<layerCount {
+            let band = l / perBand, row = l % perBand
+            for (k, i) in byLayer[l].enumerated() {
+                let offset = (Double(k) - Double(byLayer[l].count - 1) / 2) * (nodeWidth + hGap)
+                center[i] = Point(bandX[band] + offset, Double(row) * (boxHeight + vGap) + boxHeight / 2)
+            }
+        }
+
+        let highlighted = highlight.flatMap(nodeIndex(forSeq:))
+        let highlightIsBackward = highlight != nil && highlighted != nil && nodes[highlighted!].seq != highlight
+        var shapes: [Shape] = []
+        var arrows: [Shape] = []
+        // Arrows that would jump to another column become connector notes instead: "→ #15"
+        // under the producer and "← #14" over the consumer, like a page reference in a book.
+        var sentTo = [[Int]](repeating: [], count: nodes.count)
+        var cameFrom = [[Int]](repeating: [], count: nodes.count)
+        for (f, t) in edges {
+            let from = center[f] + Point(0, boxHeight / 2), to = center[t] - Point(0, boxHeight / 2)
+            let touchesHighlight = f == highlighted || t == highlighted
+            let color = touchesHighlight ? (highlightIsBackward ? Color.red : Color(hex: 0x333333)) : Color(hex: 0x9A9A9A)
+            let width = touchesHighlight ? 2.0 : 1.2
+            if layer[t] / perBand != layer[f] / perBand {
+                sentTo[f].append(nodes[t].seq)
+                cameFrom[t].append(nodes[f].seq)
+            } else if layer[t] == layer[f] + 1 {
+                arrows.append(.polyline([from, to], .stroke(color, width: width), head: .small))
+            } else {
+                // Skips layers inside the column: a curve leaving downwards and arriving from above.
+                let dy = max(30, abs(to.y - from.y) * 0.4)
+                arrows.append(.curve(from: from, control1: from + Point(0, dy), control2: to - Point(0, dy), to: to,
+                                     .stroke(color, width: width), head: .small))
+            }
+        }
+        let connectorFont = Font(weight: .bold, size: 10)
+        for i in nodes.indices {
+            let rightEdge = center[i].x + nodeWidth / 2 - 4
+            if !sentTo[i].isEmpty {
+                let text = measurer.truncate("→ " + sentTo[i].map { "#\($0)" }.joined(separator: " "), font: connectorFont,
+                                             maxWidth: nodeWidth / 2 - 8)
+                arrows.append(.text(text, at: Point(rightEdge, center[i].y + boxHeight / 2 + 6), size: connectorFont.size,
+                                    weight: .bold, color: Color(hex: 0x555555), horizontal: .trailing, vertical: .top))
+            }
+            if !cameFrom[i].isEmpty {
+                let text = measurer.truncate("← " + cameFrom[i].map { "#\($0)" }.joined(separator: " "), font: connectorFont,
+                                             maxWidth: nodeWidth / 2 - 8)
+                arrows.append(.text(text, at: Point(rightEdge, center[i].y - boxHeight / 2 - 6), size: connectorFont.size,
+                                    weight: .bold, color: Color(hex: 0x555555), horizontal: .trailing, vertical: .bottom))
+            }
+        }
+        shapes.append(.group(name: "edges", arrows))
+        for i in nodes.indices {
+            shapes.append(box(i, center: center[i], height: boxHeight, showBackward: showBackward,
+                              highlighted: i == highlighted, backward: highlightIsBackward))
+        }
+
+        var scene = Scene(width: 0, height: 0, shapes: shapes)
+        let backwardCount = nodes.filter { $0.backwardSeq != nil }.count
+        var title = "One training step: \(nodes.count) forward ops"
+        if showBackward { title += ", \(backwardCount) with gradients" }
+        if let h = highlighted {
+            title += highlightIsBackward ? "  ·  now: backward through #\(nodes[h].seq)" : "  ·  now: #\(nodes[h].seq)"
+        }
+        let left = center.map(\.x).min()! - nodeWidth / 2
+        scene.shapes.insert(.group(name: "title", [
+            .text(title, at: Point(left, -52),
+                  size: 15, weight: .bold, horizontal: .leading, vertical: .bottom),
+            .text("μ mean, σ std of the op's result" + (showBackward ? "; ∇ the same for the gradient of the loss w.r.t. it" : "")
+                  + "; → #n / ← #n: the arrow continues in another column",
+                  at: Point(left, -28),
+                  size: 11, color: Color(hex: 0x555555), horizontal: .leading, vertical: .bottom)]), at: 0)
+        scene.fitToContent(margin: 16, measurer: measurer)
+        return scene
+    }
+
+    func boxLines(showBackward: Bool) -> Int { showBackward ? 5 : 4 }
+
+    /// Tint by op family, so a learner spots the matrix products and the nonlinearities.
+    static func tint(_ op: String) -> Color {
+        switch op {
+        case "matmul": return Color(hex: 0xE3EEFB)
+        case "embedding": return Color(hex: 0xE4F4E4)
+        case "tanh", "relu", "sigmoid", "exp", "log": return Color(hex: 0xFDEFD9)
+        case "log_softmax", "nll_loss", "mse": return Color(hex: 0xF0E6F6)
+        default: return Color(hex: 0xF6F6F6)
+        }
+    }
+
+    func box(_ i: Int, center: Point, height: Double, showBackward: Bool, highlighted: Bool, backward: Bool) -> Shape {
+        let n = nodes[i]
+        let rect = Rect(center: center, width: nodeWidth, height: height)
+        let border = highlighted ? (backward ? Color.red : Color(hex: 0xE08A00)) : Color(hex: 0x777777)
+        var shapes: [Shape] = []
+        if highlighted {
+            shapes.append(.rect(rect.insetBy(-4), cornerRadius: 8, .fill(border.withAlpha(0.25))))
+        }
+        shapes.append(.rect(rect, cornerRadius: 5, Style(fill: highlighted ? Color(hex: 0xFFF6D5) : Self.tint(n.op),
+                                                         stroke: border, lineWidth: highlighted ? 2.5 : 1)))
+        let inner = nodeWidth - 12
+        let bold = Font(weight: .bold, size: 11.5), mono = Font(family: .mono, size: 10), plain = Font(size: 10)
+        var texts: [(String, Font, Color)] = []
+        texts.append((measurer.truncate("#\(n.seq) \(n.label)", font: bold, maxWidth: inner), bold, .text))
+        let op = n.attributes.isEmpty ? n.op : "\(n.op) \(n.attributes)"
+        texts.append((measurer.truncate("\(op) → \(Self.shape(n.output.shape))", font: mono, maxWidth: inner), mono,
+                      Color(hex: 0x333333)))
+        texts.append((Self.stats(n.output.summary), mono, Color(hex: 0x333333)))
+        let uses = n.leafInputs.map { $0.label.isEmpty ? Self.shape($0.shape) : $0.label }
+        texts.append((measurer.truncate(uses.isEmpty ? "" : "with " + uses.joined(separator: ", "), font: plain, maxWidth: inner),
+                      plain, Color(hex: 0x666666)))
+        if showBackward {
+            texts.append((n.grad.map { "∇ " + Self.stats($0) } ?? "∇ (none)", mono, Color.red))
+        }
+        for (k, t) in texts.enumerated() where !t.0.isEmpty {
+            shapes.append(.text(TextItem(t.0, at: Point(rect.minX + 6, rect.minY + 5 + Double(k) * 14), size: t.1.size,
+                                         weight: t.1.weight, family: t.1.family, color: t.2,
+                                         horizontal: .leading, vertical: .top)))
+        }
+        return .group(name: "op:\(n.seq)", shapes)
+    }
+
+    static func shape(_ s: [Int]) -> String { s.isEmpty ? "scalar" : "[" + s.map(String.init).joined(separator: "×") + "]" }
+
+    /// "μ 0.0123 σ 0.312", or a note when the trace kept no statistics.
+    static func stats(_ s: ValueSummary?) -> String {
+        guard let s else { return "(no values traced)" }
+        if s.hasNonFinite { return "NaN \(s.nan) Inf \(s.inf) of \(s.count)" }
+        if s.count == 1 { return "= " + number(s.mean) }
+        return "μ " + number(s.mean) + "  σ " + number(s.std)
+    }
+
+    /// Three significant digits, with a real minus sign.
+    static func number(_ v: Double) -> String {
+        String(format: "%.3g", v).replacingOccurrences(of: "-", with: "−")
+    }
+}

@@ -1,0 +1,99 @@
+// Training curves as fastai's `sched.plot_loss()` shows them: the per-batch training loss
+// smoothed with a debiased exponential moving average (raw values faint behind it), and the
+// validation loss once per epoch. The x axis counts epochs, so both share it.
+
+import Foundation
+
+/// Loss curves of a training run.
+public struct LossPlot {
+    /// Training loss per batch (or per epoch when `batchesPerEpoch` is 1).
+    public var train: [Double]
+    public var batchesPerEpoch: Int
+    /// Validation loss at the end of each epoch.
+    public var validation: [Double]
+    /// EMA factor for the training curve (fastai uses 0.98); 0 turns smoothing off.
+    public var smoothing: Double = 0.98
+    public var title = "Loss"
+    public var width = 640.0
+    public var height = 400.0
+
+    public init(train: [Double], batchesPerEpoch: Int, validation: [Double] = []) throws {
+        guard !train.isEmpty || !validation.isEmpty else {
+            throw DiagramError.invalidInput("a loss plot needs training or validation losses")
+        }
+        guard batchesPerEpoch >= 1 else {
+            throw DiagramError.invalidInput("batchesPerEpoch must be at least 1, got \(batchesPerEpoch)")
+        }
+        self.train = train; self.batchesPerEpoch = batchesPerEpoch; self.validation = validation
+    }
+
+    /// The debiased moving average: early values are not dragged towards 0 by the start-up.
+    public static func smoothed(_ values: [Double], beta: Double) -> [Double] {
+        guard beta > 0 else { return values }
+        var average = 0.0
+        return values.enumerated().map { i, v in
+            average = beta * average + (1 - beta) * v
+            return average / (1 - pow(beta, Double(i + 1)))
+        }
+    }
+
+    public func scene() -> Scene {
+        let smooth = Self.smoothed(train, beta: smoothing)
+        // Batch i ends at epoch (i + 1) / batchesPerEpoch; validation k at epoch k + 1.
+        let trainX = train.indices.map { Double($0 + 1) / Double(batchesPerEpoch) }
+        let validX = validation.indices.map { Double($0 + 1) }
+        let xs = trainX + validX
+        let ys = train + validation
+        let xr = (xs + [0]).finiteRange ?? (0, 1), yr = ys.finiteRange ?? (0, 1)
+        let xTicks = NiceTicks(min: xr.min, max: xr.max, target: 7)
+        let yTicks = NiceTicks(min: Swift.min(0, yr.min), max: yr.max, target: 6)
+        let left = PlotFrame.leftMargin(for: yTicks) + 8
+        let frame = PlotFrame(area: Rect(x: left, y: 60, width: width - left - 24, height: height - 60 - 64),
+                              xTicks: xTicks, yTicks: yTicks)
+        var shapes = frame.axes(xName: "epoch", yName: "loss")
+        let trainColor = Color.hiddenToOutput, validColor = Color(hex: 0xE4572E)
+        func points(_ x: [Double], _ y: [Double]) -> [Point] {
+            zip(x, y).filter { $0.1.isFinite }.map { frame.point($0.0, $0.1) }
+        }
+        if train.count > 1 {
+            if smoothing > 0 {
+                shapes.append(.group(name: "train-raw", [.polyline(points(trainX, train), .stroke(trainColor.withAlpha(0.25), width: 1), head: nil)]))
+            }
+            shapes.append(.group(name: "train", [.polyline(points(trainX, smooth), .stroke(trainColor, width: 2), head: nil)]))
+        } else if let p = points(trainX, train).first {
+            shapes.append(.group(name: "train", [.circle(center: p, radius: 3.5, .fill(trainColor))]))
+        }
+        if !validation.isEmpty {
+            let vp = points(validX, validation)
+            var v: [Shape] = vp.count > 1 ? [.polyline(vp, .stroke(validColor, width: 2), head: nil)] : []
+            v += vp.map { .circle(center: $0, radius: 3.5, Style(fill: validColor, stroke: .white, lineWidth: 1)) }
+            shapes.append(.group(name: "validation", v))
+        }
+        // Legend in the top-right corner of the plot.
+        var legend: [Shape] = []
+        var entries: [(String, Color)] = []
+        if !train.isEmpty {
+            entries.append((smoothing > 0 && train.count > 1 ? "train (smoothed, β=\(smoothing))" : "train", trainColor))
+        }
+        if !validation.isEmpty { entries.append(("validation (per epoch)", validColor)) }
+        let font = Font(size: 11)
+        let widest = entries.map { TextMeasurer.shared.width($0.0, font: font) }.max() ?? 0
+        for (k, e) in entries.enumerated() {
+            let y = frame.area.minY + 14 + Double(k) * 16
+            let x = frame.area.maxX - widest - 40
+            legend.append(.line(Point(x, y), Point(x + 22, y), .stroke(e.1, width: 2)))
+            legend.append(.text(e.0, at: Point(x + 28, y), size: 11, horizontal: .leading, vertical: .middle))
+        }
+        shapes.append(.group(name: "legend", legend))
+        shapes.append(.text(title, at: Point(frame.area.minX, 12), size: 14, weight: .bold, horizontal: .leading, vertical: .top))
+        return Scene(width: width, height: height, shapes: shapes)
+    }
+}
+
+extension DiagramWriter {
+    /// Loss curves as `dir/name.svg` and `dir/name.png`.
+    @discardableResult
+    public static func writeLossPlot(_ plot: LossPlot, to dir: URL, name: String = "loss") throws -> [URL] {
+        try writeScene(plot.scene(), to: dir, name: name)
+    }
+}

@@ -1,0 +1,121 @@
+// The lesson's "can you do this with NumPy?" animation: 50 points, a line y = a·x + b that SGD
+// moves a little every frame. The caller runs SGD (the lesson engine owns the maths); this file
+// only draws frames. Every frame shares one PlotFrame, so the axes stay still and only the
+// line moves, like matplotlib's FuncAnimation.
+
+import Foundation
+
+/// The fitted line y = a·x + b at one frame of the SGD animation.
+public struct LineFit: Equatable, Sendable {
+    public var a: Float
+    public var b: Float
+    public init(a: Float, b: Float) { self.a = a; self.b = b }
+}
+
+/// Frames of linear regression by SGD: scatter of the data, the current line, a caption.
+public struct LinearSGDAnimation {
+    public let x: [Float]
+    public let y: [Float]
+    /// (a, b) at each frame, first frame = starting guess.
+    public let frames: [LineFit]
+    /// SGD updates between frames (30 in the lesson), shown in the caption; nil to omit.
+    public var updatesPerFrame: Int?
+    /// Milliseconds each frame is shown by the animated outputs (matplotlib's `interval=100`).
+    public var frameDuration: Int = 100
+    public var width = 500.0
+    public var height = 400.0
+    public var measurer: TextMeasurer = .shared
+
+    /// Throws when the points are missing, x and y differ in length, or there are no frames.
+    public init(x: [Float], y: [Float], frames: [LineFit], updatesPerFrame: Int? = 30) throws {
+        guard !x.isEmpty else { throw DiagramError.invalidInput("SGD animation needs at least one data point") }
+        guard x.count == y.count else {
+            throw DiagramError.invalidInput("SGD animation: \(x.count) x values but \(y.count) y values")
+        }
+        guard !frames.isEmpty else { throw DiagramError.invalidInput("SGD animation needs at least one frame") }
+        self.x = x; self.y = y; self.frames = frames; self.updatesPerFrame = updatesPerFrame
+    }
+
+    /// Mean squared error of a line on the data (the lesson's `mse_loss`).
+    public func loss(_ fit: LineFit) -> Double {
+        var total = 0.0
+        for (xi, yi) in zip(x, y) {
+            let d = Double(fit.a) * Double(xi) + Double(fit.b) - Double(yi)
+            total += d * d
+        }
+        return total / Double(x.count)
+    }
+
+    var xRange: (Double, Double) {
+        let xs = x.map(Double.init)
+        return (xs.min()!, xs.max()!)
+    }
+
+    /// One mapping for all frames: covers the data and every frame's line over the data's x range.
+    public var plotFrame: PlotFrame {
+        let (x0, x1) = xRange
+        var ys = y.map(Double.init)
+        for f in frames { ys += [line(f, at: x0), line(f, at: x1)] }
+        let yr = ys.finiteRange ?? (0, 1)
+        let xTicks = NiceTicks(min: x0, max: x1, target: 6)
+        let yTicks = NiceTicks(min: yr.min, max: yr.max, target: 7)
+        let left = PlotFrame.leftMargin(for: yTicks, measurer: measurer) + 8
+        let area = Rect(x: left, y: 60, width: width - left - 20, height: height - 60 - 78)
+        return PlotFrame(area: area, xTicks: xTicks, yTicks: yTicks)
+    }
+
+    func line(_ f: LineFit, at xv: Double) -> Double { Double(f.a) * xv + Double(f.b) }
+
+    /// Axes, points and title: what every frame has in common.
+    public func staticShapes() -> [Shape] {
+        let frame = plotFrame
+        var shapes = frame.axes(xName: "x", yName: "y")
+        let dot = Style(fill: Color.hiddenToOutput.withAlpha(0.75), stroke: .white, lineWidth: 0.5)
+        shapes.append(.group(name: "points", zip(x, y).map { .circle(center: frame.point(Double($0), Double($1)), radius: 3.2, dot) }))
+        shapes.append(.text("SGD fitting y = a·x + b", at: Point(frame.area.minX, 12), size: 14, weight: .bold,
+                            horizontal: .leading, vertical: .top))
+        return shapes
+    }
+
+    /// The two ends of frame `i`'s line in pixels.
+    public func lineEnds(_ i: Int) -> (Point, Point) {
+        let (x0, x1) = xRange
+        let frame = plotFrame
+        return (frame.point(x0, line(frames[i], at: x0)), frame.point(x1, line(frames[i], at: x1)))
+    }
+
+    /// "frame 3/20 · 60 updates" and "a = … b = … loss = …", as two caption lines.
+    public func caption(_ i: Int) -> [String] {
+        let f = frames[i]
+        var first = "frame \(i + 1)/\(frames.count)"
+        if let n = updatesPerFrame { first += "  ·  after \(i * n) updates" }
+        let second = String(format: "a = %.3f   b = %.3f   loss = %.4f", f.a, f.b, loss(f))
+            .replacingOccurrences(of: "-", with: "−")
+        return [first, second]
+    }
+
+    /// Where caption line `k` is anchored (left end, middle of the line box).
+    func captionAnchor(_ k: Int) -> Point {
+        Point(plotFrame.area.minX, height - 28 + Double(k) * 16)
+    }
+
+    public static let lineColor = Color(hex: 0xE4572E)
+    static let captionSize = 12.0
+
+    /// The parts of frame `i` that change: the line and its caption.
+    public func movingShapes(_ i: Int) -> [Shape] {
+        let (p0, p1) = lineEnds(i)
+        var shapes: [Shape] = [.group(name: "line", [.line(p0, p1, .stroke(Self.lineColor, width: 2.5))])]
+        let lines = caption(i)
+        shapes.append(.group(name: "caption", lines.enumerated().map { k, s in
+            .text(s, at: captionAnchor(k), size: Self.captionSize, color: .text, horizontal: .leading,
+                  vertical: .middle, family: .mono)
+        }))
+        return shapes
+    }
+
+    /// Frame `i` as a complete picture.
+    public func frameScene(_ i: Int) -> Scene {
+        Scene(width: width, height: height, shapes: staticShapes() + movingShapes(i))
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import XCTest
+@testable import Diagrams
+
+final class PlotAndGalleryTests: XCTestCase {
+    func testNiceTicks() {
+        let t = NiceTicks(min: 0.13, max: 9.7, target: 6)
+        XCTAssertEqual(t.values, [0, 2, 4, 6, 8, 10])
+        XCTAssertEqual(t.values.map(t.label), ["0", "2", "4", "6", "8", "10"])
+        let small = NiceTicks(min: -0.03, max: 0.12, target: 6)
+        XCTAssertEqual(small.step, 0.05, accuracy: 1e-12)
+        XCTAssertEqual(small.values.map(small.label), ["−0.05", "0.00", "0.05", "0.10", "0.15"])
+        let flat = NiceTicks(min: 3, max: 3)
+        XCTAssertLessThan(flat.lower, 3); XCTAssertGreaterThan(flat.upper, 3)
+    }
+
+    func testSmoothingIsDebiased() {
+        // A constant stays constant: the bias correction undoes the EMA's start at 0.
+        XCTAssertEqual(LossPlot.smoothed([2, 2, 2], beta: 0.98), [2, 2, 2].map { _ in 2 }, accuracy: 1e-12)
+    }
+
+    func testLossPlotScene() throws {
+        let batches = 40, epochs = 4
+        let train = (0..<(batches * epochs)).map { i in 4.2 * exp(-Double(i) / 60) + 1.5 + 0.2 * sin(Double(i)) }
+        let plot = try LossPlot(train: train, batchesPerEpoch: batches, validation: [2.06, 1.79, 1.69, 1.62])
+        let scene = plot.scene()
+        XCTAssertEqual(scene.groups(named: "validation").first?.shapes.filter { $0.kindName == "circle" }.count, 4)
+        XCTAssertEqual(scene.groups(named: "train").map(\.name), ["train-raw", "train"])
+        XCTAssertEqual(scene.overlappingTexts().map { "\($0.0.string) × \($0.1.string)" }, [])
+        let urls = try DiagramWriter.writeLossPlot(plot, to: outputDirectory("loss"))
+        XCTAssertEqual(try PNGFile.size(readBytes(urls[1])).width, 640)
+        XCTAssertThrowsError(try LossPlot(train: [], batchesPerEpoch: 1))
+    }
+
+    func testGalleryLinksEverySVG() throws {
+        let root = outputDirectory("gallery")
+        let arch = try DiagramWriter.writeArchitecture(.char3(), to: root.appendingPathComponent("arch"), name: "char3")
+        let page = try Gallery.write(sections: [GallerySection(title: "Architectures", folder: root.appendingPathComponent("arch"),
+                                                               files: arch)], to: root)
+        let html = try String(contentsOf: page, encoding: .utf8)
+        XCTAssertTrue(html.contains("<img src=\"arch/char3.svg\""), html)
+        XCTAssertTrue(html.contains("<a href=\"arch/char3.png\">"))
+        XCTAssertTrue(html.contains("<h2>Architectures</h2>"))
+    }
+
+    func testUnwritableDirectoryGivesAClearError() throws {
+        let blocker = outputDirectory("blocked")
+        try FileManager.default.createDirectory(at: blocker.deletingLastPathComponent(), withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.createFile(atPath: blocker.path, contents: Data("not a folder".utf8)))
+        XCTAssertThrowsError(try DiagramWriter.writeArchitecture(.plainNN(), to: blocker, name: "nn")) { error in
+            XCTAssertEqual("\(error)", "cannot create output directory \(blocker.path): a file with that name exists")
+        }
+    }
+
+    func testSceneSnapshotOfChar3() throws {
+        // A stable text dump: what is drawn and in which colour, not where (fonts may move pixels).
+        let scene = try Architecture.char3().scene()
+        let counts = scene.shapeCountsByColor()
+        XCTAssertEqual(counts["arrow \(Color.inputToHidden.hexString)"], 3 + 1)     // + legend sample
+        XCTAssertEqual(counts["arrow \(Color.hiddenToHidden.hexString)"], 2 + 1)
+        XCTAssertEqual(counts["arrow \(Color.hiddenToOutput.hexString)"], 1 + 1)
+        XCTAssertEqual(scene.groups(named: "node:").map(\.name),
+                       ["node:c1", "node:h1", "node:c2", "node:h2", "node:c3", "node:h3", "node:out"])
+        let nodeKinds = scene.groups(named: "node:").map { $0.shapes.first!.kindName }
+        XCTAssertEqual(nodeKinds, ["rect", "circle", "rect", "circle", "rect", "circle", "triangle"])
+        // Char 2 enters beside hidden layer 2 (same row), as the lecture draws it.
+        let centres = Dictionary(uniqueKeysWithValues: scene.groups(named: "node:").map { ($0.name, $0.shapes[0].bounds()!.center) })
+        XCTAssertEqual(centres["node:c2"]!.y, centres["node:h2"]!.y, accuracy: 0.01)
+        XCTAssertLessThan(centres["node:c2"]!.x, centres["node:h2"]!.x)
+        XCTAssertEqual(centres["node:h1"]!.x, centres["node:h3"]!.x, accuracy: 0.01)
+    }
+
+    func testUnrolledDiagramHasOneColumnPerCharacter() throws {
+        for steps in [3, 8] {
+            let scene = try Architecture.charLoop(unrolled: true, steps: steps).scene()
+            let inputs = scene.groups(named: "node:c").map { $0.shapes[0].bounds()!.center }
+            XCTAssertEqual(inputs.count, steps)
+            XCTAssertEqual(Set(inputs.map { Int($0.y.rounded()) }).count, 1, "inputs share a row")
+            XCTAssertEqual(inputs.map(\.x), inputs.map(\.x).sorted())
+        }
+    }
+
+    func testCyclicEdgesAreRejected() {
+        let arch = Architecture(title: "bad", nodes: [.init("a", .hidden), .init("b", .hidden)],
+                                edges: [.init("a", "b", .lHidden), .init("b", "a", .lHidden)])
+        XCTAssertThrowsError(try arch.scene())
+        let unknown = Architecture(title: "bad", nodes: [.init("a", .hidden)], edges: [.init("a", "zz", .lOut)])
+        XCTAssertThrowsError(try unknown.scene()) { XCTAssertTrue("\($0)".contains("unknown node 'zz'")) }
+    }
+}
+
+func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
+}
