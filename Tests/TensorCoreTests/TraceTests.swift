@@ -152,7 +152,8 @@ final class TraceTests: XCTestCase {
             let a = Tensor([1, 2]).named("in1")
             _ = (a + a).named("h")
         }
-        XCTAssertEqual(taps.order, ["in1", "h"])
+        // Every op result is kept under its label (`in1+in1`), and under the model's name.
+        XCTAssertEqual(taps.order, ["in1", "in1+in1", "h"])
         XCTAssertEqual(taps["h"]?.data, [2, 4])
     }
 }

@@ -95,6 +95,7 @@ struct JSONBuffer {
         raw(",\"op\":"); string(e.op)
         raw(",\"label\":"); string(e.label)
         raw(",\"attributes\":"); string(e.attributes)
+        raw(",\"expression\":"); string(e.expression)
         raw(",\"inputs\":"); tensors(e.inputs)
         raw(",\"outputs\":"); tensors(e.outputs)
         raw("}")

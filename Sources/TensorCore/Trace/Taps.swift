@@ -1,6 +1,7 @@
-// Named intermediates. When a model calls `t.named("in1")` or a layer labels its output, an
-// active `Taps` keeps a reference under that name, so a test or the golden comparison can read
-// forward values and (after backward) gradients by the lesson's names.
+// Intermediates by name. While a `Taps` is active it keeps a reference to every op result under
+// its label (`h+in1`), and again under a name the model gives it (`in1`), so a test or the
+// golden comparison can read forward values and (after backward) gradients by the lesson's
+// names. A later tensor with the same label replaces an earlier one.
 
 public final class Taps {
     nonisolated(unsafe) public static var current: Taps?

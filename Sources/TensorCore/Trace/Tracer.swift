@@ -84,8 +84,15 @@ public enum Tracer {
 
 /// Keeps every event in memory, in order: what the step replay and tests use.
 public final class MemorySink: TraceSink {
-    public private(set) var events: [TraceEvent] = []
+    private var stored: [TraceEvent] = []
     public init() {}
-    public func receive(_ event: TraceEvent) { events.append(event) }
-    public func clear() { events.removeAll() }
+    public func receive(_ event: TraceEvent) { stored.append(event) }
+    public func clear() { stored.removeAll() }
+
+    /// Everything received so far. Reading while this sink is recording first delivers the
+    /// held-back newest event, so a reader always sees every op that has run.
+    public var events: [TraceEvent] {
+        if Tracer.sink === self { Tracer.flush() }
+        return stored
+    }
 }
