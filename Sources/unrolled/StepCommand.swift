@@ -48,9 +48,8 @@ struct Step: ParsableCommand {
                     }
                     last = i
                 }
-                let encoder = JSONLines()
                 for (i, e) in replay.events.enumerated() where i <= last && (only == nil || e.phase == only) {
-                    if json { say(encoder.line(e)) } else {
+                    if json { say(TraceJSON.line(e)) } else {
                         try session.goTo(String(i + 1))
                         say(session.show())
                     }
@@ -74,15 +73,3 @@ struct Step: ParsableCommand {
     }
 }
 
-/// One JSON object per trace event, in the schema of `unrolled trace` (README, "Trace schema").
-struct JSONLines {
-    let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }()
-    func line(_ event: TraceEvent) -> String {
-        String(data: (try? encoder.encode(event)) ?? Data(), encoding: .utf8) ?? "{}"
-    }
-}

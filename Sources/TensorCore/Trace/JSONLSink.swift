@@ -182,3 +182,12 @@ struct JSONBuffer {
         bytes.append(UInt8(ascii: "\""))
     }
 }
+
+/// One event as one JSON line, exactly as `JSONLSink` writes it (for `step --json`).
+public enum TraceJSON {
+    public static func line(_ event: TraceEvent) -> String {
+        var buffer = JSONBuffer()
+        buffer.event(event)
+        return String(decoding: buffer.bytes, as: UTF8.self)
+    }
+}
