@@ -158,3 +158,22 @@ public final class StepSession {
         return lines.joined(separator: "\n" + indent)
     }
 }
+
+extension StepSession {
+    /// The lesson's narration in the order of the step: each beat under the op it belongs to.
+    public func narration() -> String {
+        var anchored: [(Int, String)] = []
+        for beat in replay.lesson.beats {
+            let index: Int?
+            if let label = beat.at {
+                index = replay.events.firstIndex { $0.phase == .forward && $0.label == label }
+            } else if let p = beat.phase.flatMap(TracePhase.init(rawValue:)) {
+                index = replay.events.firstIndex { $0.phase == p }
+            } else { index = nil }
+            guard let i = index else { continue }
+            let text = wrap(beat.text.trimmingCharacters(in: .whitespacesAndNewlines), indent: "    ")
+            anchored.append((i, presenter.header(replay.events[i], index: i, of: total) + "\n    " + text))
+        }
+        return anchored.sorted { $0.0 < $1.0 }.map(\.1).joined(separator: "\n\n")
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import LessonEngine
+import Models
+
+struct Play: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Walk a lesson's narration through one recorded step, then train with its schedule.")
+
+    @Argument(help: "Lesson id or path to a lesson .yaml file.")
+    var lesson: String
+
+    @OptionGroup var options: LessonOptions
+
+    @Option(name: .long, help: "Multiply every phase of the schedule.")
+    var epochsScale: Double = 1
+
+    func validate() throws {
+        guard epochsScale > 0, epochsScale.isFinite else {
+            throw ValidationError("--epochs-scale must be a positive number, got \(epochsScale)")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let lesson = try catalog().lesson(self.lesson)
+            let runOptions = try options.runOptions(epochsScale: epochsScale)
+            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: 4)
+            let session = StepSession(replay: replay, colour: isatty(1) != 0)
+            say("\(lesson.title)\n")
+            say("One training step, narrated (a batch of 4; `unrolled step \(lesson.id)` walks every op):\n")
+            say(session.narration())
+            say("\nNow the whole schedule:\n")
+            let runner = LessonRunner(lesson: lesson, options: runOptions)
+            if lesson.model == .linearSGD {
+                _ = runner.runLinearSGD(say: say)
+            } else {
+                let progress = ProgressBar()
+                _ = try runner.runCharModel(say: { progress.clear(); say($0) }, progress: progress.update)
+                progress.clear()
+            }
+        }
+    }
+}

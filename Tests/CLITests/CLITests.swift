@@ -1,0 +1,137 @@
+import Foundation
+import XCTest
+
+/// Drives the built `unrolled` binary as a user would: arguments, stdin, exit status, output.
+final class CLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The executable sits beside the test bundle (on Linux the bundle URL is that directory).
+    var binary: URL {
+        let bundle = Bundle(for: CLITests.self).bundleURL
+        for dir in [bundle, bundle.deletingLastPathComponent()] {
+            let url = dir.appendingPathComponent("unrolled")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return bundle.appendingPathComponent("unrolled")
+    }
+
+    struct Result { let status: Int32; let stdout: String; let stderr: String }
+
+    func run(_ args: [String], stdin: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = CLITests.root
+        var env = ProcessInfo.processInfo.environment
+        env["COLUMNS"] = "100"  // help text wraps at the terminal width; pin it
+        p.environment = env
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try inp.fileHandleForWriting.close()
+        // Read before waiting: a full pipe would otherwise block the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func requireCorpus() throws {
+        let path = CLITests.root.deletingLastPathComponent().appendingPathComponent("shared/data/nietzsche.txt").path
+        if !FileManager.default.fileExists(atPath: path) {
+            if ProcessInfo.processInfo.environment["UNROLLED_REQUIRE_CORPUS"] != nil { XCTFail("corpus missing at \(path)") }
+            throw XCTSkip("corpus not found at \(path)")
+        }
+    }
+
+    // MARK: step
+
+    /// A learner's session piped through stdin: first op, a printed slice, a jump to a label,
+    /// the next phase, the shared weight's contributions, the Adam update at the end.
+    func testStepThroughStdin() throws {
+        try requireCorpus()
+        let commands = ["n", "p e(c1)[0,:4]", "g l_hidden(h1+in2)", "explain 0,1", "np", "contrib l_in.weight",
+                        "g 63", "q"].joined(separator: "\n") + "\n"
+        let r = try run(["step", "char3", "--batch", "4"], stdin: commands)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let out = r.stdout
+        XCTAssertTrue(out.contains("28 forward ops, 28 backward, 7 updates"), out)
+        XCTAssertTrue(out.contains("[1/63] forward  embedding  e(c1)"))
+        XCTAssertTrue(out.contains("[2/63] forward  matmul(transB)  l_in(e(c1))"))
+        XCTAssertTrue(out.contains("e(c1)[0,:4] [4]:"))
+        XCTAssertTrue(out.contains("[18/63] forward  matmul(transB)  l_hidden(h1+in2)"))
+        XCTAssertTrue(out.contains("l_hidden(h1+in2)[0,1] = Σ_k h1+in2[0,k] · l_hidden.weight[1,k]"))
+        XCTAssertTrue(out.contains("[29/63] backward  nll_loss  loss"))
+        XCTAssertTrue(out.contains("l_in.weight receives 3 gradient contributions"))
+        XCTAssertTrue(out.contains("[63/63] update  adam(lr=0.01,step=1)  l_out.bias"))
+        // Piped input: commands echoed, no prompt, no colour.
+        XCTAssertTrue(out.contains("> g l_hidden(h1+in2)"))
+        XCTAssertFalse(out.contains("step>"))
+        XCTAssertFalse(out.contains("\u{1B}["))
+    }
+
+    /// `step --json` holds the same forward values as the `full` trace file.
+    func testStepJSONMatchesFullTrace() throws {
+        try requireCorpus()
+        let json = try run(["step", "char-loop", "--batch", "3", "--all", "--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let file = NSTemporaryDirectory() + "unrolled-trace-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let trace = try run(["trace", "char-loop", "--batch", "3", "--level", "full", "--out", file])
+        XCTAssertEqual(trace.status, 0, trace.stderr)
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        func events(_ text: String) throws -> [Event] {
+            try text.split(separator: "\n").map { try decoder.decode(Event.self, from: Data($0.utf8)) }
+        }
+        let fromStep = try events(json.stdout)
+        let fromTrace = try events(try String(contentsOfFile: file, encoding: .utf8))
+        XCTAssertEqual(fromStep.count, fromTrace.count)
+        let forwardStep = fromStep.filter { $0.phase == "forward" }, forwardTrace = fromTrace.filter { $0.phase == "forward" }
+        XCTAssertGreaterThan(forwardStep.count, 50)
+        XCTAssertEqual(forwardStep, forwardTrace)
+        XCTAssertTrue(forwardStep.allSatisfy { $0.outputs.allSatisfy { $0.values != nil } })
+    }
+
+    struct Event: Decodable, Equatable {
+        struct T: Decodable, Equatable { let id: Int; let label: String; let shape: [Int]; let values: [Float]? }
+        let seq: Int; let phase: String; let op: String; let label: String
+        let inputs: [T]; let outputs: [T]
+    }
+
+    // MARK: errors
+
+    func testUnknownLessonIsOneLineAndExitOne() throws {
+        let r = try run(["run", "char4"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "error: unknown lesson 'char4'; expected one of: linear-sgd, char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn (or a path to a .yaml file)\n")
+        XCTAssertEqual(r.stdout, "")
+    }
+
+    func testLinearSGDRunsOnEmbeddedData() throws {
+        let r = try run(["run", "linear-sgd", "--epochs-scale", "0.01"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("autograd vs hand-derived gradients"))
+    }
+
+    // MARK: help texts, as exact strings
+
+    /// Snapshots live in Snapshots/ beside this file; re-record with UNROLLED_RECORD_SNAPSHOTS=1.
+    func testHelpTexts() throws {
+        for command in [[], ["list"], ["run"], ["play"], ["step"], ["trace"], ["generate"], ["golden"], ["corpus"]] {
+            let r = try run(command + ["--help"])
+            XCTAssertEqual(r.status, 0)
+            let name = (["unrolled"] + command).joined(separator: "-")
+            let url = CLITests.root.appendingPathComponent("Tests/CLITests/Snapshots/\(name).txt")
+            if ProcessInfo.processInfo.environment["UNROLLED_RECORD_SNAPSHOTS"] != nil {
+                try r.stdout.write(to: url, atomically: true, encoding: .utf8)
+                continue
+            }
+            let expected = try String(contentsOf: url, encoding: .utf8)
+            XCTAssertEqual(r.stdout, expected, "\(name) --help changed; re-record with UNROLLED_RECORD_SNAPSHOTS=1 if intended")
+        }
+    }
+}
