@@ -4,7 +4,7 @@ APT_PACKAGES := libblis-dev libcairo2-dev pkg-config
 # Release builds for anything that trains: debug numeric Swift is 10–50× slower.
 RELEASE := -c release
 
-.PHONY: deps demo test bench build clean
+.PHONY: deps demo test bench build golden clean
 
 # Install the C libraries when missing (apt on Debian/Ubuntu; elsewhere say what to install).
 deps:
@@ -30,6 +30,10 @@ test: deps
 
 bench: deps
 	$(SWIFT) run $(RELEASE) unrolled-bench
+
+# Regenerate the PyTorch golden fixtures (needs the venv: see README, "Golden values").
+golden:
+	.venv-torch/bin/python tools/golden/make_golden.py
 
 clean:
 	rm -rf .build
