@@ -1,1 +1,209 @@
-print("bench")
+// unrolled-bench: what the tensor core costs over raw BLAS, and what tracing costs over none.
+//
+//   swift run -c release unrolled-bench [--threads N] [--repeats N]
+//
+// Variants of one measurement run interleaved (A, B, A, B, ...) after a warm-up, and each
+// reports its median, so a neighbour's build on the shared cores slows all of them alike.
+// Targets: matmul forward+backward within 10% of raw cblas_sgemm; `summary` tracing adds at
+// most 10% to a training step of a 512×256 layer.
+
+import CBLAS
+import Foundation
+import TensorCore
+
+// MARK: options
+
+struct Options {
+    var threads = 2
+    var repeats = 31
+    var warmup = 5
+    /// Run one section only (matmul, trace, jsonl): for profiling with perf or callgrind.
+    var only: String?
+
+    init(_ args: [String]) {
+        var it = args.dropFirst().makeIterator()
+        while let a = it.next() {
+            switch a {
+            case "--threads": threads = it.next().flatMap(Int.init) ?? threads
+            case "--repeats": repeats = it.next().flatMap(Int.init) ?? repeats
+            case "--only": only = it.next()
+            case "--help", "-h":
+                print("usage: unrolled-bench [--threads N (default 2)] [--repeats N (default 31)] [--only matmul|trace|jsonl]")
+                exit(0)
+            default:
+                print("unknown argument \(a); try --help")
+                exit(2)
+            }
+        }
+    }
+}
+
+let options = Options(CommandLine.arguments)
+BLAS.setThreads(options.threads)
+
+// MARK: timing
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+/// Median milliseconds of each variant, run interleaved.
+func medians(_ variants: [() -> Void], repeats: Int = options.repeats) -> [Double] {
+    for _ in 0..<options.warmup { variants.forEach { $0() } }
+    var times = [[Double]](repeating: [], count: variants.count)
+    for _ in 0..<repeats {
+        for (i, v) in variants.enumerated() {
+            let t0 = now()
+            v()
+            times[i].append(Double(now() - t0) / 1e6)
+        }
+    }
+    return times.map { $0.sorted()[$0.count / 2] }
+}
+
+func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+
+/// Discards events (so tracing cost is measured without a growing buffer).
+final class CountingSink: TraceSink {
+    var count = 0
+    func receive(_ event: TraceEvent) { count += 1 }
+}
+
+let rng = SeededGenerator(seed: 1)
+func random(_ shape: [Int]) -> Tensor { Tensor.uniform(shape, low: -1, high: 1, using: rng) }
+
+var missed: [String] = []
+print("unrolled-bench: BLAS threads \(BLAS.threads), \(options.repeats) repeats (median), \(options.warmup) warm-up")
+
+// MARK: the model step that tracing and JSON Lines measure
+
+let input = random([512, 256]), target = random([512, 256])
+let weight = Tensor.uniform([256, 256], low: -1 / 16, high: 1 / 16, using: rng, label: "l.weight").requiringGrad()
+let bias = Tensor.zeros([256], label: "l.bias").requiringGrad()
+/// One SGD step of tanh(x·W + b) against an MSE target.
+func trainingStep() {
+    let loss = LabelScope.with("l(x)") { input.matmul(weight) + bias }.tanh().mse(target)
+    loss.backward()
+    for p in [weight, bias] {
+        p.update { Kernels.axpy(-0.01, p.grad!, &$0) }
+        p.zeroGrad()
+    }
+}
+
+// MARK: matmul forward + backward vs raw cblas_sgemm
+
+func benchMatMul() {
+    print("\nmatmul forward+backward, [m,k]x[k,n]: C = A·B, dA = G·Bᵀ, dB = Aᵀ·G (3 × 2mkn flops)")
+    print(pad("shape m×k×n", 14) + pad("TensorCore ms", 15) + pad("GFLOP/s", 10) + pad("raw BLAS ms", 13)
+          + pad("GFLOP/s", 10) + "TensorCore/raw")
+    for (m, k, n) in [(512, 256, 256), (512, 42, 256)] {
+        let a = random([m, k]).requiringGrad(), b = random([k, n]).requiringGrad()
+        let g = random([m, n]).data
+        let tensorCore = {
+            let c = a.matmul(b)
+            c.backward(seed: g)
+            a.zeroGrad(); b.zeroGrad()
+        }
+        // Raw: the same three products on preallocated buffers.
+        var c = [Float](repeating: 0, count: m * n), da = [Float](repeating: 0, count: m * k)
+        var db = [Float](repeating: 0, count: k * n)
+        let (ad, bd) = (a.data, b.data)
+        let raw = {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                        1, ad, Int32(k), bd, Int32(n), 0, &c, Int32(n))
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(k), Int32(n),
+                        1, g, Int32(n), bd, Int32(n), 0, &da, Int32(k))
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(n), Int32(m),
+                        1, ad, Int32(k), g, Int32(n), 0, &db, Int32(n))
+        }
+        let t = medians([tensorCore, raw])
+        let gflop = 6.0 * Double(m * k * n) / 1e9
+        let ratio = t[0] / t[1]
+        print(pad("\(m)×\(k)×\(n)", 14) + pad(f(t[0], 3), 15) + pad(f(gflop / (t[0] / 1e3), 1), 10)
+              + pad(f(t[1], 3), 13) + pad(f(gflop / (t[1] / 1e3), 1), 10) + f(ratio, 3)
+              + (ratio <= 1.10 ? "  ok (≤ 1.10)" : "  MISSED (> 1.10)"))
+        if ratio > 1.10 { missed.append("matmul \(m)×\(k)×\(n): \(f(ratio, 3))× raw BLAS") }
+    }
+}
+
+// MARK: tracing cost
+
+/// Time `step` with tracing off, summary and full (events to a discarding sink).
+func tracingCost(_ name: String, target: Double?, _ step: @escaping () -> Void) {
+    let sink = CountingSink()
+    let levels: [TraceLevel] = [.off, .summary, .full]
+    let variants = levels.map { level in
+        { Tracer.recording(level: level, to: sink) { step() } }
+    }
+    let t = medians(variants)
+    for (i, level) in levels.enumerated() {
+        let overhead = (t[i] / t[0] - 1) * 100
+        var verdict = ""
+        if level == .summary, let target {
+            verdict = overhead <= target ? "  ok (≤ \(Int(target))%)" : "  MISSED (> \(Int(target))%)"
+            if overhead > target { missed.append("\(name), summary: +\(f(overhead, 1))%") }
+        }
+        print(pad(i == 0 ? name : "", 34) + pad(level.rawValue, 9) + pad(f(t[i], 3), 10)
+              + (i == 0 ? "—" : (overhead >= 0 ? "+" : "") + f(overhead, 1) + "%") + verdict)
+    }
+}
+
+func benchTracing() {
+    // What `summary` pays per buffer: one pass of statistics.
+    let summarised = random([512, 256]).data
+    var keep = 0.0
+    let tSummary = medians([{ keep += ValueSummary(summarised).l2 }])[0]
+    let perFloat = tSummary * 1e6 / Double(summarised.count)
+    print("\nValueSummary of 512×256 floats: \(f(tSummary, 3)) ms (\(f(perFloat, 2)) ns/float)")
+
+    print("\ntracing cost (events to a sink that discards them)")
+    print(pad("step", 34) + pad("level", 9) + pad("ms", 10) + "vs off")
+
+    let x = random([512, 256]).requiringGrad()
+    let gTanh = random([512, 256]).data
+    tracingCost("tanh 512×256 fwd+bwd", target: nil) {
+        x.tanh().backward(seed: gTanh)
+        x.zeroGrad()
+    }
+
+    tracingCost("training step, linear 512×256→256", target: 10, trainingStep)
+}
+
+// MARK: writing a full trace to disk
+
+func benchJSONL() {
+    print("\nfull trace of one training step written as JSON Lines")
+    let memory = MemorySink()
+    Tracer.recording(level: .full, to: memory) { trainingStep() }
+    let events = memory.events
+    let floats = events.reduce(0) { n, e in n + (e.inputs + e.outputs).reduce(0) { $0 + ($1.values?.count ?? 0) } }
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("unrolled-bench-\(getpid()).jsonl").path
+    var bytes = 0
+    let encoder = JSONEncoder()
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
+                                                                  negativeInfinity: "-Infinity", nan: "NaN")
+    let writers = medians([
+        {
+            let sink = try! JSONLSink(path: path)
+            events.forEach(sink.receive)
+            try! sink.close()
+        },
+        {
+            var out = Data()
+            for e in events { out.append(try! encoder.encode(e)); out.append(0x0A) }
+            bytes = out.count
+        },
+    ], repeats: 5)
+    let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    try? FileManager.default.removeItem(atPath: path)
+    print("\(events.count) events, \(floats) floats, \(fileBytes / 1024) KiB")
+    print(pad("JSONLSink (to file)", 34) + f(writers[0], 1) + " ms  ("
+          + f(Double(floats) / writers[0] / 1e3, 1) + " M floats/s)")
+    print(pad("JSONEncoder (in memory only)", 34) + f(writers[1], 1) + " ms  (" + f(Double(floats) / writers[1] / 1e3, 1)
+          + " M floats/s, \(bytes / 1024) KiB)")
+}
+
+func section(_ name: String) -> Bool { options.only == nil || options.only == name }
+if section("matmul") { benchMatMul() }
+if section("trace") { benchTracing() }
+if section("jsonl") { benchJSONL() }
+print(missed.isEmpty ? "\nall targets met" : "\ntargets missed: " + missed.joined(separator: "; "))

@@ -83,7 +83,7 @@ final class CLITests: XCTestCase {
         let trace = try run(["trace", "char-loop", "--batch", "3", "--level", "full", "--out", file])
         XCTAssertEqual(trace.status, 0, trace.stderr)
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         func events(_ text: String) throws -> [Event] {
             try text.split(separator: "\n").map { try decoder.decode(Event.self, from: Data($0.utf8)) }
         }

@@ -120,6 +120,42 @@ final class TraceTests: XCTestCase {
         XCTAssertTrue(empty.mean.isNaN)
     }
 
+    func testSummaryOfLongerBuffersTakesTheSameAnswers() {
+        // 1...37: 32 values in SIMD blocks of 8, 5 in the scalar tail. By hand: mean 19,
+        // population std √((37² − 1)/12) = √114, Σx² = 37·38·75/6 = 17575.
+        var x = (1...37).map(Float.init)
+        let s = ValueSummary(x)
+        XCTAssertEqual(s.mean, 19)
+        XCTAssertEqual(s.std, 114.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(s.l2, 17575.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(s.min, 1)
+        XCTAssertEqual(s.max, 37)
+        // A NaN inside a SIMD block and an infinity in the tail: skipped and counted.
+        x[20] = .nan      // was 21
+        x[35] = -.infinity  // was 36
+        let t = ValueSummary(x)
+        XCTAssertEqual(t.count, 37)
+        XCTAssertEqual(t.nan, 1)
+        XCTAssertEqual(t.inf, 1)
+        XCTAssertEqual(t.mean, (703 - 21 - 36) / 35)  // Σ1...37 = 703
+        XCTAssertEqual(t.min, 1)
+        XCTAssertEqual(t.max, 37)
+    }
+
+    /// Summaries are reused for a buffer seen again (see Tracer.summary(of:)); a parameter
+    /// updated in place between two uses must get a fresh one.
+    func testSummaryAfterAnInPlaceUpdateIsFresh() {
+        let w = Tensor(shape: [3, 4], data: (0..<12).map(Float.init), label: "w").requiringGrad()
+        let sink = MemorySink()
+        Tracer.recording(level: .summary, to: sink) {
+            _ = w.exp()
+            _ = w.tanh()
+            w.update { $0[5] = 100 }
+            _ = w.exp()
+        }
+        XCTAssertEqual(sink.events.map { $0.inputs[0].summary?.max }, [11, 11, 100])
+    }
+
     func testFullCarriesValues() {
         var s = Step()
         let sink = MemorySink()

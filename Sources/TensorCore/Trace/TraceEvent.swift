@@ -28,29 +28,17 @@ public struct ValueSummary: Codable, Equatable, Sendable {
     public var inf: Int
 
     public init(_ x: [Float]) {
-        var s = 0.0, s2 = 0.0, lo = Double.infinity, hi = -Double.infinity
-        var nan = 0, inf = 0, finite = 0
-        x.withUnsafeBufferPointer { p in
-            for i in 0..<p.count {
-                let v = p[i]
-                if v.isNaN { nan += 1; continue }
-                if v.isInfinite { inf += 1; continue }
-                let d = Double(v)
-                finite += 1
-                s += d; s2 += d * d
-                if d < lo { lo = d }
-                if d > hi { hi = d }
-            }
-        }
+        let m = Kernels.moments(x)
+        let finite = Double(m.finite)
         count = x.count
-        self.nan = nan
-        self.inf = inf
-        mean = finite > 0 ? s / Double(finite) : .nan
+        nan = m.nan
+        inf = m.inf
+        mean = m.finite > 0 ? m.sum / finite : .nan
         // Population std over the finite values (what a learner reads as "spread").
-        std = finite > 0 ? Swift.max(0, s2 / Double(finite) - mean * mean).squareRoot() : .nan
-        min = finite > 0 ? lo : .nan
-        max = finite > 0 ? hi : .nan
-        l2 = s2.squareRoot()
+        std = m.finite > 0 ? Swift.max(0, m.sumOfSquares / finite - mean * mean).squareRoot() : .nan
+        min = m.finite > 0 ? m.min : .nan
+        max = m.finite > 0 ? m.max : .nan
+        l2 = m.sumOfSquares.squareRoot()
     }
 
     public var hasNonFinite: Bool { nan > 0 || inf > 0 }

@@ -28,6 +28,7 @@ public enum Tracer {
         flush()
         level = .off
         sink = nil
+        recentSummaries.removeAll()
     }
 
     /// Deliver the held-back event, if any.
@@ -53,7 +54,11 @@ public enum Tracer {
         flush()
         let (oldLevel, oldSink, oldSeq) = (self.level, self.sink, self.seq)
         start(level: level, sink: sink)
-        defer { flush(); self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq }
+        defer {
+            flush()
+            self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq
+            if oldLevel == .off { recentSummaries.removeAll() }
+        }
         return try body()
     }
 
@@ -64,10 +69,29 @@ public enum Tracer {
         guard withValues else { return t }
         switch level {
         case .off: break
-        case .summary: t.summary = ValueSummary(values)
-        case .full: t.summary = ValueSummary(values); t.values = values
+        case .summary: t.summary = summary(of: values)
+        case .full: t.summary = summary(of: values); t.values = values
         }
         return t
+    }
+
+    /// Recently summarised buffers. Backward describes most buffers twice (a rule's gradient
+    /// for its input is the next rule's incoming `grad`, and `add` passes `grad` through
+    /// unchanged), and a parameter used three times is described three times; a summary is a
+    /// full pass over the values, so repeats are looked up here instead. Holding each array
+    /// keeps its storage alive and copy-on-write (nobody can change it in place), so the same
+    /// storage address means the same values.
+    nonisolated(unsafe) static var recentSummaries: [(values: [Float], summary: ValueSummary)] = []
+
+    static func summary(of values: [Float]) -> ValueSummary {
+        let address = values.withUnsafeBufferPointer { $0.baseAddress }
+        for entry in recentSummaries where entry.values.count == values.count {
+            if entry.values.withUnsafeBufferPointer({ $0.baseAddress }) == address { return entry.summary }
+        }
+        let s = ValueSummary(values)
+        if recentSummaries.count == 8 { recentSummaries.removeFirst() }
+        recentSummaries.append((values, s))
+        return s
     }
 
     /// Emit one event (used by ops, the tape and optimizers; public for the optimizer's update).
