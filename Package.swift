@@ -38,7 +38,7 @@ let package = Package(
                           dependencies: ["TensorCore", "Models", "LessonEngine", "Diagrams",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
-        .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "Models", "CBLAS"],
+        .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "CBLAS"],
                           swiftSettings: settings),
 
         // MARK: tests
