@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import LessonEngine
+import Models
+import TensorCore
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Loss of saved weights on the validation split (or on a range of rows).",
+        discussion: "Weights are safetensors with PyTorch state_dict names, so a file saved by PyTorch evaluates here and one saved by `unrolled run --save` loads in PyTorch.")
+
+    @Argument(help: "Lesson id whose model the weights belong to.")
+    var lesson: String
+
+    @Option(name: .long, help: "Weights (safetensors, PyTorch state_dict names).")
+    var weights: String
+
+    @Option(name: .long, help: "Rows START:END of the lesson's layout instead of the validation split.")
+    var rows: String?
+
+    @OptionGroup var options: LessonOptions
+
+    func run() throws {
+        try reportingErrors {
+            let lesson = try catalog().lesson(self.lesson)
+            guard lesson.model != .linearSGD else { throw InputError("eval: \(lesson.id) has no saved weights to evaluate") }
+            let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
+            let (corpus, data, split) = try runner.loadData()
+            let model = runner.makeModel(vocabSize: corpus.vocabSize)
+            try Weights.load(weights, into: model)
+            var evalSplit = split
+            if let rows {
+                let parts = rows.split(separator: ":").map { Int($0) }
+                guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo >= 0, lo < hi, hi <= data.rows else {
+                    throw InputError("--rows: expected START:END within 0:\(data.rows), got '\(rows)'")
+                }
+                evalSplit = Split(train: [], valid: Array(lo..<hi))
+            }
+            let trainer = Trainer(model: model, data: data, split: evalSplit, batchSize: lesson.batchSize, rng: runner.rng)
+            let loss = trainer.validate()
+            say(String(format: "loss %.6f over %d rows", loss, evalSplit.valid.count))
+        }
+    }
+}
