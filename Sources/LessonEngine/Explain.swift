@@ -223,6 +223,21 @@ public struct Explainer {
             let lr = Float(e.attributes.replacingOccurrences(of: "lr=", with: "")) ?? .nan
             return "\(out.label)\(at) ← \(out.label)\(at) − lr × grad = \(v(before)) − \(v(lr)) × \(v(g)) = \(v(outValues[index]))"
         }
+        let fields = Dictionary(uniqueKeysWithValues: e.attributes.split(separator: ",").compactMap { kv -> (String, String)? in
+            let p = kv.split(separator: "=")
+            return p.count == 2 ? (String(p[0]), String(p[1])) : nil
+        })
+        let lr = Float(fields["lr"] ?? "") ?? .nan
+        if fields["step"] == "1" {
+            // At step 1 the bias-corrected moments are m̂ = g and v̂ = g², so Adam moves every
+            // weight with a non-zero gradient by almost exactly lr, whatever the gradient's size.
+            let stepSize = g == 0 ? 0 : lr * g / (abs(g) + 1e-8)
+            return """
+            Adam, step 1: m̂ = g and v̂ = g² (bias correction undoes the 0.9 / 0.999 averaging), so
+            \(out.label)\(at) ← \(out.label)\(at) − lr · g / (|g| + ε) = \(v(before)) − \(v(lr)) × \(v(g)) / (\(v(abs(g))) + 1e-8)
+                     = \(v(before)) − \(v(stepSize)) = \(v(before - stepSize))   (trace: \(v(outValues[index])))
+            """
+        }
         return "\(out.label)\(at) ← \(v(before)) − lr·m̂/(√v̂ + ε) with grad \(v(g)) (Adam, \(e.attributes)) = \(v(outValues[index]))"
     }
 
