@@ -14,6 +14,14 @@ public struct LossPlot {
     /// EMA factor for the training curve (fastai uses 0.98); 0 turns smoothing off.
     public var smoothing: Double = 0.98
     public var title = "Loss"
+    /// The x axis's name; "epoch" unless the caller counts something else (SGD iterations).
+    public var xName = "epoch"
+    /// Where each training loss sits on the x axis, when epochs are uneven (a scaled schedule
+    /// trains part of an epoch), one per loss; nil (or a wrong count) places batch i at
+    /// (i + 1) / batchesPerEpoch.
+    public var trainPositions: [Double]?
+    /// Where each validation loss sits, one per loss; nil places validation k at epoch k + 1.
+    public var validationPositions: [Double]?
     public var width = 640.0
     public var height = 400.0
 
@@ -40,8 +48,10 @@ public struct LossPlot {
     public func scene() -> Scene {
         let smooth = Self.smoothed(train, beta: smoothing)
         // Batch i ends at epoch (i + 1) / batchesPerEpoch; validation k at epoch k + 1.
-        let trainX = train.indices.map { Double($0 + 1) / Double(batchesPerEpoch) }
-        let validX = validation.indices.map { Double($0 + 1) }
+        let trainX = trainPositions.flatMap { $0.count == train.count ? $0 : nil }
+            ?? train.indices.map { Double($0 + 1) / Double(batchesPerEpoch) }
+        let validX = validationPositions.flatMap { $0.count == validation.count ? $0 : nil }
+            ?? validation.indices.map { Double($0 + 1) }
         let xs = trainX + validX
         let ys = train + validation
         let xr = (xs + [0]).finiteRange ?? (0, 1), yr = ys.finiteRange ?? (0, 1)
@@ -50,7 +60,7 @@ public struct LossPlot {
         let left = PlotFrame.leftMargin(for: yTicks) + 8
         let frame = PlotFrame(area: Rect(x: left, y: 60, width: width - left - 24, height: height - 60 - 64),
                               xTicks: xTicks, yTicks: yTicks)
-        var shapes = frame.axes(xName: "epoch", yName: "loss")
+        var shapes = frame.axes(xName: xName, yName: "loss")
         let trainColor = Color.hiddenToOutput, validColor = Color(hex: 0xE4572E)
         func points(_ x: [Double], _ y: [Double]) -> [Point] {
             zip(x, y).filter { $0.1.isFinite }.map { frame.point($0.0, $0.1) }
