@@ -139,7 +139,7 @@ struct Draw: ParsableCommand {
         let graph = ComputationGraph(events: replay.events)
         if let step {
             guard graph.nodeIndex(forSeq: step) != nil else {
-                throw InputError("--step \(step): \(stepProblem(step, replay.events)) (this step of \(lesson.id) has positions \(replay.events.first?.seq ?? 0)…\(replay.events.last?.seq ?? 0))")
+                throw InputError("--step \(step): \(stepProblem(step, replay.events)) (\(lesson.id): \(positionRanges(replay.events)))")
             }
         }
         var files: [URL] = []
@@ -162,6 +162,15 @@ struct Draw: ParsableCommand {
             say("wrote \(positions.count) frames (PNG + SVG) to \(displayPath(framesDir))/")
         }
         return files
+    }
+
+    /// "forward 1…28, backward 29…56, update 57…63".
+    func positionRanges(_ events: [TraceEvent]) -> String {
+        [TracePhase.forward, .backward, .update].compactMap { phase in
+            let seqs = events.filter { $0.phase == phase }.map(\.seq)
+            guard let lo = seqs.min(), let hi = seqs.max() else { return nil }
+            return "\(phase.rawValue) \(lo)…\(hi)"
+        }.joined(separator: ", ")
     }
 
     /// Why a trace position has no box to highlight.
@@ -210,8 +219,13 @@ struct Draw: ParsableCommand {
         report(try recorder.write(to: dir))
     }
 
+    /// One line per picture: "wrote output/char3/arch-char3.svg + .png".
     func report(_ files: [URL]) {
-        for file in files { say("wrote \(displayPath(file))") }
+        let paths = files.map(displayPath)
+        for path in paths where !(path.hasSuffix(".png") && paths.contains(String(path.dropLast(4)) + ".svg")) {
+            let png = String(path.dropLast(4)) + ".png"
+            say("wrote \(path)" + (path.hasSuffix(".svg") && paths.contains(png) ? " + .png" : ""))
+        }
     }
 }
 

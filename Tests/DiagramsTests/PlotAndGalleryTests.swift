@@ -32,6 +32,25 @@ final class PlotAndGalleryTests: XCTestCase {
         XCTAssertThrowsError(try LossPlot(train: [], batchesPerEpoch: 1))
     }
 
+    func testLossPlotPositionsForUnevenEpochs() throws {
+        // A scaled schedule: 0.2 of an epoch, then 0.05; validation after each.
+        var plot = try LossPlot(train: [3, 2.8, 2.6, 2.5, 2.4], batchesPerEpoch: 1, validation: [2.7, 2.45])
+        plot.trainPositions = [0.05, 0.1, 0.15, 0.2, 0.25]
+        plot.validationPositions = [0.2, 0.25]
+        plot.xName = "epochs"
+        let scene = plot.scene()
+        let dots = scene.groups(named: "validation").first!.shapes.compactMap { shape -> Double? in
+            if case .circle(let center, _, _) = shape { return center.x } else { return nil }
+        }
+        // Each validation dot sits above the batch that ended its epoch (positions 0.2 and 0.25).
+        guard case .polyline(let raw, _, _)? = scene.groups(named: "train-raw").first?.shapes.first else {
+            return XCTFail("no raw training curve")
+        }
+        XCTAssertEqual(dots, [raw[3].x, raw[4].x])
+        XCTAssertLessThan(raw[0].x, raw[1].x)
+        XCTAssertTrue(scene.texts.contains { $0.string == "epochs" })
+    }
+
     func testGalleryLinksEverySVG() throws {
         let root = outputDirectory("gallery")
         let arch = try DiagramWriter.writeArchitecture(.char3(), to: root.appendingPathComponent("arch"), name: "char3")
