@@ -69,6 +69,11 @@ final class PlotAndGalleryTests: XCTestCase {
         XCTAssertThrowsError(try DiagramWriter.writeArchitecture(.plainNN(), to: blocker, name: "nn")) { error in
             XCTAssertEqual("\(error)", "cannot create output directory \(blocker.path): a file with that name exists")
         }
+        // A file further up: the message names it (Foundation's own reads "could not be completed").
+        let below = blocker.appendingPathComponent("char3")
+        XCTAssertThrowsError(try DiagramWriter.writeArchitecture(.plainNN(), to: below, name: "nn")) { error in
+            XCTAssertEqual("\(error)", "cannot create output directory \(below.path): \(blocker.path) is a file, not a folder")
+        }
     }
 
     func testSceneSnapshotOfChar3() throws {
