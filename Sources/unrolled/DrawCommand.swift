@@ -21,7 +21,7 @@ struct Draw: ParsableCommand {
     @Argument(help: "Lesson id (see `unrolled list`) or path to a lesson .yaml file.")
     var lesson: String?
 
-    @Option(name: .long, help: "arch, graph, sgd or loss (default: arch, graph, and sgd where the lesson has one).")
+    @Option(name: .long, help: "What to draw (default: arch, graph, and sgd where the lesson has one).")
     var view: View?
 
     @Option(name: .long, help: ArgumentHelp("With --view graph: highlight the op at trace position N, forward or backward (the numbers `unrolled step` shows).", valueName: "N"))

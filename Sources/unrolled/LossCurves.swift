@@ -50,8 +50,7 @@ final class LossRecorder {
         var plot = try LossPlot(train: train, batchesPerEpoch: 1, validation: validation)
         plot.trainPositions = trainX
         plot.validationPositions = validationX
-        plot.title = "\(lesson.id): training loss per batch, validation per epoch"
-            + (epochsScale == 1 ? "" : " (--epochs-scale \(epochsScale))")
+        plot.title = "\(lesson.id): loss" + (epochsScale == 1 ? "" : " (--epochs-scale \(epochsScale))")
         return try DiagramWriter.writeLossPlot(plot, to: dir)
     }
 

@@ -51,6 +51,20 @@ final class PlotAndGalleryTests: XCTestCase {
         XCTAssertTrue(scene.texts.contains { $0.string == "epochs" })
     }
 
+    func testLegendAvoidsTheCurvesAndLongTitlesAreCut() throws {
+        // Validation starts high at the right: the top-right corner is taken, so the legend goes below.
+        var plot = try LossPlot(train: (0..<40).map { 3 - Double($0) / 40 }, batchesPerEpoch: 20, validation: [4.9, 4.2])
+        plot.title = String(repeating: "a very long title ", count: 8)
+        let scene = plot.scene()
+        guard case .rect(let card, _, _)? = scene.groups(named: "legend").first?.shapes.first else {
+            return XCTFail("the legend has no card")
+        }
+        XCTAssertGreaterThan(card.minY, scene.height / 2)
+        let title = try XCTUnwrap(scene.texts.first { $0.string.hasPrefix("a very long") })
+        XCTAssertTrue(title.string.hasSuffix("…"))
+        XCTAssertEqual(scene.overlappingTexts().map { "\($0.0.string) × \($0.1.string)" }, [])
+    }
+
     func testGalleryLinksEverySVG() throws {
         let root = outputDirectory("gallery")
         let arch = try DiagramWriter.writeArchitecture(.char3(), to: root.appendingPathComponent("arch"), name: "char3")
