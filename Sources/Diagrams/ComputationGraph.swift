@@ -71,7 +71,9 @@ public struct ComputationGraph {
 
     // MARK: - layout
 
-    /// Layer of each node: as late as possible (just before its first consumer).
+    /// Layer of each node: as late as possible (just before its first consumer). A result that
+    /// nothing uses but is not the last op (nn.RNN's final hidden state) sits as early as possible,
+    /// beside its producer: pushed to the bottom, its arrow would cross the whole column.
     func layers() -> [Int] {
         var asap = [Int](repeating: 0, count: nodes.count)
         for (f, t) in edges.sorted(by: { $0.to < $1.to }) { asap[t] = max(asap[t], asap[f] + 1) }
@@ -81,6 +83,7 @@ public struct ComputationGraph {
         // Nodes are in trace order, which is topological, so walking it backwards sees consumers first.
         for i in nodes.indices.reversed() {
             if let outs = consumers[i] { alap[i] = outs.map { alap[$0.to] }.min()! - 1 }
+            else if i != nodes.count - 1 { alap[i] = asap[i] }
         }
         return alap
     }
@@ -184,7 +187,9 @@ public struct ComputationGraph {
         var title = "One training step: \(nodes.count) forward ops"
         if showBackward { title += ", \(backwardCount) with gradients" }
         if let h = highlighted {
-            title += highlightIsBackward ? "  ·  now: backward through #\(nodes[h].seq)" : "  ·  now: #\(nodes[h].seq)"
+            // Name the position the learner asked for, then the box it lights up.
+            title += highlightIsBackward ? "  ·  now: #\(highlight!), backward through #\(nodes[h].seq) \(nodes[h].label)"
+                                         : "  ·  now: #\(nodes[h].seq) \(nodes[h].label)"
         }
         let left = center.map(\.x).min()! - nodeWidth / 2
         scene.shapes.insert(.group(name: "title", [

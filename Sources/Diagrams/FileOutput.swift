@@ -12,10 +12,19 @@ enum FileOutput {
             if isDirectory.boolValue { return }
             throw DiagramError.cannotCreateDirectory(path: dir.path, reason: "a file with that name exists")
         }
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        } catch {
-            throw DiagramError.cannotCreateDirectory(path: dir.path, reason: Self.reason(error))
+        // mkdir(2) one level at a time rather than FileManager, whose errors on Linux read
+        // "The operation could not be completed"; errno names the problem and the level names where.
+        var path = ""
+        for component in dir.standardizedFileURL.pathComponents {
+            path = component == "/" ? "/" : (path == "/" ? "/" : path + "/") + component
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+                if isFolder.boolValue { continue }
+                throw DiagramError.cannotCreateDirectory(path: dir.path, reason: "\(path) is a file, not a folder")
+            }
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                throw DiagramError.cannotCreateDirectory(path: dir.path, reason: "\(path): \(String(cString: strerror(errno)))")
+            }
         }
     }
 
@@ -40,13 +49,5 @@ enum FileOutput {
             try? FileManager.default.removeItem(at: temp)
             throw DiagramError.cannotWrite(path: url.path, reason: reason)
         }
-    }
-
-    private static func reason(_ error: Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError {
-            return underlying.localizedDescription
-        }
-        return ns.localizedDescription
     }
 }

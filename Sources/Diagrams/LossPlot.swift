@@ -14,6 +14,14 @@ public struct LossPlot {
     /// EMA factor for the training curve (fastai uses 0.98); 0 turns smoothing off.
     public var smoothing: Double = 0.98
     public var title = "Loss"
+    /// The x axis's name; "epoch" unless the caller counts something else (SGD iterations).
+    public var xName = "epoch"
+    /// Where each training loss sits on the x axis, when epochs are uneven (a scaled schedule
+    /// trains part of an epoch), one per loss; nil (or a wrong count) places batch i at
+    /// (i + 1) / batchesPerEpoch.
+    public var trainPositions: [Double]?
+    /// Where each validation loss sits, one per loss; nil places validation k at epoch k + 1.
+    public var validationPositions: [Double]?
     public var width = 640.0
     public var height = 400.0
 
@@ -40,8 +48,10 @@ public struct LossPlot {
     public func scene() -> Scene {
         let smooth = Self.smoothed(train, beta: smoothing)
         // Batch i ends at epoch (i + 1) / batchesPerEpoch; validation k at epoch k + 1.
-        let trainX = train.indices.map { Double($0 + 1) / Double(batchesPerEpoch) }
-        let validX = validation.indices.map { Double($0 + 1) }
+        let trainX = trainPositions.flatMap { $0.count == train.count ? $0 : nil }
+            ?? train.indices.map { Double($0 + 1) / Double(batchesPerEpoch) }
+        let validX = validationPositions.flatMap { $0.count == validation.count ? $0 : nil }
+            ?? validation.indices.map { Double($0 + 1) }
         let xs = trainX + validX
         let ys = train + validation
         let xr = (xs + [0]).finiteRange ?? (0, 1), yr = ys.finiteRange ?? (0, 1)
@@ -50,7 +60,7 @@ public struct LossPlot {
         let left = PlotFrame.leftMargin(for: yTicks) + 8
         let frame = PlotFrame(area: Rect(x: left, y: 60, width: width - left - 24, height: height - 60 - 64),
                               xTicks: xTicks, yTicks: yTicks)
-        var shapes = frame.axes(xName: "epoch", yName: "loss")
+        var shapes = frame.axes(xName: xName, yName: "loss")
         let trainColor = Color.hiddenToOutput, validColor = Color(hex: 0xE4572E)
         func points(_ x: [Double], _ y: [Double]) -> [Point] {
             zip(x, y).filter { $0.1.isFinite }.map { frame.point($0.0, $0.1) }
@@ -69,7 +79,7 @@ public struct LossPlot {
             v += vp.map { .circle(center: $0, radius: 3.5, Style(fill: validColor, stroke: .white, lineWidth: 1)) }
             shapes.append(.group(name: "validation", v))
         }
-        // Legend in the top-right corner of the plot.
+        // Legend in the right-hand corner (top or bottom) that fewer curves run through.
         var legend: [Shape] = []
         var entries: [(String, Color)] = []
         if !train.isEmpty {
@@ -78,15 +88,44 @@ public struct LossPlot {
         if !validation.isEmpty { entries.append(("validation (per epoch)", validColor)) }
         let font = Font(size: 11)
         let widest = entries.map { TextMeasurer.shared.width($0.0, font: font) }.max() ?? 0
+        let cardWidth = widest + 40, cardHeight = Double(entries.count) * 16 + 4
+        let cardX = frame.area.maxX - cardWidth - 8
+        let curves = [points(trainX, smooth), points(validX, validation)]
+        let top = Rect(x: cardX, y: frame.area.minY + 4, width: cardWidth, height: cardHeight)
+        let bottom = Rect(x: cardX, y: frame.area.maxY - cardHeight - 8, width: cardWidth, height: cardHeight)
+        let card = Self.crossings(bottom, curves) < Self.crossings(top, curves) ? bottom : top
+        if !entries.isEmpty {
+            // An opaque card, so a curve that still passes behind it cannot strike through the text.
+            legend.append(.rect(card, cornerRadius: 3, Style(fill: Color.white.withAlpha(0.9), stroke: Color(hex: 0xDDDDDD), lineWidth: 1)))
+        }
         for (k, e) in entries.enumerated() {
-            let y = frame.area.minY + 14 + Double(k) * 16
-            let x = frame.area.maxX - widest - 40
+            let y = card.minY + 10 + Double(k) * 16
+            let x = card.minX + 8
             legend.append(.line(Point(x, y), Point(x + 22, y), .stroke(e.1, width: 2)))
             legend.append(.text(e.0, at: Point(x + 28, y), size: 11, horizontal: .leading, vertical: .middle))
         }
         shapes.append(.group(name: "legend", legend))
-        shapes.append(.text(title, at: Point(frame.area.minX, 12), size: 14, weight: .bold, horizontal: .leading, vertical: .top))
+        // A title wider than the picture is cut with "…" rather than off the edge.
+        let shown = TextMeasurer.shared.truncate(title, font: Font(weight: .bold, size: 14), maxWidth: width - frame.area.minX - 8)
+        shapes.append(.text(shown, at: Point(frame.area.minX, 12), size: 14, weight: .bold, horizontal: .leading, vertical: .top))
         return Scene(width: width, height: height, shapes: shapes)
+    }
+}
+
+extension LossPlot {
+    /// How much of `curves` (polylines, sampled along each segment) lies inside `rect`.
+    static func crossings(_ rect: Rect, _ curves: [[Point]]) -> Int {
+        var count = 0
+        for curve in curves {
+            for (p, q) in zip(curve, curve.dropFirst()) + (curve.count == 1 ? [(curve[0], curve[0])] : []) {
+                for k in 0...16 {
+                    let t = Double(k) / 16
+                    let x = p.x + (q.x - p.x) * t, y = p.y + (q.y - p.y) * t
+                    if x >= rect.minX && x <= rect.maxX && y >= rect.minY && y <= rect.maxY { count += 1 }
+                }
+            }
+        }
+        return count
     }
 }
 

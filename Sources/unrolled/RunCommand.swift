@@ -18,6 +18,12 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Save the trained weights as safetensors (PyTorch state_dict names).")
     var save: String?
 
+    @Option(name: .long, help: ArgumentHelp("Where the loss plot goes: DIR/<lesson id>/loss.svg and .png.", valueName: "DIR"))
+    var out: String = "output"
+
+    @Flag(name: .long, help: "Do not write the loss plot.")
+    var noPlot = false
+
     func validate() throws {
         guard epochsScale > 0, epochsScale.isFinite else {
             throw ValidationError("--epochs-scale must be a positive number, got \(epochsScale)")
@@ -28,17 +34,22 @@ struct Run: ParsableCommand {
         try reportingErrors {
             let lesson = try catalog().lesson(self.lesson)
             let runner = LessonRunner(lesson: lesson, options: try options.runOptions(epochsScale: epochsScale))
+            let plotDir = lessonOutputDirectory(out, lesson)
             if lesson.model == .linearSGD {
-                _ = runner.runLinearSGD(say: say)
+                let result = runner.runLinearSGD(say: say)
+                if !noPlot { say("loss plot: \(displayPath(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: plotDir)[0]))") }
                 return
             }
             let progress = ProgressBar()
-            let (model, _, _) = try runner.runCharModel(say: { progress.clear(); say($0) }, progress: progress.update)
+            let losses = LossRecorder(lesson: lesson, epochsScale: epochsScale)
+            let (model, _, _) = try runner.runCharModel(say: { progress.clear(); say($0) },
+                                                        progress: { progress.update($0); losses.add($0) })
             progress.clear()
             if let save {
                 try Weights.save(model, to: save, metadata: ["lesson": lesson.id, "model": model.kind])
                 say("saved \(model.parameters.count) tensors (\(model.parameterCount) values) to \(save)")
             }
+            if !noPlot { say("loss plot: \(displayPath(try losses.write(to: plotDir)[0]))") }
         }
     }
 }

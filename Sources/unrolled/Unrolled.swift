@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagrams
 import Foundation
 import LessonEngine
 import Models
@@ -8,15 +9,20 @@ struct Unrolled: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unrolled",
         abstract: "Replay the fast.ai lesson-6 models one tensor operation at a time.",
-        subcommands: [List.self, Run.self, Play.self, Step.self, Trace.self, Generate.self, Eval.self, Golden.self, CorpusCommand.self])
+        subcommands: [List.self, Run.self, Play.self, Step.self, Trace.self, Draw.self, Generate.self, Eval.self,
+                      Golden.self, CorpusCommand.self])
 }
 
-/// Run a command body, turning input errors into one `error:` line and exit status 1.
+/// Run a command body, turning input errors (and pictures that cannot be written) into one
+/// `error:` line and exit status 1.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as InputError {
         FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        throw ExitCode(1)
+    } catch let error as DiagramError {
+        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
         throw ExitCode(1)
     }
 }

@@ -87,7 +87,26 @@ final class ComputationGraphTests: XCTestCase {
         let index = graph.nodeIndex(forSeq: backward.seq)!
         XCTAssertEqual(graph.nodes[index].output.id, backward.inputs[0].id)
         let scene = graph.scene(highlight: backward.seq, showBackward: true)
-        XCTAssertTrue(scene.texts.contains { $0.string.contains("now: backward through") })
+        // The title names the position asked for, then the forward box it lights up.
+        let node = graph.nodes[index]
+        XCTAssertTrue(scene.texts.contains { $0.string.hasSuffix("now: #\(backward.seq), backward through #\(node.seq) \(node.label)") },
+                      "\(scene.texts.map(\.string).filter { $0.contains("now:") })")
+    }
+
+    func testUnusedResultSitsBesideItsProducer() {
+        // nn.RNN returns its final hidden state, which nothing reads: drawn at the bottom, its
+        // arrow would cross the whole column.
+        let sink = MemorySink()
+        Tracer.recording(level: .summary, to: sink) {
+            let x = Tensor([0.5, -1, 2], label: "x").requiringGrad()
+            let a = x.tanh().named("a")
+            _ = a.relu().named("unused")
+            a.tanh().tanh().sum().named("last").backward()
+        }
+        let graph = ComputationGraph(events: sink.events)
+        let layers = Dictionary(uniqueKeysWithValues: zip(graph.nodes.map(\.label), graph.layers()))
+        XCTAssertEqual(layers["unused"], layers["a"]! + 1)
+        XCTAssertEqual(layers["last"], 3)
     }
 
     func testWriteGraphs() throws {

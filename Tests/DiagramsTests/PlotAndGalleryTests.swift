@@ -32,6 +32,39 @@ final class PlotAndGalleryTests: XCTestCase {
         XCTAssertThrowsError(try LossPlot(train: [], batchesPerEpoch: 1))
     }
 
+    func testLossPlotPositionsForUnevenEpochs() throws {
+        // A scaled schedule: 0.2 of an epoch, then 0.05; validation after each.
+        var plot = try LossPlot(train: [3, 2.8, 2.6, 2.5, 2.4], batchesPerEpoch: 1, validation: [2.7, 2.45])
+        plot.trainPositions = [0.05, 0.1, 0.15, 0.2, 0.25]
+        plot.validationPositions = [0.2, 0.25]
+        plot.xName = "epochs"
+        let scene = plot.scene()
+        let dots = scene.groups(named: "validation").first!.shapes.compactMap { shape -> Double? in
+            if case .circle(let center, _, _) = shape { return center.x } else { return nil }
+        }
+        // Each validation dot sits above the batch that ended its epoch (positions 0.2 and 0.25).
+        guard case .polyline(let raw, _, _)? = scene.groups(named: "train-raw").first?.shapes.first else {
+            return XCTFail("no raw training curve")
+        }
+        XCTAssertEqual(dots, [raw[3].x, raw[4].x])
+        XCTAssertLessThan(raw[0].x, raw[1].x)
+        XCTAssertTrue(scene.texts.contains { $0.string == "epochs" })
+    }
+
+    func testLegendAvoidsTheCurvesAndLongTitlesAreCut() throws {
+        // Validation starts high at the right: the top-right corner is taken, so the legend goes below.
+        var plot = try LossPlot(train: (0..<40).map { 3 - Double($0) / 40 }, batchesPerEpoch: 20, validation: [4.9, 4.2])
+        plot.title = String(repeating: "a very long title ", count: 8)
+        let scene = plot.scene()
+        guard case .rect(let card, _, _)? = scene.groups(named: "legend").first?.shapes.first else {
+            return XCTFail("the legend has no card")
+        }
+        XCTAssertGreaterThan(card.minY, scene.height / 2)
+        let title = try XCTUnwrap(scene.texts.first { $0.string.hasPrefix("a very long") })
+        XCTAssertTrue(title.string.hasSuffix("…"))
+        XCTAssertEqual(scene.overlappingTexts().map { "\($0.0.string) × \($0.1.string)" }, [])
+    }
+
     func testGalleryLinksEverySVG() throws {
         let root = outputDirectory("gallery")
         let arch = try DiagramWriter.writeArchitecture(.char3(), to: root.appendingPathComponent("arch"), name: "char3")
@@ -49,6 +82,11 @@ final class PlotAndGalleryTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: blocker.path, contents: Data("not a folder".utf8)))
         XCTAssertThrowsError(try DiagramWriter.writeArchitecture(.plainNN(), to: blocker, name: "nn")) { error in
             XCTAssertEqual("\(error)", "cannot create output directory \(blocker.path): a file with that name exists")
+        }
+        // A file further up: the message names it (Foundation's own reads "could not be completed").
+        let below = blocker.appendingPathComponent("char3")
+        XCTAssertThrowsError(try DiagramWriter.writeArchitecture(.plainNN(), to: below, name: "nn")) { error in
+            XCTAssertEqual("\(error)", "cannot create output directory \(below.path): \(blocker.path) is a file, not a folder")
         }
     }
 

@@ -1,0 +1,237 @@
+import ArgumentParser
+import Diagrams
+import Foundation
+import LessonEngine
+import Models
+import TensorCore
+
+struct Draw: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw a lesson's pictures: architecture, one step's computation graph, the SGD animation, loss curves.",
+        discussion: """
+        Files go to OUT/<lesson id>/ as SVG and PNG. Without --view: arch, graph (and sgd for \
+        linear-sgd). --all does that for every lesson and writes OUT/index.html. Loss curves need \
+        training, so only --view loss (or `unrolled run`) draws them.
+        """)
+
+    enum View: String, ExpressibleByArgument, CaseIterable {
+        case arch, graph, sgd, loss
+    }
+
+    @Argument(help: "Lesson id (see `unrolled list`) or path to a lesson .yaml file.")
+    var lesson: String?
+
+    @Option(name: .long, help: "What to draw (default: arch, graph, and sgd where the lesson has one).")
+    var view: View?
+
+    @Option(name: .long, help: ArgumentHelp("With --view graph: highlight the op at trace position N, forward or backward (the numbers `unrolled step` shows).", valueName: "N"))
+    var step: Int?
+
+    @Flag(name: .long, help: "With --view graph: one numbered picture per forward and backward op, each highlighted.")
+    var frames = false
+
+    @Flag(name: .long, help: "With --view graph: write the gradient of the loss into every op's box.")
+    var backward = false
+
+    @Option(name: .long, help: "With --view graph: rows in the traced mini-batch (small keeps the numbers readable).")
+    var batch: Int = 4
+
+    @Option(name: .long, help: "With --view loss: multiply the training schedule (0.05 trains 5% of each epoch).")
+    var epochsScale: Double = 1
+
+    @Flag(name: .long, help: "Draw every lesson (arch, graph, sgd; not loss, which needs training) and OUT/index.html.")
+    var all = false
+
+    @Option(name: .long, help: ArgumentHelp("Output folder; each lesson gets a folder inside it.", valueName: "DIR"))
+    var out: String = "output"
+
+    @OptionGroup var options: LessonOptions
+
+    func validate() throws {
+        if all {
+            guard lesson == nil else { throw ValidationError("--all draws every lesson; leave out '\(lesson!)'") }
+            guard view == nil else { throw ValidationError("--all draws arch, graph and sgd; use LESSON --view \(view!.rawValue) for one kind") }
+        } else if lesson == nil {
+            throw ValidationError("name a lesson (see `unrolled list`) or pass --all")
+        }
+        let graphOnly = step != nil || frames || backward || batch != 4
+        if graphOnly && (all || (view != nil && view != .graph)) {
+            throw ValidationError("--step, --frames, --backward and --batch go with --view graph")
+        }
+        if epochsScale != 1 && view != .loss {
+            throw ValidationError("--epochs-scale goes with --view loss")
+        }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        guard epochsScale > 0, epochsScale.isFinite else {
+            throw ValidationError("--epochs-scale must be a positive number, got \(epochsScale)")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let cat = try catalog()
+            if all {
+                var sections: [GallerySection] = []
+                for lesson in try cat.all() {
+                    let dir = lessonOutputDirectory(out, lesson)
+                    var files = try drawDefault(lesson, to: dir)
+                    // A loss plot from an earlier `run` belongs in the gallery too.
+                    files += ["loss.svg", "loss.png"].map { dir.appendingPathComponent($0) }
+                        .filter { FileManager.default.fileExists(atPath: $0.path) }
+                    sections.append(GallerySection(title: lesson.title, folder: dir, files: files))
+                }
+                let page = try Gallery.write(sections: sections, to: URL(fileURLWithPath: out, isDirectory: true))
+                say("wrote \(displayPath(page))")
+                return
+            }
+            let lesson = try cat.lesson(self.lesson!)
+            let dir = lessonOutputDirectory(out, lesson)
+            switch view {
+            case nil: _ = try drawDefault(lesson, to: dir)
+            case .arch: _ = try drawArchitectures(lesson, to: dir)
+            case .graph: _ = try drawGraph(lesson, to: dir)
+            case .sgd: _ = try drawSGD(lesson, to: dir)
+            case .loss: try drawLoss(lesson, to: dir)
+            }
+        }
+    }
+
+    /// arch + graph (+ sgd): everything that needs no training. Returns the files for a gallery.
+    func drawDefault(_ lesson: Lesson, to dir: URL) throws -> [URL] {
+        var files = try drawArchitectures(lesson, to: dir)
+        files += try drawGraph(lesson, to: dir)
+        if lesson.model == .linearSGD { files += try drawSGD(lesson, to: dir) }
+        return files
+    }
+
+    // MARK: arch
+
+    /// The lesson's model in the lecture's notation. Linear SGD has no network of its own; it gets
+    /// the lecture's first picture, the plain one-hidden-layer net that the later models grow from
+    /// (and being lesson 1, it puts that picture first in the gallery).
+    static func architectures(for lesson: Lesson) -> [(name: String, architecture: Architecture)] {
+        let steps = lesson.seqLength
+        switch lesson.model {
+        case .linearSGD: return [("arch-plain-nn", .plainNN())]
+        case .char3: return [("arch-char3", .char3())]
+        case .charLoop: return [("arch-rolled", .charLoop(unrolled: false)), ("arch-unrolled", .charLoop(unrolled: true, steps: steps))]
+        case .charLoopConcat:
+            return [("arch-rolled", .charLoopConcat(unrolled: false)), ("arch-unrolled", .charLoopConcat(unrolled: true, steps: steps))]
+        case .charRnn: return [("arch-rolled", .charRnn(unrolled: false)), ("arch-unrolled", .charRnn(unrolled: true, steps: steps))]
+        case .charSeqRnn:
+            return [("arch-rolled", .charSeqRnn(unrolled: false)), ("arch-unrolled", .charSeqRnn(unrolled: true, steps: steps))]
+        }
+    }
+
+    func drawArchitectures(_ lesson: Lesson, to dir: URL) throws -> [URL] {
+        var files: [URL] = []
+        for (name, architecture) in Self.architectures(for: lesson) {
+            files += try DiagramWriter.writeArchitecture(architecture, to: dir, name: name)
+        }
+        report(files)
+        return files
+    }
+
+    // MARK: graph
+
+    func drawGraph(_ lesson: Lesson, to dir: URL) throws -> [URL] {
+        let replay = try Replay.record(lesson: lesson, options: try options.runOptions(), batch: batch, level: .summary)
+        let graph = ComputationGraph(events: replay.events)
+        if let step {
+            guard graph.nodeIndex(forSeq: step) != nil else {
+                throw InputError("--step \(step): \(stepProblem(step, replay.events)) (\(lesson.id): \(positionRanges(replay.events)))")
+            }
+        }
+        var files: [URL] = []
+        var name = "graph"
+        if let step { name += "-step-\(step)" }
+        if backward { name += "-backward" }
+        files += try DiagramWriter.writeComputationGraph(events: replay.events, to: dir, name: name,
+                                                         highlight: step, showBackward: backward)
+        report(files)
+        if frames {
+            // One frame per op the graph can point at: forward ops in order, then backward rules.
+            let positions = replay.events.map(\.seq).filter { graph.nodeIndex(forSeq: $0) != nil }
+            let framesDir = dir.appendingPathComponent(backward ? "graph-frames-backward" : "graph-frames", isDirectory: true)
+            let digits = String(positions.count).count
+            for (k, seq) in positions.enumerated() {
+                let number = String(k + 1).leftPadded(to: digits)
+                files += try DiagramWriter.writeComputationGraph(events: replay.events, to: framesDir, name: "frame-\(number)-seq-\(seq)",
+                                                                 highlight: seq, showBackward: backward)
+            }
+            say("wrote \(positions.count) frames (PNG + SVG) to \(displayPath(framesDir))/")
+        }
+        return files
+    }
+
+    /// "forward 1…28, backward 29…56, update 57…63".
+    func positionRanges(_ events: [TraceEvent]) -> String {
+        [TracePhase.forward, .backward, .update].compactMap { phase in
+            let seqs = events.filter { $0.phase == phase }.map(\.seq)
+            guard let lo = seqs.min(), let hi = seqs.max() else { return nil }
+            return "\(phase.rawValue) \(lo)…\(hi)"
+        }.joined(separator: ", ")
+    }
+
+    /// Why a trace position has no box to highlight.
+    func stepProblem(_ step: Int, _ events: [TraceEvent]) -> String {
+        guard let e = events.first(where: { $0.seq == step }) else { return "no such position" }
+        switch e.phase {
+        case .update: return "#\(step) is the optimizer's update of \(e.label), which has no box in the graph; pick a forward or backward position"
+        default: return "#\(step) (\(e.op) \(e.label)) has no box in the graph"
+        }
+    }
+
+    // MARK: sgd
+
+    func drawSGD(_ lesson: Lesson, to dir: URL) throws -> [URL] {
+        guard lesson.model == .linearSGD else {
+            throw InputError("--view sgd: \(lesson.id) has no SGD animation; it belongs to the linear-sgd lesson")
+        }
+        let settings = lesson.animation
+        let rng = SeededGenerator(seed: options.seed)
+        let (x, y) = LinearSGD.fakeData(n: settings.points, a: lesson.linearData.a, b: lesson.linearData.b, rng: rng)
+        let path = LinearSGD.handTrajectory(x: x, y: y, a0: settings.a0, b0: settings.b0, lr: settings.lr,
+                                            frames: settings.frames, updatesPerFrame: settings.updatesPerFrame)
+        let animation = try LinearSGDAnimation(x: x, y: y, frames: path.map { LineFit(a: $0.a, b: $0.b) },
+                                               updatesPerFrame: settings.updatesPerFrame)
+        let written = try DiagramWriter.writeSGDAnimation(animation, to: dir, name: "sgd")
+        say("wrote \(written.framePNGs.count) frames (PNG + SVG) to \(displayPath(dir))/sgd-frame-*")
+        report([written.player, written.apng, written.animatedSVG] + written.contour)
+        // The gallery shows the moving versions, the contour, and the first and last frame.
+        return [written.player, written.apng, written.animatedSVG] + written.contour
+            + [written.frameSVGs.first!, written.frameSVGs.last!]
+    }
+
+    // MARK: loss
+
+    func drawLoss(_ lesson: Lesson, to dir: URL) throws {
+        let runner = LessonRunner(lesson: lesson, options: try options.runOptions(epochsScale: epochsScale))
+        if lesson.model == .linearSGD {
+            let result = runner.runLinearSGD(say: say)
+            report(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: dir))
+            return
+        }
+        let recorder = LossRecorder(lesson: lesson, epochsScale: epochsScale)
+        let progress = ProgressBar()
+        _ = try runner.runCharModel(say: { progress.clear(); say($0) }, progress: { progress.update($0); recorder.add($0) })
+        progress.clear()
+        report(try recorder.write(to: dir))
+    }
+
+    /// One line per picture: "wrote output/char3/arch-char3.svg + .png".
+    func report(_ files: [URL]) {
+        let paths = files.map(displayPath)
+        for path in paths where !(path.hasSuffix(".png") && paths.contains(String(path.dropLast(4)) + ".svg")) {
+            let png = String(path.dropLast(4)) + ".png"
+            say("wrote \(path)" + (path.hasSuffix(".svg") && paths.contains(png) ? " + .png" : ""))
+        }
+    }
+}
+
+extension String {
+    /// "7" → "007" for file names that sort in order.
+    func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}
