@@ -117,11 +117,37 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("autograd vs hand-derived gradients"))
     }
 
+    // MARK: draw
+
+    /// Lesson 1's pictures need no corpus: architecture, one step's graph, the SGD animation.
+    func testDrawLinearSGDWritesEveryKindOfPicture() throws {
+        let dir = NSTemporaryDirectory() + "unrolled-draw-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try run(["draw", "linear-sgd", "--out", dir])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/linear-sgd")
+        for name in ["arch-plain-nn.svg", "arch-plain-nn.png", "graph.svg", "sgd-frame-01.png", "sgd-frame-20.svg",
+                     "sgd.apng.png", "sgd.animated.svg", "sgd.html", "sgd-contour.png"] {
+            XCTAssertTrue(files.contains(name), "missing \(name) in \(files.sorted())")
+        }
+        XCTAssertFalse(files.contains { $0.contains(".tmp") }, "temporary files left behind: \(files)")
+    }
+
+    func testDrawIntoAFileFailsWithOneLine() throws {
+        let file = NSTemporaryDirectory() + "unrolled-blocker-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try run(["draw", "linear-sgd", "--view", "arch", "--out", file])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("error: "), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
     // MARK: help texts, as exact strings
 
     /// Snapshots live in Snapshots/ beside this file; re-record with UNROLLED_RECORD_SNAPSHOTS=1.
     func testHelpTexts() throws {
-        for command in [[], ["list"], ["run"], ["play"], ["step"], ["trace"], ["generate"], ["golden"], ["corpus"]] {
+        for command in [[], ["list"], ["run"], ["play"], ["step"], ["trace"], ["draw"], ["generate"], ["eval"], ["golden"], ["corpus"]] {
             let r = try run(command + ["--help"])
             XCTAssertEqual(r.status, 0)
             let name = (["unrolled"] + command).joined(separator: "-")
