@@ -68,11 +68,32 @@ public struct Lesson: Sendable, Equatable {
 // MARK: reading
 
 extension Lesson {
+    /// Upper bounds that keep a lesson within memory and time a laptop has; beyond them a typo
+    /// (`n_hidden: 25600000`) would end in an out-of-memory kill instead of a message.
+    public enum Limits {
+        public static let width = 4096
+        public static let seqLength = 1024
+        public static let batch = 65_536
+        public static let points = 10_000_000
+        public static let iterations = 10_000_000
+        public static let epochs = 1000.0
+    }
+}
+
+extension Double {
+    /// `1e+38`, `1000`: short enough for a message.
+    var formatted: String { self == rounded() && Swift.abs(self) < 1e15 ? String(Int(self)) : "\(Float(self))" }
+}
+
+extension Lesson {
     /// Read and check a lesson file; every problem is one `InputError` line naming the file,
     /// the line and column, the field, and what was expected.
     public static func load(path: String) throws -> Lesson {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError("lesson \(path): cannot read file")
+        }
+        guard data.count <= 1_000_000 else {
+            throw InputError("lesson \(path): \(data.count) bytes; a lesson file is a small YAML file (at most 1 MB)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw InputError("lesson \(path): not valid UTF-8")
@@ -145,7 +166,8 @@ struct LessonReader {
         return s.string
     }
 
-    func number(_ m: [String: Node], _ key: String, _ path: String, positive: Bool = false, allowZero: Bool = false) throws -> Double? {
+    func number(_ m: [String: Node], _ key: String, _ path: String, positive: Bool = false, allowZero: Bool = false,
+                max: Double = Double(Float.greatestFiniteMagnitude)) throws -> Double? {
         guard let n = m[key] else { return nil }
         guard case .scalar = n, let v = n.float ?? n.int.map(Double.init), v.isFinite else {
             throw fail(n, "\(path).\(key): expected a number, got '\(n.string ?? "?")'")
@@ -153,14 +175,17 @@ struct LessonReader {
         if positive && !(v > 0 || (allowZero && v == 0)) {
             throw fail(n, "\(path).\(key): expected a number \(allowZero ? "≥ 0" : "> 0"), got \(n.string ?? "\(v)")")
         }
+        // Values are used as 32-bit floats: 1e300 would become inf and 1e-300 zero.
+        guard Swift.abs(v) <= max else { throw fail(n, "\(path).\(key): \(n.string ?? "\(v)") is too large (at most \(max.formatted))") }
+        if v != 0 && Float(v) == 0 { throw fail(n, "\(path).\(key): \(n.string ?? "\(v)") is too small for a 32-bit float") }
         return v
     }
 
-    func integer(_ m: [String: Node], _ key: String, _ path: String, min: Int = 1) throws -> Int? {
+    func integer(_ m: [String: Node], _ key: String, _ path: String, min: Int = 1, max: Int = 1_000_000_000) throws -> Int? {
         guard let n = m[key] else { return nil }
         guard case .scalar = n, let v = n.int else { throw fail(n, "\(path).\(key): expected a whole number, got '\(n.string ?? "?")'") }
         guard v >= min else { throw fail(n, "\(path).\(key): expected a whole number ≥ \(min), got \(v)") }
-        guard v <= 1_000_000_000 else { throw fail(n, "\(path).\(key): \(v) is too large") }
+        guard v <= max else { throw fail(n, "\(path).\(key): \(v) is too large (at most \(max))") }
         return v
     }
 
@@ -179,10 +204,10 @@ struct LessonReader {
 
         if let h = top["hyperparameters"] {
             let m = try mapping(h, "hyperparameters", allowed: ["n_hidden", "n_fac", "seq_length", "batch_size", "softmax"])
-            lesson.nHidden = try integer(m, "n_hidden", "hyperparameters") ?? lesson.nHidden
-            lesson.nFac = try integer(m, "n_fac", "hyperparameters") ?? lesson.nFac
-            lesson.seqLength = try integer(m, "seq_length", "hyperparameters") ?? lesson.seqLength
-            lesson.batchSize = try integer(m, "batch_size", "hyperparameters") ?? lesson.batchSize
+            lesson.nHidden = try integer(m, "n_hidden", "hyperparameters", max: Lesson.Limits.width) ?? lesson.nHidden
+            lesson.nFac = try integer(m, "n_fac", "hyperparameters", max: Lesson.Limits.width) ?? lesson.nFac
+            lesson.seqLength = try integer(m, "seq_length", "hyperparameters", max: Lesson.Limits.seqLength) ?? lesson.seqLength
+            lesson.batchSize = try integer(m, "batch_size", "hyperparameters", max: Lesson.Limits.batch) ?? lesson.batchSize
             if let s = try string(m, "softmax", "hyperparameters") {
                 guard let mode = SoftmaxMode(rawValue: s) else {
                     throw fail(m["softmax"], "hyperparameters.softmax: expected 'vocab' or 'legacy', got '\(s)'")
@@ -194,7 +219,7 @@ struct LessonReader {
         if let d = top["data"] {
             if model == .linearSGD {
                 let m = try mapping(d, "data", allowed: ["points", "a", "b"])
-                lesson.linearData.points = try integer(m, "points", "data", min: 2) ?? lesson.linearData.points
+                lesson.linearData.points = try integer(m, "points", "data", min: 2, max: Lesson.Limits.points) ?? lesson.linearData.points
                 lesson.linearData.a = Float(try number(m, "a", "data") ?? Double(lesson.linearData.a))
                 lesson.linearData.b = Float(try number(m, "b", "data") ?? Double(lesson.linearData.b))
             } else {
@@ -219,12 +244,12 @@ struct LessonReader {
 
         if let a = top["animation"] {
             let m = try mapping(a, "animation", allowed: ["points", "a0", "b0", "lr", "frames", "updates_per_frame"])
-            lesson.animation.points = try integer(m, "points", "animation", min: 2) ?? lesson.animation.points
+            lesson.animation.points = try integer(m, "points", "animation", min: 2, max: Lesson.Limits.points) ?? lesson.animation.points
             lesson.animation.a0 = Float(try number(m, "a0", "animation") ?? Double(lesson.animation.a0))
             lesson.animation.b0 = Float(try number(m, "b0", "animation") ?? Double(lesson.animation.b0))
             lesson.animation.lr = Float(try number(m, "lr", "animation", positive: true) ?? Double(lesson.animation.lr))
-            lesson.animation.frames = try integer(m, "frames", "animation") ?? lesson.animation.frames
-            lesson.animation.updatesPerFrame = try integer(m, "updates_per_frame", "animation") ?? lesson.animation.updatesPerFrame
+            lesson.animation.frames = try integer(m, "frames", "animation", max: 10_000) ?? lesson.animation.frames
+            lesson.animation.updatesPerFrame = try integer(m, "updates_per_frame", "animation", max: 1_000_000) ?? lesson.animation.updatesPerFrame
         }
 
         guard let s = top["schedule"] else { throw InputError("\(source): lesson is missing required key 'schedule'") }
@@ -243,11 +268,11 @@ struct LessonReader {
             guard let lr = try number(m, "lr", path, positive: true) else { throw fail(p, "\(path): missing 'lr'") }
             var phase = Lesson.Phase(optimizer: opt, lr: Float(lr), epochs: 0, iterations: 0, printEvery: 0)
             if model == .linearSGD {
-                guard let it = try integer(m, "iterations", path) else { throw fail(p, "\(path): missing 'iterations'") }
+                guard let it = try integer(m, "iterations", path, max: Lesson.Limits.iterations) else { throw fail(p, "\(path): missing 'iterations'") }
                 phase.iterations = it
                 phase.printEvery = try integer(m, "print_every", path) ?? max(it / 10, 1)
             } else {
-                guard let e = try number(m, "epochs", path, positive: true, allowZero: true) else { throw fail(p, "\(path): missing 'epochs'") }
+                guard let e = try number(m, "epochs", path, positive: true, allowZero: true, max: Lesson.Limits.epochs) else { throw fail(p, "\(path): missing 'epochs'") }
                 phase.epochs = e
             }
             lesson.schedule.append(phase)

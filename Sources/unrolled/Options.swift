@@ -7,7 +7,7 @@ struct LessonOptions: ParsableArguments {
     @Option(name: .long, help: "Corpus text file (default: $UNROLLED_CORPUS, the download cache, or ../shared/data/nietzsche.txt).")
     var corpus: String?
 
-    @Option(name: .long, help: "Seed for weights, data split and batch order.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed for weights, data split and batch order.")
     var seed: UInt64 = 42
 
     @Option(name: .long, help: "CharSeqRnn's log_softmax axis: vocab (correct) or legacy (PyTorch 0.3's dim 0).")

@@ -12,27 +12,33 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: LessonOptions
 
-    @Option(name: .long, help: "Multiply every phase of the schedule (0.1 runs a tenth of each epoch's batches).")
+    @Option(name: .long, parsing: .unconditional, help: "Multiply every phase of the schedule (0.1 runs a tenth of each epoch's batches).")
     var epochsScale: Double = 1
 
     @Option(name: .long, help: "Save the trained weights as safetensors (PyTorch state_dict names).")
     var save: String?
 
+    @OptionGroup var training: TrainingOptions
+
     func validate() throws {
-        guard epochsScale > 0, epochsScale.isFinite else {
-            throw ValidationError("--epochs-scale must be a positive number, got \(epochsScale)")
+        guard epochsScale > 0, epochsScale.isFinite, epochsScale <= RunOptions.maxEpochsScale else {
+            throw ValidationError("--epochs-scale must be a number > 0 and ≤ \(Int(RunOptions.maxEpochsScale)), got \(epochsScale)")
         }
     }
 
     func run() throws {
         try reportingErrors {
             let lesson = try catalog().lesson(self.lesson)
-            let runner = LessonRunner(lesson: lesson, options: try options.runOptions(epochsScale: epochsScale))
+            var runOptions = try options.runOptions(epochsScale: epochsScale)
+            training.apply(to: &runOptions)
+            try training.preflight(lesson: lesson, save: save)
+            let runner = LessonRunner(lesson: lesson, options: runOptions)
             if lesson.model == .linearSGD {
-                _ = runner.runLinearSGD(say: say)
+                _ = try runner.runLinearSGD(say: say)
                 return
             }
             let progress = ProgressBar()
+            defer { progress.clear() }
             let (model, _, _) = try runner.runCharModel(say: { progress.clear(); say($0) }, progress: progress.update)
             progress.clear()
             if let save {

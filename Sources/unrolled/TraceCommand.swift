@@ -18,7 +18,7 @@ struct Trace: ParsableCommand {
     @Option(name: .long, help: "Output file (.jsonl).")
     var out: String
 
-    @Option(name: .long, help: "Rows in the mini-batch (default: the lesson's batch size).")
+    @Option(name: .long, parsing: .unconditional, help: "Rows in the mini-batch (default: the lesson's batch size).")
     var batch: Int?
 
     @OptionGroup var options: LessonOptions

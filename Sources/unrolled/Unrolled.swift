@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LessonEngine
 import Models
+import TensorCore
 
 @main
 struct Unrolled: ParsableCommand {
@@ -11,13 +12,48 @@ struct Unrolled: ParsableCommand {
         subcommands: [List.self, Run.self, Step.self, Trace.self, Generate.self, Golden.self, CorpusCommand.self])
 }
 
-/// Run a command body, turning input errors into one `error:` line and exit status 1.
+extension Unrolled {
+    /// ArgumentParser's `main`, with its usage errors shortened to one `error:` line (plus a
+    /// pointer to --help) and exit status 64; help and version output are unchanged.
+    static func main() {
+        // A file-size limit (ulimit -f) should fail a write with EFBIG, reported as an error,
+        // not kill the process halfway through a temporary file.
+        signal(SIGXFSZ, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is ExitCode || error is CleanExit { exit(withError: error) }
+            let message = Unrolled.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") }
+                .flatMap { name in Unrolled.configuration.subcommands.contains { $0._commandName == name } ? " \(name)" : nil } ?? ""
+            FileHandle.standardError.write(Data("error: \(message) (see 'unrolled\(command) --help')\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+/// Run a command body, turning the errors a user can cause into one `error:` line: exit status
+/// 1 for bad input or a failed write, 1 for a diverging run, 130 (as a shell reports SIGINT)
+/// when Ctrl-C stopped training.
 func reportingErrors(_ body: () throws -> Void) throws {
+    func fail(_ message: String, _ code: Int32 = 1) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode(code)
+    }
     do {
         try body()
     } catch let error as InputError {
-        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-        throw ExitCode(1)
+        throw fail(error.message)
+    } catch let error as NonFiniteError {
+        throw fail(error.description)
+    } catch let error as FileWriteError {
+        throw fail("cannot write \(error.description)")
+    } catch let error as SafeTensorsError {
+        throw fail("safetensors \(error.description)")
+    } catch let error as Interrupted {
+        throw fail("\(error.description) (Ctrl-C); no output written", 130)
     }
 }
 
