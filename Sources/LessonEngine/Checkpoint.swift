@@ -104,7 +104,7 @@ public struct Checkpoint {
             throw InputError("--checkpoint \(directory): is a file, expected a directory")
         }
         let path = (directory.hasSuffix("/") ? directory : directory + "/") + "\(lesson).checkpoint.safetensors"
-        do { try AtomicFile.checkDestination(path) } catch let e as FileWriteError {
+        do { try AtomicFile.checkDestination(path, probe: true) } catch let e as FileWriteError {
             throw InputError("--checkpoint \(e.description)")
         }
         return path

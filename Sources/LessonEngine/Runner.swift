@@ -127,6 +127,7 @@ public struct LessonRunner {
             resumeFrom = c
         }
         var checkpointPath: String?
+        var wroteCheckpoint = false
         if let dir = options.checkpointDirectory {
             checkpointPath = try Checkpoint.prepare(directory: dir, lesson: lesson.id)
         }
@@ -144,7 +145,7 @@ public struct LessonRunner {
         for (k, phase) in lesson.schedule.enumerated() {
             let epochs = phase.epochs * options.epochsScale
             guard epochs > 0 else { continue }
-            if let c = resumeFrom, k < c.phase { continue }
+            if let c = resumeFrom, k < c.phase || (k == c.phase && c.position.epoch >= Trainer.epochCount(epochs)) { continue }
             if optimizer == nil, let c = resumeFrom {
                 // The optimizer as it was: its kind, moments and step count; the phase's lr.
                 optimizerName = c.optimizer
@@ -161,7 +162,7 @@ public struct LessonRunner {
             say("fit(m, md, \(formatEpochs(epochs)), opt, \(model.predictsSequence ? "nll_loss_seq" : "F.nll_loss"))")
             let start = resumeFrom.flatMap { $0.phase == k ? $0.position : nil } ?? FitPosition()
             let opt = optimizer!
-            try trainer.fit(epochs: epochs, optimizer: opt, from: start, observe: { event in
+            do { try trainer.fit(epochs: epochs, optimizer: opt, from: start, observe: { event in
                 progress?(event)
                 if case .epoch(let r) = event { all.append(r); say(FitTable.row(r)) }
             }, epochEnded: { position in
@@ -169,7 +170,14 @@ public struct LessonRunner {
                 let c = Checkpoint(identity: identity, phase: k, position: position, rng: rng.state,
                                    optimizer: optimizerName, optimizerState: opt, results: all, model: model)
                 try c.write(to: checkpointPath)
-            })
+                wroteCheckpoint = true
+            }) } catch var stop as Interrupted {
+                stop.note = " of phase \(k + 1)"
+                if let checkpointPath, wroteCheckpoint || options.resume != nil {
+                    stop.note += "; the last checkpoint is \(wroteCheckpoint ? checkpointPath : options.resume!) (continue with --resume)"
+                }
+                throw stop
+            }
         }
         return (model, corpus, all)
     }

@@ -34,7 +34,7 @@ struct TrainingOptions: ParsableArguments {
             guard lesson.model != .linearSGD else {
                 throw InputError("--save: \(lesson.id) fits two numbers (a, b), not a model with weights; --save is for the character lessons")
             }
-            do { try AtomicFile.checkDestination(save) } catch let e as FileWriteError { throw InputError("--save \(e.description)") }
+            do { try AtomicFile.checkDestination(save, probe: true) } catch let e as FileWriteError { throw InputError("--save \(e.description)") }
         }
         if lesson.model == .linearSGD && (checkpoint != nil || resume != nil) {
             throw InputError("--checkpoint/--resume: \(lesson.id) runs in seconds; checkpoints are for the character lessons")

@@ -53,7 +53,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as SafeTensorsError {
         throw fail("safetensors \(error.description)")
     } catch let error as Interrupted {
-        throw fail("\(error.description) (Ctrl-C); no output written", 130)
+        throw fail("\(error.description); nothing else written (Ctrl-C)", 130)
     }
 }
 

@@ -97,6 +97,13 @@ public struct Trainer {
         return results
     }
 
+    /// How many table rows (epochs, the last perhaps partial) `fit(epochs:)` runs.
+    public static func epochCount(_ epochs: Double) -> Int {
+        var remaining = epochs, n = 0
+        while remaining > 1e-9 { remaining -= min(remaining, 1); n += 1 }
+        return n
+    }
+
     /// One optimisation step on the given rows; returns the batch loss.
     public func trainStep(rows: ArraySlice<Int>, optimizer: Optimizer) -> Float {
         let (x, y) = data.batch(rows)

@@ -30,5 +30,8 @@ public enum Interruption {
 public struct Interrupted: Error, CustomStringConvertible {
     public var epoch: Int
     public var batch: Int
-    public var description: String { "interrupted at epoch \(epoch), batch \(batch + 1)" }
+    /// Where the run can continue from, added by whoever wrote checkpoints.
+    public var note = ""
+    public init(epoch: Int, batch: Int) { self.epoch = epoch; self.batch = batch }
+    public var description: String { "interrupted at epoch \(epoch), batch \(batch + 1)\(note)" }
 }

@@ -21,7 +21,9 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable {
 public enum AtomicFile {
     /// Fail early, before any work, when `path` cannot be written: its directory is missing or
     /// not writable, or the path names a directory, device or pipe.
-    public static func checkDestination(_ path: String) throws {
+    /// With `probe`, also create and remove the temporary file: that catches what permission
+    /// bits do not show (a read-only mount, /proc, running as root).
+    public static func checkDestination(_ path: String, probe: Bool = false) throws {
         guard !path.isEmpty else { throw FileWriteError(path: path, reason: "empty file name") }
         var st = stat()
         if lstat(path, &st) == 0 {
@@ -42,6 +44,13 @@ public enum AtomicFile {
         }
         guard access(dir, W_OK) == 0 else {
             throw FileWriteError(path: path, reason: "directory \(dir) is not writable (\(errnoText()))")
+        }
+        if probe {
+            let temp = temporaryPath(for: path)
+            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw FileWriteError(path: path, reason: "cannot create a file in \(dir) (\(errnoText()))") }
+            close(fd)
+            unlink(temp)
         }
     }
 
