@@ -92,13 +92,21 @@ extension Lesson {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError("lesson \(path): cannot read file")
         }
+        return try parse(data: data, source: path)
+    }
+
+    /// Parse a lesson file's bytes: size and encoding are checked before YAML sees them.
+    public static func parse(data: Data, source: String) throws -> Lesson {
         guard data.count <= 1_000_000 else {
-            throw InputError("lesson \(path): \(data.count) bytes; a lesson file is a small YAML file (at most 1 MB)")
+            throw InputError("lesson \(source): \(data.count) bytes; a lesson file is a small YAML file (at most 1 MB)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError("lesson \(path): not valid UTF-8")
+            throw InputError("lesson \(source): not valid UTF-8")
         }
-        return try parse(yaml: text, source: path)
+        if let nul = text.unicodeScalars.firstIndex(of: "\0") {
+            throw InputError("lesson \(source): NUL byte at offset \(text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: nul)); expected YAML text")
+        }
+        return try parse(yaml: text, source: source)
     }
 
     public static func parse(yaml: String, source: String) throws -> Lesson {
@@ -109,7 +117,7 @@ extension Lesson {
             }
             root = node
         } catch let error as YamlError {
-            throw InputError("\(source):\(yamlLocation(error)) malformed YAML: \(yamlProblem(error))")
+            throw InputError("\(source):\(yamlLocation(error)) malformed YAML: \(yamlProblem(error).split(separator: "\n").joined(separator: " "))")
         }
         return try LessonReader(source: source).lesson(root)
     }
@@ -118,6 +126,8 @@ extension Lesson {
         switch e {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return "\(mark.line):\(mark.column):"
+        case .duplicatedKeysInMapping(_, let context):
+            return "\(context.mark.line):\(context.mark.column):"
         default: return ""
         }
     }
@@ -127,7 +137,11 @@ extension Lesson {
         case .scanner(let ctx, let problem, _, _), .parser(let ctx, let problem, _, _), .composer(let ctx, let problem, _, _):
             return ctx.map { "\(problem) \($0.text)" } ?? problem
         case .reader(let problem, _, _, _): return problem
-        default: return "\(e)"
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) in one mapping"
+        default:
+            // Any other description, cut to its first line: messages here are one line.
+            return "\(e)".split(separator: "\n").first.map(String.init) ?? "unreadable YAML"
         }
     }
 }
@@ -139,7 +153,7 @@ struct LessonReader {
 
     func fail(_ node: Node?, _ message: String) -> InputError {
         let at = node?.mark.map { "\($0.line):\($0.column):" } ?? ""
-        return InputError("\(source):\(at) \(message)")
+        return InputError("\(source):\(at) \(message.oneLine)")
     }
 
     func mapping(_ node: Node, _ path: String, allowed: [String]) throws -> [String: Node] {
@@ -293,6 +307,24 @@ struct LessonReader {
             }
         }
         return lesson
+    }
+}
+
+extension String {
+    /// Values echoed into a message (a block scalar, a key with a tab) shown escaped, so the
+    /// message stays one line.
+    var oneLine: String {
+        var out = ""
+        for c in unicodeScalars {
+            switch c {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 32 || c.value == 127 { out += "\\u{\(String(c.value, radix: 16))}" } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out
     }
 }
 

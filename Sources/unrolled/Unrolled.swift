@@ -9,7 +9,7 @@ struct Unrolled: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unrolled",
         abstract: "Replay the fast.ai lesson-6 models one tensor operation at a time.",
-        subcommands: [List.self, Run.self, Step.self, Trace.self, Generate.self, Golden.self, CorpusCommand.self])
+        subcommands: [List.self, Run.self, Step.self, Trace.self, Generate.self, Golden.self, CorpusCommand.self, Fuzz.self])
 }
 
 extension Unrolled {
