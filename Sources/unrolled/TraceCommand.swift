@@ -7,7 +7,7 @@ import TensorCore
 struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the whole trace of one training step as JSON lines.",
-        discussion: "One event per line: forward ops, backward rules, optimizer updates (schema in README.md, \"Trace schema\"). The file appears only when complete (written to a temporary file, then renamed).")
+        discussion: "One event per line: forward ops, backward rules, optimizer updates (schema in README.md, \"Trace schema\"). The file appears only when complete (written to a temporary file, then renamed). --hash prints the SHA-256 of the trace: the same seed and --threads give the same hash on every run. Across thread counts it can differ: BLIS splits some matrix products differently with 2 threads and rounds a few sums differently (char3's l_out(h3), [512,256]·[256,85]ᵀ, differs in 7 of 43520 values by 1 ulp), so compare hashes made with the same --threads.")
 
     @Argument(help: "Lesson id or path to a lesson .yaml file.")
     var lesson: String

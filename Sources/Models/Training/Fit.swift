@@ -38,7 +38,7 @@ public struct NonFiniteError: Error, CustomStringConvertible {
         self.position = position; self.loss = loss; self.anomaly = anomaly
     }
     public var description: String {
-        let what = loss.isFinite ? "a gradient or update became non-finite" : "loss became \(loss)"
+        let what = loss.isFinite ? "a gradient or update became non-finite" : "loss became \(loss.isNaN ? "NaN" : "\(loss)")"
         let first = anomaly.map { "; first: \($0)" } ?? ""
         return "non-finite value: \(what) at \(position)\(first) (try a smaller learning rate)"
     }
