@@ -68,16 +68,45 @@ public struct Lesson: Sendable, Equatable {
 // MARK: reading
 
 extension Lesson {
+    /// Upper bounds that keep a lesson within memory and time a laptop has; beyond them a typo
+    /// (`n_hidden: 25600000`) would end in an out-of-memory kill instead of a message.
+    public enum Limits {
+        public static let width = 4096
+        public static let seqLength = 1024
+        public static let batch = 65_536
+        public static let points = 10_000_000
+        public static let iterations = 10_000_000
+        public static let epochs = 1000.0
+    }
+}
+
+extension Double {
+    /// `1e+38`, `1000`: short enough for a message.
+    var formatted: String { self == rounded() && Swift.abs(self) < 1e15 ? String(Int(self)) : "\(Float(self))" }
+}
+
+extension Lesson {
     /// Read and check a lesson file; every problem is one `InputError` line naming the file,
     /// the line and column, the field, and what was expected.
     public static func load(path: String) throws -> Lesson {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError("lesson \(path): cannot read file")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError("lesson \(path): not valid UTF-8")
+        return try parse(data: data, source: path)
+    }
+
+    /// Parse a lesson file's bytes: size and encoding are checked before YAML sees them.
+    public static func parse(data: Data, source: String) throws -> Lesson {
+        guard data.count <= 1_000_000 else {
+            throw InputError("lesson \(source): \(data.count) bytes; a lesson file is a small YAML file (at most 1 MB)")
         }
-        return try parse(yaml: text, source: path)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputError("lesson \(source): not valid UTF-8")
+        }
+        if let nul = text.unicodeScalars.firstIndex(of: "\0") {
+            throw InputError("lesson \(source): NUL byte at offset \(text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: nul)); expected YAML text")
+        }
+        return try parse(yaml: text, source: source)
     }
 
     public static func parse(yaml: String, source: String) throws -> Lesson {
@@ -88,7 +117,7 @@ extension Lesson {
             }
             root = node
         } catch let error as YamlError {
-            throw InputError("\(source):\(yamlLocation(error)) malformed YAML: \(yamlProblem(error))")
+            throw InputError("\(source):\(yamlLocation(error)) malformed YAML: \(yamlProblem(error).split(separator: "\n").joined(separator: " "))")
         }
         return try LessonReader(source: source).lesson(root)
     }
@@ -97,6 +126,8 @@ extension Lesson {
         switch e {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return "\(mark.line):\(mark.column):"
+        case .duplicatedKeysInMapping(_, let context):
+            return "\(context.mark.line):\(context.mark.column):"
         default: return ""
         }
     }
@@ -106,7 +137,11 @@ extension Lesson {
         case .scanner(let ctx, let problem, _, _), .parser(let ctx, let problem, _, _), .composer(let ctx, let problem, _, _):
             return ctx.map { "\(problem) \($0.text)" } ?? problem
         case .reader(let problem, _, _, _): return problem
-        default: return "\(e)"
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) in one mapping"
+        default:
+            // Any other description, cut to its first line: messages here are one line.
+            return "\(e)".split(separator: "\n").first.map(String.init) ?? "unreadable YAML"
         }
     }
 }
@@ -118,7 +153,7 @@ struct LessonReader {
 
     func fail(_ node: Node?, _ message: String) -> InputError {
         let at = node?.mark.map { "\($0.line):\($0.column):" } ?? ""
-        return InputError("\(source):\(at) \(message)")
+        return InputError("\(source):\(at) \(message.oneLine)")
     }
 
     func mapping(_ node: Node, _ path: String, allowed: [String]) throws -> [String: Node] {
@@ -145,7 +180,8 @@ struct LessonReader {
         return s.string
     }
 
-    func number(_ m: [String: Node], _ key: String, _ path: String, positive: Bool = false, allowZero: Bool = false) throws -> Double? {
+    func number(_ m: [String: Node], _ key: String, _ path: String, positive: Bool = false, allowZero: Bool = false,
+                max: Double = Double(Float.greatestFiniteMagnitude)) throws -> Double? {
         guard let n = m[key] else { return nil }
         guard case .scalar = n, let v = n.float ?? n.int.map(Double.init), v.isFinite else {
             throw fail(n, "\(path).\(key): expected a number, got '\(n.string ?? "?")'")
@@ -153,14 +189,17 @@ struct LessonReader {
         if positive && !(v > 0 || (allowZero && v == 0)) {
             throw fail(n, "\(path).\(key): expected a number \(allowZero ? "≥ 0" : "> 0"), got \(n.string ?? "\(v)")")
         }
+        // Values are used as 32-bit floats: 1e300 would become inf and 1e-300 zero.
+        guard Swift.abs(v) <= max else { throw fail(n, "\(path).\(key): \(n.string ?? "\(v)") is too large (at most \(max.formatted))") }
+        if v != 0 && Float(v) == 0 { throw fail(n, "\(path).\(key): \(n.string ?? "\(v)") is too small for a 32-bit float") }
         return v
     }
 
-    func integer(_ m: [String: Node], _ key: String, _ path: String, min: Int = 1) throws -> Int? {
+    func integer(_ m: [String: Node], _ key: String, _ path: String, min: Int = 1, max: Int = 1_000_000_000) throws -> Int? {
         guard let n = m[key] else { return nil }
         guard case .scalar = n, let v = n.int else { throw fail(n, "\(path).\(key): expected a whole number, got '\(n.string ?? "?")'") }
         guard v >= min else { throw fail(n, "\(path).\(key): expected a whole number ≥ \(min), got \(v)") }
-        guard v <= 1_000_000_000 else { throw fail(n, "\(path).\(key): \(v) is too large") }
+        guard v <= max else { throw fail(n, "\(path).\(key): \(v) is too large (at most \(max))") }
         return v
     }
 
@@ -179,10 +218,10 @@ struct LessonReader {
 
         if let h = top["hyperparameters"] {
             let m = try mapping(h, "hyperparameters", allowed: ["n_hidden", "n_fac", "seq_length", "batch_size", "softmax"])
-            lesson.nHidden = try integer(m, "n_hidden", "hyperparameters") ?? lesson.nHidden
-            lesson.nFac = try integer(m, "n_fac", "hyperparameters") ?? lesson.nFac
-            lesson.seqLength = try integer(m, "seq_length", "hyperparameters") ?? lesson.seqLength
-            lesson.batchSize = try integer(m, "batch_size", "hyperparameters") ?? lesson.batchSize
+            lesson.nHidden = try integer(m, "n_hidden", "hyperparameters", max: Lesson.Limits.width) ?? lesson.nHidden
+            lesson.nFac = try integer(m, "n_fac", "hyperparameters", max: Lesson.Limits.width) ?? lesson.nFac
+            lesson.seqLength = try integer(m, "seq_length", "hyperparameters", max: Lesson.Limits.seqLength) ?? lesson.seqLength
+            lesson.batchSize = try integer(m, "batch_size", "hyperparameters", max: Lesson.Limits.batch) ?? lesson.batchSize
             if let s = try string(m, "softmax", "hyperparameters") {
                 guard let mode = SoftmaxMode(rawValue: s) else {
                     throw fail(m["softmax"], "hyperparameters.softmax: expected 'vocab' or 'legacy', got '\(s)'")
@@ -194,7 +233,7 @@ struct LessonReader {
         if let d = top["data"] {
             if model == .linearSGD {
                 let m = try mapping(d, "data", allowed: ["points", "a", "b"])
-                lesson.linearData.points = try integer(m, "points", "data", min: 2) ?? lesson.linearData.points
+                lesson.linearData.points = try integer(m, "points", "data", min: 2, max: Lesson.Limits.points) ?? lesson.linearData.points
                 lesson.linearData.a = Float(try number(m, "a", "data") ?? Double(lesson.linearData.a))
                 lesson.linearData.b = Float(try number(m, "b", "data") ?? Double(lesson.linearData.b))
             } else {
@@ -219,12 +258,12 @@ struct LessonReader {
 
         if let a = top["animation"] {
             let m = try mapping(a, "animation", allowed: ["points", "a0", "b0", "lr", "frames", "updates_per_frame"])
-            lesson.animation.points = try integer(m, "points", "animation", min: 2) ?? lesson.animation.points
+            lesson.animation.points = try integer(m, "points", "animation", min: 2, max: Lesson.Limits.points) ?? lesson.animation.points
             lesson.animation.a0 = Float(try number(m, "a0", "animation") ?? Double(lesson.animation.a0))
             lesson.animation.b0 = Float(try number(m, "b0", "animation") ?? Double(lesson.animation.b0))
             lesson.animation.lr = Float(try number(m, "lr", "animation", positive: true) ?? Double(lesson.animation.lr))
-            lesson.animation.frames = try integer(m, "frames", "animation") ?? lesson.animation.frames
-            lesson.animation.updatesPerFrame = try integer(m, "updates_per_frame", "animation") ?? lesson.animation.updatesPerFrame
+            lesson.animation.frames = try integer(m, "frames", "animation", max: 10_000) ?? lesson.animation.frames
+            lesson.animation.updatesPerFrame = try integer(m, "updates_per_frame", "animation", max: 1_000_000) ?? lesson.animation.updatesPerFrame
         }
 
         guard let s = top["schedule"] else { throw InputError("\(source): lesson is missing required key 'schedule'") }
@@ -243,11 +282,11 @@ struct LessonReader {
             guard let lr = try number(m, "lr", path, positive: true) else { throw fail(p, "\(path): missing 'lr'") }
             var phase = Lesson.Phase(optimizer: opt, lr: Float(lr), epochs: 0, iterations: 0, printEvery: 0)
             if model == .linearSGD {
-                guard let it = try integer(m, "iterations", path) else { throw fail(p, "\(path): missing 'iterations'") }
+                guard let it = try integer(m, "iterations", path, max: Lesson.Limits.iterations) else { throw fail(p, "\(path): missing 'iterations'") }
                 phase.iterations = it
                 phase.printEvery = try integer(m, "print_every", path) ?? max(it / 10, 1)
             } else {
-                guard let e = try number(m, "epochs", path, positive: true, allowZero: true) else { throw fail(p, "\(path): missing 'epochs'") }
+                guard let e = try number(m, "epochs", path, positive: true, allowZero: true, max: Lesson.Limits.epochs) else { throw fail(p, "\(path): missing 'epochs'") }
                 phase.epochs = e
             }
             lesson.schedule.append(phase)
@@ -268,6 +307,24 @@ struct LessonReader {
             }
         }
         return lesson
+    }
+}
+
+extension String {
+    /// Values echoed into a message (a block scalar, a key with a tab) shown escaped, so the
+    /// message stays one line.
+    var oneLine: String {
+        var out = ""
+        for c in unicodeScalars {
+            switch c {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 32 || c.value == 127 { out += "\\u{\(String(c.value, radix: 16))}" } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out
     }
 }
 

@@ -36,7 +36,10 @@ public struct Replay {
     /// lesson's batch size (smaller batches make values easier to read).
     public static func record(lesson: Lesson, options: RunOptions, batch: Int? = nil,
                               level: TraceLevel = .full, sink: TraceSink? = nil) throws -> Replay {
-        if let batch, batch <= 0 { throw InputError("--batch: expected a whole number ≥ 1, got \(batch)") }
+        if let batch, !(1...Lesson.Limits.batch).contains(batch) {
+            throw InputError("--batch: expected a whole number from 1 to \(Lesson.Limits.batch), got \(batch)")
+        }
+        try options.validate()
         let runner = LessonRunner(lesson: lesson, options: options)
         let memory = MemorySink()
         let target: TraceSink = sink ?? memory
@@ -47,7 +50,7 @@ public struct Replay {
             let (x, y) = LinearSGD.fakeData(n: n, a: d.a, b: d.b, rng: runner.rng)
             let a = Tensor(shape: [1], data: [runner.rng.normal()], label: "a", requiresGrad: true)
             let b = Tensor(shape: [1], data: [runner.rng.normal()], label: "b", requiresGrad: true)
-            let lr = lesson.schedule[0].lr
+            let lr = runner.lr(lesson.schedule[0])
             let opt = SGD([("a", a), ("b", b)], lr: lr)
             Tracer.recording(level: level, to: target) {
                 let loss = LinearSGD.loss(a: a, b: b, x: Tensor(shape: [n], data: x, label: "x"),
@@ -66,7 +69,7 @@ public struct Replay {
         let rows = order[0..<size].map { split.train[$0] }
         let (x, y) = data.batch(rows[...])
         let phase = lesson.schedule[0]
-        let opt = runner.makeOptimizer(phase.optimizer, model: model, lr: phase.lr)
+        let opt = runner.makeOptimizer(phase.optimizer, model: model, lr: runner.lr(phase))
         Tracer.recording(level: level, to: target) {
             let loss = model.loss(model.forward(x), y)
             loss.backward()

@@ -8,7 +8,26 @@ public struct RunOptions: Sendable {
     public var epochsScale: Double = 1
     public var seed: UInt64 = 42
     public var softmax: SoftmaxMode?
+    /// Replaces every phase's learning rate (`run --lr`).
+    public var lr: Float?
+    /// Save a checkpoint into this directory after every epoch.
+    public var checkpointDirectory: String?
+    /// Continue from this checkpoint.
+    public var resume: String?
     public init() {}
+
+    public static let maxEpochsScale = 1000.0
+
+    /// One line for the first option out of range (flags are checked here, not only by the CLI,
+    /// so every caller gets the same message).
+    public func validate() throws {
+        guard epochsScale.isFinite, epochsScale > 0, epochsScale <= RunOptions.maxEpochsScale else {
+            throw InputError("--epochs-scale: expected a number > 0 and ≤ \(Int(RunOptions.maxEpochsScale)), got \(epochsScale)")
+        }
+        if let lr, !(lr.isFinite && lr > 0) {
+            throw InputError("--lr: expected a number > 0 that fits a 32-bit float, got \(lr)")
+        }
+    }
 }
 
 /// Where the corpus comes from when `--corpus` is not given: `UNROLLED_CORPUS`, the download
@@ -45,6 +64,9 @@ public struct LessonRunner {
 
     public var softmax: SoftmaxMode { options.softmax ?? lesson.softmax }
 
+    /// A phase's learning rate, or `--lr` when given.
+    public func lr(_ phase: Lesson.Phase) -> Float { options.lr ?? phase.lr }
+
     public func makeModel(vocabSize: Int) -> CharModel {
         let config = CharModelConfig(vocabSize: vocabSize, nFac: lesson.nFac, nHidden: lesson.nHidden)
         switch lesson.model {
@@ -53,7 +75,9 @@ public struct LessonRunner {
         case .charLoopConcat: return CharLoopConcatModel(config, rng: rng)
         case .charRnn: return CharRnn(config, rng: rng)
         case .charSeqRnn: return CharSeqRnn(config, softmax: softmax, rng: rng)
-        case .linearSGD: preconditionFailure("LinearSGD is not a character model")
+        case .linearSGD:
+            // Callers check first; should one not, build something harmless rather than trap.
+            return Char3Model(config, rng: rng)
         }
     }
 
@@ -67,45 +91,93 @@ public struct LessonRunner {
         let corpus = try Corpus.load(path: path)
         let layout = lesson.layout ?? .windows
         let data = CharDataset(idx: corpus.idx, layout: layout, seqLength: lesson.model == .char3 ? 3 : lesson.seqLength)
-        let needed = lesson.batchSize + (lesson.validation == "last-row" ? 1 : lesson.batchSize / 4 + 1)
-        guard data.rows >= needed else {
-            throw InputError("corpus \(path): \(corpus.length) characters give \(data.rows) rows in the \(layout.rawValue) layout; \(lesson.id) needs at least \(needed) (one batch of \(lesson.batchSize) plus validation rows)")
+        let seqLength = lesson.model == .char3 ? 3 : lesson.seqLength
+        func tooShort() -> InputError {
+            InputError("corpus \(path): \(corpus.length) characters give \(data.rows) rows of \(seqLength) in the \(layout.rawValue) layout; \(lesson.id) needs at least one batch of \(lesson.batchSize) training rows plus validation rows")
         }
         let split: Split
         if lesson.validation == "last-row" {
+            guard data.rows >= 2 else { throw tooShort() }
             split = .lastRow(rows: data.rows)
         } else {
             // The seed's get_cv_idxs argument: len(idx)-cs-1 for windows, len(xs)-cs-1 for sequences.
             let n = layout == .sequences ? data.rows - lesson.seqLength - 1 : data.rows
+            guard n >= 5 else { throw tooShort() }
             split = .cv(rows: data.rows, n: n, rng: SeededGenerator(seed: options.seed))
         }
+        guard split.train.count >= lesson.batchSize, !split.valid.isEmpty else { throw tooShort() }
         return (corpus, data, split)
     }
 
-    /// Train with the lesson's schedule (scaled), printing the seed's fit table.
+    /// Train with the lesson's schedule (scaled), printing the seed's fit table. With
+    /// `options.checkpointDirectory` a checkpoint is written after every epoch; with
+    /// `options.resume` training continues from one and ends exactly where an uninterrupted run
+    /// would (same weights, same table).
     public func runCharModel(say: (String) -> Void, progress: ((FitEvent) -> Void)? = nil) throws -> (CharModel, Corpus, [EpochResult]) {
+        try options.validate()
         let (corpus, data, split) = try loadData()
         let model = makeModel(vocabSize: corpus.vocabSize)
+        let identity = Checkpoint.Identity(lesson: lesson, options: options, softmax: softmax, corpus: corpus)
+        var resumeFrom: Checkpoint?
+        if let path = options.resume {
+            let c = try Checkpoint.read(path)
+            try c.identity.check(against: identity, source: path)
+            try Weights.assign(c.parameters, to: model, source: path)
+            rng.state = c.rng
+            resumeFrom = c
+        }
+        var checkpointPath: String?
+        var wroteCheckpoint = false
+        if let dir = options.checkpointDirectory {
+            checkpointPath = try Checkpoint.prepare(directory: dir, lesson: lesson.id)
+        }
         say("\(lesson.title)")
         say("corpus: \(corpus.source), \(corpus.length) characters, vocab \(corpus.vocabSize); \(data.rows) rows (\(split.train.count) train, \(split.valid.count) valid)")
         say("model: \(model.kind) (\(model.parameterCount) parameters)\(lesson.model == .charSeqRnn ? ", log_softmax over \(softmax == .vocab ? "the vocabulary (dim 2)" : "time (dim 0, PyTorch 0.3's implicit dim)")" : "")")
         let trainer = Trainer(model: model, data: data, split: split, batchSize: lesson.batchSize, rng: rng)
-        var all: [EpochResult] = []
+        var all: [EpochResult] = resumeFrom?.results ?? []
         var optimizer: Optimizer?
-        for phase in lesson.schedule {
+        var optimizerName = ""
+        if let c = resumeFrom {
+            say("resuming from \(options.resume!): phase \(c.phase + 1), after epoch \(c.position.epoch) (\(c.results.count) table rows so far)")
+            for r in c.results { say(FitTable.row(r)) }
+        }
+        for (k, phase) in lesson.schedule.enumerated() {
             let epochs = phase.epochs * options.epochsScale
             guard epochs > 0 else { continue }
-            if let opt = optimizer { opt.lr = phase.lr; say("set_lrs(opt, \(phase.lr))") }
+            if let c = resumeFrom, k < c.phase || (k == c.phase && c.position.epoch >= Trainer.epochCount(epochs)) { continue }
+            if optimizer == nil, let c = resumeFrom {
+                // The optimizer as it was: its kind, moments and step count; the phase's lr.
+                optimizerName = c.optimizer
+                let opt = makeOptimizer(c.optimizer, model: model, lr: lr(phase))
+                if let adam = opt as? Adam { try adam.restore(m: c.moments(adam, "m"), v: c.moments(adam, "v"), stepCount: c.adamStep) }
+                optimizer = opt
+            }
+            if let opt = optimizer { opt.lr = lr(phase); say("set_lrs(opt, \(lr(phase)))") }
             else {
-                optimizer = makeOptimizer(phase.optimizer, model: model, lr: phase.lr)
-                say("opt = \(phase.optimizer == "adam" ? "optim.Adam" : "optim.SGD")(m.parameters(), \(phase.lr))")
+                optimizerName = phase.optimizer
+                optimizer = makeOptimizer(phase.optimizer, model: model, lr: lr(phase))
+                say("opt = \(phase.optimizer == "adam" ? "optim.Adam" : "optim.SGD")(m.parameters(), \(lr(phase)))")
             }
             say("fit(m, md, \(formatEpochs(epochs)), opt, \(model.predictsSequence ? "nll_loss_seq" : "F.nll_loss"))")
-            let rows = trainer.fit(epochs: epochs, optimizer: optimizer!) { event in
+            let start = resumeFrom.flatMap { $0.phase == k ? $0.position : nil } ?? FitPosition()
+            let opt = optimizer!
+            do { try trainer.fit(epochs: epochs, optimizer: opt, from: start, observe: { event in
                 progress?(event)
-                if case .epoch(let r) = event { say(FitTable.row(r)) }
+                if case .epoch(let r) = event { all.append(r); say(FitTable.row(r)) }
+            }, epochEnded: { position in
+                guard let checkpointPath else { return }
+                let c = Checkpoint(identity: identity, phase: k, position: position, rng: rng.state,
+                                   optimizer: optimizerName, optimizerState: opt, results: all, model: model)
+                try c.write(to: checkpointPath)
+                wroteCheckpoint = true
+            }) } catch var stop as Interrupted {
+                stop.note = " of phase \(k + 1)"
+                if let checkpointPath, wroteCheckpoint || options.resume != nil {
+                    stop.note += "; the last checkpoint is \(wroteCheckpoint ? checkpointPath : options.resume!) (continue with --resume)"
+                }
+                throw stop
             }
-            all += rows
         }
         return (model, corpus, all)
     }
@@ -115,7 +187,8 @@ public struct LessonRunner {
     }
 
     /// Lesson 1: the seed's hand-written gradient descent on y = a·x + b.
-    public func runLinearSGD(say: (String) -> Void) -> (a: Float, b: Float, maxGradDiff: Float, losses: [Float]) {
+    public func runLinearSGD(say: (String) -> Void) throws -> (a: Float, b: Float, maxGradDiff: Float, losses: [Float]) {
+        try options.validate()
         let d = lesson.linearData
         let (x, y) = LinearSGD.fakeData(n: d.points, a: d.a, b: d.b, rng: rng)
         let a0 = rng.normal(), b0 = rng.normal()
@@ -127,8 +200,8 @@ public struct LessonRunner {
         var (a, b) = (a0, b0)
         for phase in lesson.schedule {
             let iterations = max(1, Int((Double(phase.iterations) * options.epochsScale).rounded()))
-            say("learning_rate = \(phase.lr); \(iterations) iterations")
-            (a, b) = LinearSGD.train(x: x, y: y, a0: a, b0: b, lr: phase.lr, iterations: iterations) { step in
+            say("learning_rate = \(lr(phase)); \(iterations) iterations")
+            (a, b) = try LinearSGD.fit(x: x, y: y, a0: a, b0: b, lr: lr(phase), iterations: iterations) { step in
                 maxDiff = max(maxDiff, abs(step.autogradDA - step.handDA), abs(step.autogradDB - step.handDB))
                 losses.append(step.loss)
                 if step.iteration % phase.printEvery == 0 { say(String(format: "%-10d %.6f", step.iteration, step.loss)) }

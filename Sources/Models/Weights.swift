@@ -18,13 +18,18 @@ public enum Weights {
     /// Read a state_dict and copy it into `model`. Every name must match, every shape must
     /// agree; extra or missing names are reported, one line for the first problem.
     public static func load(_ path: String, into model: Module) throws {
-        let tensors: [String: Tensor]
+        let file: SafeTensorsFile
         do {
-            tensors = try SafeTensors.read(URL(fileURLWithPath: path))
+            file = try SafeTensors.readFile(URL(fileURLWithPath: path))
         } catch let e as SafeTensorsError {
             throw InputError("weights \(e.description)")
         }
-        try assign(tensors, to: model, source: path)
+        // Char3Model and CharLoopModel share names and shapes; the metadata `run --save`
+        // writes tells them apart (files from PyTorch have none and are taken on trust).
+        if let saved = file.metadata["model"], let kind = (model as? CharModel)?.kind, saved != kind {
+            throw InputError("weights \(path): saved from \(saved)\(file.metadata["lesson"].map { " (lesson \($0))" } ?? ""), this lesson's model is \(kind)")
+        }
+        try assign(file.tensors, to: model, source: path)
     }
 
     /// Copy named tensors (state_dict names, optionally under a prefix) into the model.
@@ -41,6 +46,9 @@ public enum Weights {
             let t = tensors[prefix + name]!
             guard t.shape == p.shape else {
                 throw InputError("weights \(source): '\(prefix)\(name)' has shape \(t.shape), the model expects \(p.shape)")
+            }
+            if let bad = t.data.firstIndex(where: { !$0.isFinite }) {
+                throw InputError("weights \(source): '\(prefix)\(name)' holds a non-finite value (\(t.data[bad]) at flat index \(bad))")
             }
             p.assign(t.data)
         }

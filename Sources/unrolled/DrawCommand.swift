@@ -62,9 +62,7 @@ struct Draw: ParsableCommand {
             throw ValidationError("--epochs-scale goes with --view loss")
         }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
-        guard epochsScale > 0, epochsScale.isFinite else {
-            throw ValidationError("--epochs-scale must be a positive number, got \(epochsScale)")
-        }
+        try validateEpochsScale(epochsScale)
     }
 
     func run() throws {
@@ -208,7 +206,7 @@ struct Draw: ParsableCommand {
     func drawLoss(_ lesson: Lesson, to dir: URL) throws {
         let runner = LessonRunner(lesson: lesson, options: try options.runOptions(epochsScale: epochsScale))
         if lesson.model == .linearSGD {
-            let result = runner.runLinearSGD(say: say)
+            let result = try runner.runLinearSGD(say: say)
             report(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: dir))
             return
         }

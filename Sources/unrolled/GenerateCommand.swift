@@ -15,13 +15,13 @@ struct Generate: ParsableCommand {
     @Option(name: .long, help: "The text to continue.")
     var prompt: String = "for thos"
 
-    @Option(name: .short, help: "How many characters to add.")
+    @Option(name: .short, parsing: .unconditional, help: "How many characters to add (0…100000).")
     var n: Int = 40
 
     @OptionGroup var options: LessonOptions
 
     func validate() throws {
-        guard n >= 0 else { throw ValidationError("-n must be ≥ 0, got \(n)") }
+        guard (0...100_000).contains(n) else { throw ValidationError("-n must be between 0 and 100000, got \(n)") }
     }
 
     func run() throws {

@@ -7,7 +7,7 @@ struct LessonOptions: ParsableArguments {
     @Option(name: .long, help: "Corpus text file (default: $UNROLLED_CORPUS, the download cache, or ../shared/data/nietzsche.txt).")
     var corpus: String?
 
-    @Option(name: .long, help: "Seed for weights, data split and batch order.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed for weights, data split and batch order.")
     var seed: UInt64 = 42
 
     @Option(name: .long, help: "CharSeqRnn's log_softmax axis: vocab (correct) or legacy (PyTorch 0.3's dim 0).")
@@ -25,5 +25,12 @@ struct LessonOptions: ParsableArguments {
             o.softmax = mode
         }
         return o
+    }
+}
+
+/// The one check for `--epochs-scale`, shared by run, play and draw.
+func validateEpochsScale(_ scale: Double) throws {
+    guard scale > 0, scale.isFinite, scale <= RunOptions.maxEpochsScale else {
+        throw ValidationError("--epochs-scale must be a number > 0 and ≤ \(Int(RunOptions.maxEpochsScale)), got \(scale)")
     }
 }

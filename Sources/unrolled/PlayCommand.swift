@@ -16,9 +16,7 @@ struct Play: ParsableCommand {
     var epochsScale: Double = 1
 
     func validate() throws {
-        guard epochsScale > 0, epochsScale.isFinite else {
-            throw ValidationError("--epochs-scale must be a positive number, got \(epochsScale)")
-        }
+        try validateEpochsScale(epochsScale)
     }
 
     func run() throws {
@@ -33,7 +31,7 @@ struct Play: ParsableCommand {
             say("\nNow the whole schedule:\n")
             let runner = LessonRunner(lesson: lesson, options: runOptions)
             if lesson.model == .linearSGD {
-                _ = runner.runLinearSGD(say: say)
+                _ = try runner.runLinearSGD(say: say)
             } else {
                 let progress = ProgressBar()
                 _ = try runner.runCharModel(say: { progress.clear(); say($0) }, progress: progress.update)

@@ -12,7 +12,7 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: LessonOptions
 
-    @Option(name: .long, help: "Multiply every phase of the schedule (0.1 runs a tenth of each epoch's batches).")
+    @Option(name: .long, parsing: .unconditional, help: "Multiply every phase of the schedule (0.1 runs a tenth of each epoch's batches).")
     var epochsScale: Double = 1
 
     @Option(name: .long, help: "Save the trained weights as safetensors (PyTorch state_dict names).")
@@ -24,23 +24,27 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Do not write the loss plot.")
     var noPlot = false
 
+    @OptionGroup var training: TrainingOptions
+
     func validate() throws {
-        guard epochsScale > 0, epochsScale.isFinite else {
-            throw ValidationError("--epochs-scale must be a positive number, got \(epochsScale)")
-        }
+        try validateEpochsScale(epochsScale)
     }
 
     func run() throws {
         try reportingErrors {
             let lesson = try catalog().lesson(self.lesson)
-            let runner = LessonRunner(lesson: lesson, options: try options.runOptions(epochsScale: epochsScale))
+            var runOptions = try options.runOptions(epochsScale: epochsScale)
+            training.apply(to: &runOptions)
+            try training.preflight(lesson: lesson, save: save)
+            let runner = LessonRunner(lesson: lesson, options: runOptions)
             let plotDir = lessonOutputDirectory(out, lesson)
             if lesson.model == .linearSGD {
-                let result = runner.runLinearSGD(say: say)
+                let result = try runner.runLinearSGD(say: say)
                 if !noPlot { say("loss plot: \(displayPath(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: plotDir)[0]))") }
                 return
             }
             let progress = ProgressBar()
+            defer { progress.clear() }
             let losses = LossRecorder(lesson: lesson, epochsScale: epochsScale)
             let (model, _, _) = try runner.runCharModel(say: { progress.clear(); say($0) },
                                                         progress: { progress.update($0); losses.add($0) })
@@ -49,6 +53,7 @@ struct Run: ParsableCommand {
                 try Weights.save(model, to: save, metadata: ["lesson": lesson.id, "model": model.kind])
                 say("saved \(model.parameters.count) tensors (\(model.parameterCount) values) to \(save)")
             }
+            // After --save, so a picture that cannot be written never costs the weights.
             if !noPlot { say("loss plot: \(displayPath(try losses.write(to: plotDir)[0]))") }
         }
     }

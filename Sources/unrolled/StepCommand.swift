@@ -12,7 +12,7 @@ struct Step: ParsableCommand {
     @Argument(help: "Lesson id or path to a lesson .yaml file.")
     var lesson: String
 
-    @Option(name: .long, help: "Rows in the mini-batch (default: the lesson's batch size).")
+    @Option(name: .long, parsing: .unconditional, help: "Rows in the mini-batch (default: the lesson's batch size).")
     var batch: Int?
 
     @OptionGroup var options: LessonOptions

@@ -7,7 +7,7 @@ import TensorCore
 struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the whole trace of one training step as JSON lines.",
-        discussion: "One event per line: forward ops, backward rules, optimizer updates (schema in README.md, \"Trace schema\"). The file appears only when complete (written to a temporary file, then renamed).")
+        discussion: "One event per line: forward ops, backward rules, optimizer updates (schema in README.md, \"Trace schema\"). The file appears only when complete (written to a temporary file, then renamed). --hash prints the SHA-256 of the trace: the same seed and --threads give the same hash on every run. Across thread counts it can differ: BLIS splits some matrix products differently with 2 threads and rounds a few sums differently (char3's l_out(h3), [512,256]·[256,85]ᵀ, differs in 7 of 43520 values by 1 ulp), so compare hashes made with the same --threads.")
 
     @Argument(help: "Lesson id or path to a lesson .yaml file.")
     var lesson: String
@@ -15,16 +15,31 @@ struct Trace: ParsableCommand {
     @Option(name: .long, help: "summary (statistics of every tensor) or full (every value).")
     var level: String = "summary"
 
-    @Option(name: .long, help: "Output file (.jsonl).")
-    var out: String
+    @Option(name: .long, help: "Output file (.jsonl); optional with --hash.")
+    var out: String?
 
-    @Option(name: .long, help: "Rows in the mini-batch (default: the lesson's batch size).")
+    @Flag(name: .long, help: "Print the SHA-256 of the trace's bytes: the same seed gives the same hash on every run.")
+    var hash = false
+
+    @Option(name: .long, parsing: .unconditional, help: "BLAS threads (1…64; default: BLIS's own choice).")
+    var threads: Int?
+
+    @Option(name: .long, parsing: .unconditional, help: "Rows in the mini-batch (default: the lesson's batch size).")
     var batch: Int?
 
     @OptionGroup var options: LessonOptions
 
+    func validate() throws {
+        guard out != nil || hash else { throw ValidationError("give --out FILE, --hash, or both") }
+        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64, got \(threads)") }
+    }
+
     func run() throws {
         try reportingErrors {
+            if let threads { BLAS.setThreads(threads) }
+            // With --hash alone the trace goes to a temporary file that is removed afterwards.
+            let out = self.out ?? NSTemporaryDirectory() + "unrolled-trace-\(getpid()).jsonl"
+            defer { if self.out == nil { unlink(out) } }
             guard let level = TraceLevel(rawValue: self.level), level != .off else {
                 throw InputError("--level: expected summary or full, got '\(self.level)'")
             }
@@ -36,7 +51,10 @@ struct Trace: ParsableCommand {
             do { try sink.close() } catch { throw InputError("--out \(out): \(error)") }
             let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             _ = replay
-            say(String(format: "wrote %@ (%.1f MB, %@ level) in %.2f s", out as NSString, Double(size) / 1e6, level.rawValue as NSString, Date().timeIntervalSince(start)))
+            if self.out != nil {
+                say(String(format: "wrote %@ (%.1f MB, %@ level) in %.2f s", out as NSString, Double(size) / 1e6, level.rawValue as NSString, Date().timeIntervalSince(start)))
+            }
+            if hash { say("sha256 \(try fileSHA256(of: out))  \(lesson.id) seed \(options.seed) level \(level.rawValue) BLAS threads \(BLAS.threads)") }
         }
     }
 }

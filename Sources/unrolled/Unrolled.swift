@@ -3,6 +3,7 @@ import Diagrams
 import Foundation
 import LessonEngine
 import Models
+import TensorCore
 
 @main
 struct Unrolled: ParsableCommand {
@@ -10,20 +11,53 @@ struct Unrolled: ParsableCommand {
         commandName: "unrolled",
         abstract: "Replay the fast.ai lesson-6 models one tensor operation at a time.",
         subcommands: [List.self, Run.self, Play.self, Step.self, Trace.self, Draw.self, Generate.self, Eval.self,
-                      Golden.self, CorpusCommand.self])
+                      Golden.self, CorpusCommand.self, Fuzz.self])
 }
 
-/// Run a command body, turning input errors (and pictures that cannot be written) into one
-/// `error:` line and exit status 1.
+extension Unrolled {
+    /// ArgumentParser's `main`, with its usage errors shortened to one `error:` line (plus a
+    /// pointer to --help) and exit status 64; help and version output are unchanged.
+    static func main() {
+        // A file-size limit (ulimit -f) should fail a write with EFBIG, reported as an error,
+        // not kill the process halfway through a temporary file.
+        signal(SIGXFSZ, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is ExitCode || error is CleanExit { exit(withError: error) }
+            let message = Unrolled.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") }
+                .flatMap { name in Unrolled.configuration.subcommands.contains { $0._commandName == name } ? " \(name)" : nil } ?? ""
+            FileHandle.standardError.write(Data("error: \(message) (see 'unrolled\(command) --help')\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+/// Run a command body, turning the errors a user can cause into one `error:` line: exit status
+/// 1 for bad input or a failed write, 1 for a diverging run, 130 (as a shell reports SIGINT)
+/// when Ctrl-C stopped training.
 func reportingErrors(_ body: () throws -> Void) throws {
+    func fail(_ message: String, _ code: Int32 = 1) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode(code)
+    }
     do {
         try body()
     } catch let error as InputError {
-        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-        throw ExitCode(1)
+        throw fail(error.message)
+    } catch let error as NonFiniteError {
+        throw fail(error.description)
+    } catch let error as FileWriteError {
+        throw fail("cannot write \(error.description)")
+    } catch let error as SafeTensorsError {
+        throw fail("safetensors \(error.description)")
     } catch let error as DiagramError {
-        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-        throw ExitCode(1)
+        throw fail(error.description)
+    } catch let error as Interrupted {
+        throw fail("\(error.description); nothing else written (Ctrl-C)", 130)
     }
 }
 

@@ -42,19 +42,39 @@ public enum LinearSGD {
     /// `iterations` steps; `record` sees every step (before the update is applied to a and b).
     public static func train(x: [Float], y: [Float], a0: Float, b0: Float, lr: Float, iterations: Int,
                              record: (Step) -> Void) -> (a: Float, b: Float) {
+        // With checks off nothing in `fit` throws.
+        (try? fit(x: x, y: y, a0: a0, b0: b0, lr: lr, iterations: iterations, checked: false, record: record)) ?? (a0, b0)
+    }
+
+    /// `train` with the checks `unrolled run` wants: a step whose loss or gradients are not
+    /// finite is replayed with anomaly detection and stops with `NonFiniteError` naming the
+    /// first op; an update that overflows stops likewise; Ctrl-C stops with `Interrupted`.
+    public static func fit(x: [Float], y: [Float], a0: Float, b0: Float, lr: Float, iterations: Int,
+                           checked: Bool = true, record: (Step) -> Void) throws -> (a: Float, b: Float) {
         let a = Tensor(shape: [1], data: [a0], label: "a", requiresGrad: true)
         let b = Tensor(shape: [1], data: [b0], label: "b", requiresGrad: true)
         let xt = Tensor(shape: [x.count], data: x, label: "x")
         let yt = Tensor(shape: [y.count], data: y, label: "y")
         for t in 0..<iterations {
+            if checked && Interruption.requested { throw Interrupted(epoch: 0, batch: t) }
             let l = loss(a: a, b: b, x: xt, y: yt)
             l.backward()
             let (da, db) = (a.grad![0], b.grad![0])
+            if checked && !(l.item.isFinite && da.isFinite && db.isFinite) {
+                a.zeroGrad(); b.zeroGrad()
+                let (_, anomaly) = AnomalyMode.detecting { loss(a: a, b: b, x: xt, y: yt).backward() }
+                throw NonFiniteError(position: "iteration \(t)", loss: l.item, anomaly: anomaly)
+            }
             let hand = handGradients(a: a.data[0], b: b.data[0], x: x, y: y)
             record(Step(iteration: t, loss: l.item, a: a.data[0], b: b.data[0],
                         autogradDA: da, autogradDB: db, handDA: hand.da, handDB: hand.db))
-            SGD.update(a, lr: lr)
-            SGD.update(b, lr: lr)
+            if checked {
+                let (_, anomaly) = AnomalyMode.detecting { SGD.update(a, lr: lr); SGD.update(b, lr: lr) }
+                if let anomaly { throw NonFiniteError(position: "iteration \(t)", loss: l.item, anomaly: anomaly) }
+            } else {
+                SGD.update(a, lr: lr)
+                SGD.update(b, lr: lr)
+            }
             a.zeroGrad(); b.zeroGrad()
         }
         return (a.data[0], b.data[0])

@@ -62,14 +62,23 @@ public final class Adam: Optimizer {
 
     public func zeroGrad() { for (_, p) in params { p.zeroGrad() } }
 
-    /// Restore saved moments (resuming a run).
-    public func restore(m: [[Float]], v: [[Float]], stepCount: Int) {
-        precondition(m.count == params.count && v.count == params.count)
+    /// Restore saved moments (resuming a run); a checkpoint that does not fit is an error, not a trap.
+    public func restore(m: [[Float]], v: [[Float]], stepCount: Int) throws {
+        guard m.count == params.count, v.count == params.count, stepCount >= 0,
+              zip(params, zip(m, v)).allSatisfy({ $0.tensor.count == $1.0.count && $0.tensor.count == $1.1.count }) else {
+            throw InputError("Adam state does not fit the model: \(m.count) first and \(v.count) second moments for \(params.count) parameters")
+        }
         self.m = m; self.v = v; self.stepCount = stepCount
     }
+
+    /// Parameter names, in the order of `m` and `v`.
+    public var parameterNames: [String] { params.map(\.name) }
 }
 
 func traceUpdate(_ op: String, _ p: Tensor, grad: [Float], attributes: String) {
+    if AnomalyMode.isOn {
+        AnomalyMode.check(.update, op: op, label: p.label, id: p.id, shape: p.shape, values: p.data, inputs: [grad])
+    }
     guard Tracer.isOn else { return }
     Tracer.emit(phase: .update, op: op, label: p.label, attributes: attributes,
                 inputs: [Tracer.describe(id: p.id, label: p.label, shape: p.shape, kind: .grad, values: grad)],

@@ -40,6 +40,10 @@ extension Tensor {
             result.node = Node(op: op, inputs: inputs, label: label, attributes: attributes, rule: rule)
         }
         Taps.current?.record(label, result)
+        if AnomalyMode.isOn {
+            AnomalyMode.check(.forward, op: op.rawValue, label: label, id: result.id, shape: shape,
+                              values: data, inputs: inputs.map(\.data))
+        }
         if Tracer.isOn {
             Tracer.emit(phase: .forward, op: op.rawValue, label: label, attributes: attributes,
                         inputs: inputs.map { input in
@@ -80,6 +84,14 @@ extension Tensor {
                             attributes: node.attributes,
                             inputs: [Tracer.describe(id: t.id, label: t.label, shape: t.shape, kind: .grad, values: g)],
                             outputs: outs)
+            }
+            if AnomalyMode.isOn {
+                AnomalyMode.count()
+                for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
+                    guard let c else { continue }
+                    AnomalyMode.check(.backward, op: node.op.rawValue, label: node.label, gradientOf: input.label,
+                                      id: input.id, shape: input.shape, values: c, inputs: [g], sameOp: true)
+                }
             }
             for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
                 guard let c else { continue }

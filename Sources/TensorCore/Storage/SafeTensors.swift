@@ -61,7 +61,7 @@ public enum SafeTensors {
         do {
             bytes = [UInt8](try Data(contentsOf: url))
         } catch {
-            throw SafeTensorsError(file: url.path, problem: .unreadable, detail: "cannot read file (\(error))")
+            throw SafeTensorsError(file: url.path, problem: .unreadable, detail: "cannot read file (\(readProblem(url.path)))")
         }
         return try decode(bytes, file: url.path)
     }
@@ -184,18 +184,22 @@ public enum SafeTensors {
     /// reader never sees half a file and a failed write leaves the old file in place.
     public static func write(_ tensors: [String: Tensor], to url: URL, metadata: [String: String] = [:]) throws {
         let bytes = try encode(tensors, metadata: metadata)
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         do {
-            try Data(bytes).write(to: temp)
-        } catch {
-            throw SafeTensorsError(file: url.path, problem: .unwritable, detail: "cannot write temporary file \(temp.path) (\(error))")
+            try AtomicFile.write(bytes, to: url.path)
+        } catch let e as FileWriteError {
+            throw SafeTensorsError(file: url.path, problem: .unwritable, detail: e.reason)
         }
-        guard rename(temp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temp.path)
-            throw SafeTensorsError(file: url.path, problem: .unwritable, detail: "cannot rename temporary file into place (\(reason))")
-        }
+    }
+
+    /// Why a file cannot be read, as strerror says it (Foundation's NSError text spans a paragraph).
+    static func readProblem(_ path: String) -> String {
+        var st = stat()
+        if stat(path, &st) != 0 { return String(cString: strerror(errno)) }
+        if st.st_mode & S_IFMT == S_IFDIR { return "is a directory" }
+        let fd = open(path, O_RDONLY)
+        if fd < 0 { return String(cString: strerror(errno)) }
+        close(fd)
+        return "read failed"
     }
 
     // MARK: bytes

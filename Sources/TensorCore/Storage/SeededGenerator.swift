@@ -15,6 +15,24 @@ public final class SeededGenerator: RandomNumberGenerator {
 
     public init(seed: UInt64) { reseed(seed) }
 
+    /// The whole state: four words of xoshiro256** and the spare normal deviate, if one is
+    /// waiting. Saving and restoring it continues the stream exactly (checkpoints).
+    public struct State: Equatable, Sendable {
+        public var words: [UInt64]
+        public var spareNormal: Float?
+        public init(words: [UInt64], spareNormal: Float?) { self.words = words; self.spareNormal = spareNormal }
+    }
+
+    public var state: State {
+        get { State(words: [s.0, s.1, s.2, s.3], spareNormal: spareNormal) }
+        set {
+            // An all-zero state would make xoshiro emit zeros for ever; callers validate, this guards.
+            guard newValue.words.count == 4, newValue.words.contains(where: { $0 != 0 }) else { return }
+            s = (newValue.words[0], newValue.words[1], newValue.words[2], newValue.words[3])
+            spareNormal = newValue.spareNormal
+        }
+    }
+
     public func reseed(_ seed: UInt64) {
         var x = seed
         func splitmix() -> UInt64 {

@@ -69,6 +69,7 @@ public final class Tensor {
         // Backward events and the forward event that made this tensor carry the name too.
         node?.label = name
         if Tracer.isOn { Tracer.rename(id: id, to: name) }
+        if AnomalyMode.isOn { AnomalyMode.rename(id: id, to: name) }
         Taps.current?.record(name, self)
         return self
     }

@@ -35,6 +35,9 @@ public final class JSONLSink: TraceSink {
     public init(path: String) throws {
         self.path = path
         temporaryPath = path + ".tmp-\(getpid())"
+        do { try AtomicFile.checkDestination(path) } catch let e as FileWriteError {
+            throw TraceFileError(description: e.reason)
+        }
         guard let f = fopen(temporaryPath, "wb") else {
             throw TraceFileError(description: "cannot create \(temporaryPath): \(JSONLSink.errnoText())")
         }

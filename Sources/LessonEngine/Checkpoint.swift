@@ -1,0 +1,201 @@
+import Foundation
+import Models
+import TensorCore
+
+/// Everything needed to continue `run` after a whole epoch as if it had never stopped: the
+/// weights, Adam's moments and step count, the position in the schedule, the smoothed loss, the
+/// generator's state (it draws the next epoch's batch order) and the table so far. One
+/// safetensors file: tensors under their state_dict names (`adam.m.<name>`, `adam.v.<name>` for
+/// the moments) and the rest as string metadata, floats as exact bit patterns.
+public struct Checkpoint {
+    /// What must match between the run that wrote a checkpoint and the one resuming it.
+    public struct Identity: Equatable {
+        public var lesson: String
+        public var model: String
+        public var seed: UInt64
+        public var epochsScale: Double
+        public var lr: Float?
+        public var softmax: String
+        public var batchSize: Int
+        public var corpusLength: Int
+        public var vocabSize: Int
+
+        public init(lesson: Lesson, options: RunOptions, softmax: SoftmaxMode, corpus: Corpus) {
+            self.lesson = lesson.id; model = lesson.model.rawValue; seed = options.seed
+            epochsScale = options.epochsScale; lr = options.lr; self.softmax = softmax.rawValue
+            batchSize = lesson.batchSize; corpusLength = corpus.length; vocabSize = corpus.vocabSize
+        }
+
+        init(lesson: String, model: String, seed: UInt64, epochsScale: Double, lr: Float?, softmax: String,
+             batchSize: Int, corpusLength: Int, vocabSize: Int) {
+            self.lesson = lesson; self.model = model; self.seed = seed; self.epochsScale = epochsScale
+            self.lr = lr; self.softmax = softmax; self.batchSize = batchSize
+            self.corpusLength = corpusLength; self.vocabSize = vocabSize
+        }
+
+        /// The first difference, as one line.
+        public func check(against run: Identity, source: String) throws {
+            func differ(_ what: String, _ saved: Any, _ now: Any) -> InputError {
+                InputError("checkpoint \(source) was made with \(what) \(saved); this run has \(now)")
+            }
+            if lesson != run.lesson { throw differ("lesson", lesson, run.lesson) }
+            if model != run.model { throw differ("model", model, run.model) }
+            if seed != run.seed { throw differ("--seed", seed, run.seed) }
+            if epochsScale.bitPattern != run.epochsScale.bitPattern { throw differ("--epochs-scale", epochsScale, run.epochsScale) }
+            if lr?.bitPattern != run.lr?.bitPattern { throw differ("--lr", lr.map { "\($0)" } ?? "(none)", run.lr.map { "\($0)" } ?? "(none)") }
+            if softmax != run.softmax { throw differ("--softmax", softmax, run.softmax) }
+            if batchSize != run.batchSize { throw differ("batch size", batchSize, run.batchSize) }
+            if corpusLength != run.corpusLength || vocabSize != run.vocabSize {
+                throw differ("a corpus of", "\(corpusLength) characters (vocab \(vocabSize))", "\(run.corpusLength) (vocab \(run.vocabSize))")
+            }
+        }
+    }
+
+    public var identity: Identity
+    /// Index of the schedule phase being trained.
+    public var phase: Int
+    /// Position inside that phase's `fit`.
+    public var position: FitPosition
+    public var rng: SeededGenerator.State
+    public var optimizer: String
+    public var adamStep: Int
+    public var results: [EpochResult]
+    public var parameters: [String: Tensor]
+    /// `adam.m.<name>` and `adam.v.<name>`.
+    public var optimizerTensors: [String: Tensor]
+
+    public static let format = "unrolled-checkpoint-1"
+
+    public init(identity: Identity, phase: Int, position: FitPosition, rng: SeededGenerator.State,
+                optimizer: String, optimizerState: Optimizer, results: [EpochResult], model: Module) {
+        self.identity = identity; self.phase = phase; self.position = position; self.rng = rng
+        self.optimizer = optimizer; self.results = results
+        parameters = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.tensor.detached()) })
+        var extra: [String: Tensor] = [:]
+        adamStep = 0
+        if let adam = optimizerState as? Adam {
+            adamStep = adam.stepCount
+            for (i, (name, p)) in model.parameters.enumerated() {
+                extra["adam.m.\(name)"] = Tensor(shape: p.shape, data: adam.m[i])
+                extra["adam.v.\(name)"] = Tensor(shape: p.shape, data: adam.v[i])
+            }
+        }
+        optimizerTensors = extra
+    }
+
+    /// Adam's first ("m") or second ("v") moments in the optimizer's parameter order.
+    public func moments(_ adam: Adam, _ which: String) throws -> [[Float]] {
+        try adam.parameterNames.map { name in
+            guard let t = optimizerTensors["adam.\(which).\(name)"] else {
+                throw InputError("checkpoint: missing Adam state 'adam.\(which).\(name)'")
+            }
+            return t.data
+        }
+    }
+
+    /// `DIR/<lesson>.checkpoint.safetensors`, after making sure DIR exists and is writable.
+    public static func prepare(directory: String, lesson: String) throws -> String {
+        var isDir: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw InputError("--checkpoint \(directory): cannot create directory (\(String(cString: strerror(errno))))")
+            }
+        } else if !isDir.boolValue {
+            throw InputError("--checkpoint \(directory): is a file, expected a directory")
+        }
+        let path = (directory.hasSuffix("/") ? directory : directory + "/") + "\(lesson).checkpoint.safetensors"
+        do { try AtomicFile.checkDestination(path, probe: true) } catch let e as FileWriteError {
+            throw InputError("--checkpoint \(e.description)")
+        }
+        return path
+    }
+
+    // MARK: file
+
+    public func write(to path: String) throws {
+        var meta: [String: String] = [
+            "format": Checkpoint.format,
+            "lesson": identity.lesson, "model": identity.model, "seed": String(identity.seed),
+            "epochs_scale": hex(identity.epochsScale.bitPattern), "softmax": identity.softmax,
+            "batch_size": String(identity.batchSize), "corpus_length": String(identity.corpusLength),
+            "vocab_size": String(identity.vocabSize),
+            "phase": String(phase), "epoch": String(position.epoch),
+            "smoother": "\(hex(position.smoother.average.bitPattern)) \(position.smoother.count)",
+            "rng": (rng.words.map(hex) + [rng.spareNormal.map { hex(UInt64($0.bitPattern)) } ?? "-"]).joined(separator: " "),
+            "optimizer": optimizer, "adam_step": String(adamStep),
+            "results": results.map { "\($0.epoch) \(hex(UInt64($0.trainLoss.bitPattern))) \(hex(UInt64($0.validLoss.bitPattern)))" }.joined(separator: ","),
+        ]
+        if let lr = identity.lr { meta["lr"] = hex(UInt64(lr.bitPattern)) }
+        do {
+            try SafeTensors.write(parameters.merging(optimizerTensors) { a, _ in a }, to: URL(fileURLWithPath: path), metadata: meta)
+        } catch let e as SafeTensorsError {
+            throw InputError("checkpoint \(e.description)")
+        }
+    }
+
+    /// Read and check a checkpoint; any missing or malformed field is one `InputError` line.
+    public static func read(_ path: String) throws -> Checkpoint {
+        var file = path
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            let found = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".checkpoint.safetensors") }.sorted()
+            guard found.count == 1 else {
+                throw InputError("--resume \(path): a directory with \(found.count) checkpoint files; name the file")
+            }
+            file = path + "/" + found[0]
+        }
+        let st: SafeTensorsFile
+        do { st = try SafeTensors.readFile(URL(fileURLWithPath: file)) } catch let e as SafeTensorsError {
+            throw InputError("checkpoint \(e.description)")
+        }
+        let m = st.metadata
+        func field(_ key: String) throws -> String {
+            guard let v = m[key] else { throw InputError("checkpoint \(file): missing '\(key)' (not a checkpoint written by `unrolled run --checkpoint`)") }
+            return v
+        }
+        func bad(_ key: String) -> InputError { InputError("checkpoint \(file): malformed '\(key)' field") }
+        func int(_ key: String) throws -> Int { guard let v = Int(try field(key)), v >= 0 else { throw bad(key) }; return v }
+        func bits(_ text: Substring, _ key: String) throws -> UInt64 { guard let v = UInt64(text, radix: 16) else { throw bad(key) }; return v }
+
+        guard try field("format") == format else { throw InputError("checkpoint \(file): format '\(m["format"]!)', expected '\(format)'") }
+        guard let seed = UInt64(try field("seed")) else { throw bad("seed") }
+        let lr: Float? = try m["lr"].map { Float(bitPattern: UInt32(truncatingIfNeeded: try bits(Substring($0), "lr"))) }
+        let identity = Identity(lesson: try field("lesson"), model: try field("model"), seed: seed,
+                                epochsScale: Double(bitPattern: try bits(Substring(try field("epochs_scale")), "epochs_scale")),
+                                lr: lr, softmax: try field("softmax"), batchSize: try int("batch_size"),
+                                corpusLength: try int("corpus_length"), vocabSize: try int("vocab_size"))
+        let sm = try field("smoother").split(separator: " ")
+        guard sm.count == 2, let count = Int(sm[1]), count >= 0 else { throw bad("smoother") }
+        let smoother = SmoothedLoss(average: Double(bitPattern: try bits(sm[0], "smoother")), count: count)
+        let r = try field("rng").split(separator: " ")
+        guard r.count == 5 else { throw bad("rng") }
+        let words = try r[0..<4].map { try bits($0, "rng") }
+        guard words.contains(where: { $0 != 0 }) else { throw bad("rng") }
+        let spare: Float? = r[4] == "-" ? nil : Float(bitPattern: UInt32(truncatingIfNeeded: try bits(r[4], "rng")))
+        var results: [EpochResult] = []
+        for row in try field("results").split(separator: ",") {
+            let p = row.split(separator: " ")
+            guard p.count == 3, let e = Int(p[0]) else { throw bad("results") }
+            results.append(EpochResult(epoch: e, trainLoss: Float(bitPattern: UInt32(truncatingIfNeeded: try bits(p[1], "results"))),
+                                       validLoss: Float(bitPattern: UInt32(truncatingIfNeeded: try bits(p[2], "results")))))
+        }
+        let optimizer = try field("optimizer")
+        guard ["adam", "sgd"].contains(optimizer) else { throw bad("optimizer") }
+        var c = Checkpoint(identity: identity, phase: try int("phase"), position: FitPosition(epoch: try int("epoch"), smoother: smoother),
+                           rng: SeededGenerator.State(words: words, spareNormal: spare), optimizer: optimizer,
+                           adamStep: try int("adam_step"), results: results, parameters: [:], optimizerTensors: [:])
+        for (name, t) in st.tensors {
+            if name.hasPrefix("adam.") { c.optimizerTensors[name] = t } else { c.parameters[name] = t }
+        }
+        return c
+    }
+
+    init(identity: Identity, phase: Int, position: FitPosition, rng: SeededGenerator.State, optimizer: String,
+         adamStep: Int, results: [EpochResult], parameters: [String: Tensor], optimizerTensors: [String: Tensor]) {
+        self.identity = identity; self.phase = phase; self.position = position; self.rng = rng
+        self.optimizer = optimizer; self.adamStep = adamStep; self.results = results
+        self.parameters = parameters; self.optimizerTensors = optimizerTensors
+    }
+}
+
+private func hex(_ v: UInt64) -> String { String(v, radix: 16) }

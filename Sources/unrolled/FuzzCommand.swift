@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import LessonEngine
+import Models
+import TensorCore
+
+/// `unrolled fuzz`: mutated lesson files through the lesson reader, and random argument vectors
+/// through the argument parser and each command's checks, all in this process. Every input
+/// must end in a clean error (or be accepted); anything else is printed and the exit status is 1.
+struct Fuzz: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fuzz the lesson reader and the command line (robustness check).",
+        discussion: "Half the cases are mutated lessons/*.yaml files (deleted and misspelt keys, wrong types, extreme numbers, garbage bytes, deep nesting, truncation), half are argument vectors. Nothing is trained or written.",
+        shouldDisplay: false)
+
+    @Option(name: .long, parsing: .unconditional, help: "Number of cases.")
+    var count: Int = 10_000
+
+    @Option(name: .long, parsing: .unconditional, help: "Seed for the mutations.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be between 1 and 10000000, got \(count)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let cat = try catalog()
+            let seeds = try cat.files().map { try String(contentsOfFile: $0, encoding: .utf8) }
+            let start = Date()
+            let lessons = LessonFuzzer(seeds: seeds, seed: seed).run(count: count - count / 2)
+            say(String(format: "lesson files: %d cases, %d accepted, %d rejected with one line, %d failures, slowest %.1f ms",
+                       lessons.cases, lessons.accepted, lessons.rejected, lessons.failures.count, lessons.slowest * 1000))
+            for (kind, n) in lessons.kinds.sorted(by: { $0.value > $1.value }).prefix(8) { say("  \(n)× \(kind)") }
+            let args = ArgumentFuzzer(seed: seed, lessons: try cat.all().map(\.id)).run(count: count / 2)
+            say(String(format: "argument vectors: %d cases, %d accepted, %d rejected, %d failures, slowest %.1f ms",
+                       args.cases, args.accepted, args.rejected, args.failures.count, args.slowest * 1000))
+            for f in (lessons.failures.map(\.description) + args.failures).prefix(10) { say("FAIL \(f)") }
+            say(String(format: "%d inputs in %.1f s", lessons.cases + args.cases, Date().timeIntervalSince(start)))
+            if !lessons.failures.isEmpty || !args.failures.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Random argument vectors for every subcommand: real flags with extreme, negative, empty or
+/// missing values, unknown flags, repeats. Parsing runs ArgumentParser and each command's
+/// `validate()`; for commands that would train, the lesson lookup and option checks they do
+/// before any work run too (`Preflight`), never the work itself.
+struct ArgumentFuzzer {
+    let rng: SeededGenerator
+    let lessons: [String]
+
+    init(seed: UInt64, lessons: [String]) { rng = SeededGenerator(seed: seed ^ 0x5eed); self.lessons = lessons }
+
+    static let commands = ["list", "run", "step", "trace", "generate", "golden", "corpus", "corpus info", "fuzz", "bogus", ""]
+    static let flags = ["--corpus", "--seed", "--softmax", "--epochs-scale", "--save", "--lr", "--checkpoint", "--resume",
+                        "--batch", "--all", "--until", "--phase", "--json", "--level", "--out", "--hash", "--threads",
+                        "--weights", "--prompt", "-n", "--fixtures", "--count", "--help", "-h", "--bogus", "-", "--", "--seed="]
+    static let values = ["0", "-1", "1", "42", "1e300", "-1e300", "nan", "inf", "-inf", "0.02", "18446744073709551616",
+                         "-9223372036854775809", "", " ", "abc", "vocab", "legacy", "full", "summary", "off", "forward",
+                         "/dev/full", "/proc/x", "/nonexistent/x", "/tmp", "h€llo", "\u{0}", "--seed", "1000", "1001", "65537"]
+
+    func pick<T>(_ xs: [T]) -> T { xs[rng.index(below: xs.count)] }
+
+    func next() -> [String] {
+        var args = pick(ArgumentFuzzer.commands).split(separator: " ").map(String.init)
+        if rng.index(below: 8) > 0 { args.append(rng.index(below: 6) == 0 ? pick(ArgumentFuzzer.values) : pick(lessons)) }
+        for _ in 0..<rng.index(below: 6) {
+            let flag = pick(ArgumentFuzzer.flags)
+            if flag == "--seed=" { args.append(flag + pick(ArgumentFuzzer.values)); continue }
+            args.append(flag)
+            if rng.index(below: 5) > 0 { args.append(pick(ArgumentFuzzer.values)) }
+        }
+        return args
+    }
+
+    struct Report {
+        var cases = 0, accepted = 0, rejected = 0
+        var failures: [String] = []
+        var slowest = 0.0
+    }
+
+    func run(count: Int) -> Report {
+        var report = Report()
+        for index in 0..<count {
+            let args = next()
+            let start = Date()
+            do {
+                let command = try Unrolled.parseAsRoot(args)
+                try Preflight.check(command)
+                report.accepted += 1
+            } catch let e as InputError {
+                report.rejected += 1
+                if e.message.contains("\n") { report.failures.append("case \(index) \(args): message spans lines: \(e.message)") }
+            } catch {
+                // ArgumentParser's own errors (usage, help requests) are clean by construction:
+                // its exit code says which; anything it does not know is a failure.
+                let code = Unrolled.exitCode(for: error)
+                if code == .validationFailure || code == .success || error is CleanExit || error is ExitCode {
+                    report.rejected += 1
+                } else {
+                    report.failures.append("case \(index) \(args): \(type(of: error)): \(error)")
+                }
+            }
+            report.slowest = max(report.slowest, Date().timeIntervalSince(start))
+            report.cases += 1
+        }
+        return report
+    }
+}
+
+
+/// The checks a command makes before doing any work, callable without doing the work.
+enum Preflight {
+    static func check(_ command: ParsableCommand) throws {
+        switch command {
+        case let c as Run:
+            let lesson = try catalog().lesson(c.lesson)
+            var o = try c.options.runOptions(epochsScale: c.epochsScale)
+            c.training.apply(to: &o)
+            try o.validate()
+            _ = lesson
+        case let c as Step:
+            _ = try catalog().lesson(c.lesson)
+            _ = try c.options.runOptions()
+            if let batch = c.batch, !(1...Lesson.Limits.batch).contains(batch) { throw InputError("--batch: \(batch)") }
+        case let c as Trace:
+            _ = try catalog().lesson(c.lesson)
+            _ = try c.options.runOptions()
+        case let c as Generate:
+            _ = try catalog().lesson(c.lesson)
+            _ = try c.options.runOptions()
+        default: break
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import LessonEngine
+import Models
+import TensorCore
+
+/// `run`'s flags for long runs: a learning-rate override, checkpoints and resuming. Kept apart
+/// from RunCommand.swift so the command itself stays a short list of steps.
+struct TrainingOptions: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional,
+            help: "Replace every phase's learning rate (> 0). A large one shows anomaly detection naming the first non-finite op.")
+    var lr: Float?
+
+    @Option(name: .long, help: "Directory for a checkpoint written atomically after every epoch (weights, Adam state, position, RNG).")
+    var checkpoint: String?
+
+    @Option(name: .long, help: "Continue from a checkpoint file (or a directory holding one) to the same result as an uninterrupted run.")
+    var resume: String?
+
+    func validate() throws {
+        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a number > 0, got \(lr)") }
+    }
+
+    func apply(to options: inout RunOptions) {
+        options.lr = lr
+        options.checkpointDirectory = checkpoint
+        options.resume = resume
+    }
+
+    /// Checks that need no training: a `--save` path that cannot be written fails now, not after
+    /// an hour of epochs. Also installs the Ctrl-C handler: from here on SIGINT stops between batches.
+    func preflight(lesson: Lesson, save: String?) throws {
+        if let save {
+            guard lesson.model != .linearSGD else {
+                throw InputError("--save: \(lesson.id) fits two numbers (a, b), not a model with weights; --save is for the character lessons")
+            }
+            do { try AtomicFile.checkDestination(save, probe: true) } catch let e as FileWriteError { throw InputError("--save \(e.description)") }
+        }
+        if lesson.model == .linearSGD && (checkpoint != nil || resume != nil) {
+            throw InputError("--checkpoint/--resume: \(lesson.id) runs in seconds; checkpoints are for the character lessons")
+        }
+        Interruption.installHandler()
+    }
+}

@@ -1,0 +1,15 @@
+import XCTest
+@testable import LessonEngine
+
+/// A few hundred mutated lesson files: every one is accepted or rejected with one clean line.
+/// (`unrolled fuzz` runs 10,000 and argument vectors too.)
+final class FuzzTests: XCTestCase {
+    func testMutatedLessonsFailCleanly() throws {
+        let seeds = try Catalog(directory: Tiny.lessonsDirectory).files().map { try String(contentsOfFile: $0, encoding: .utf8) }
+        XCTAssertEqual(seeds.count, 6)
+        let report = LessonFuzzer(seeds: seeds, seed: 11).run(count: 300)
+        XCTAssertEqual(report.cases, 300)
+        XCTAssertEqual(report.failures.map(\.description), [])
+        XCTAssertLessThan(report.slowest, 2, "one case took \(report.slowest) s")
+    }
+}
