@@ -3,6 +3,7 @@
 // file in the same directory and rename it over the target, which POSIX makes atomic.
 
 import Foundation
+import TensorCore
 
 enum FileOutput {
     /// Create `dir` (and parents) unless it exists as a directory.
@@ -38,16 +39,13 @@ enum FileOutput {
     }
 
     static func write(_ data: Data, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        try makeDirectory(dir)
-        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temp.path, contents: data) else {
-            throw DiagramError.cannotWrite(path: url.path, reason: "cannot create a file in \(dir.path) (permissions?)")
-        }
-        if rename(temp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temp)
-            throw DiagramError.cannotWrite(path: url.path, reason: reason)
+        try makeDirectory(url.deletingLastPathComponent())
+        // TensorCore's AtomicFile: temporary file beside the target, fsync, rename; it refuses to
+        // replace anything that is not a regular file (a device like /dev/full, a socket).
+        do {
+            try AtomicFile.write([UInt8](data), to: url.path)
+        } catch let error as FileWriteError {
+            throw DiagramError.cannotWrite(path: url.path, reason: error.reason)
         }
     }
 }

@@ -5,6 +5,7 @@ import FoundationNetworking
 #endif
 import LessonEngine
 import Models
+import TensorCore
 
 struct CorpusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,10 @@ struct CorpusCommand: ParsableCommand {
                 let dest = to ?? CorpusLocator.cachePath
                 let destURL = URL(fileURLWithPath: dest)
                 try? FileManager.default.createDirectory(at: destURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+                // Refuse a device or directory in the way before downloading anything.
+                do { try AtomicFile.checkDestination(dest, probe: true) } catch let e as FileWriteError {
+                    throw InputError("corpus download --to \(e.description)")
+                }
                 say("downloading \(CorpusCommand.url)")
                 let data = try fetch(URL(string: CorpusCommand.url)!)
                 let temp = destURL.deletingLastPathComponent().appendingPathComponent(".nietzsche.txt.tmp-\(getpid())")
