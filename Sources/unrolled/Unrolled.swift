@@ -8,7 +8,7 @@ struct Unrolled: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unrolled",
         abstract: "Replay the fast.ai lesson-6 models one tensor operation at a time.",
-        subcommands: [List.self, Run.self, Play.self, Step.self, Trace.self, Generate.self, Golden.self, CorpusCommand.self])
+        subcommands: [List.self, Run.self, Play.self, Step.self, Trace.self, Generate.self, Golden.self, CorpusCommand.self, BenchRun.self])
 }
 
 /// Run a command body, turning input errors into one `error:` line and exit status 1.

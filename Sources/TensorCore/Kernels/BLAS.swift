@@ -9,11 +9,16 @@ public enum BLAS {
     public static func setThreads(_ n: Int) { unrolled_blas_set_threads(Int32(n)) }
     public static var threads: Int { Int(unrolled_blas_get_threads()) }
 
+    /// Floating-point operations (2·m·n·k per product) issued through `gemm` since start: what
+    /// `make bench` divides by wall time to compare with raw cblas_sgemm. One add per call.
+    nonisolated(unsafe) public static var flops = 0
+
     /// C = alpha · op(A) · op(B) + beta · C, row-major. op(A) is m×k, op(B) is k×n.
     @inline(__always)
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                             alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>) {
+        flops += 2 * m * n * k
         let lda = transA ? m : k
         let ldb = transB ? k : n
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
