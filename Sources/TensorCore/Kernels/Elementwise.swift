@@ -42,7 +42,6 @@ extension Kernels {
     public static func neg(_ x: [Float]) -> [Float] { map(x) { -$0 } }
     public static func exp(_ x: [Float]) -> [Float] { map(x) { expf($0) } }
     public static func log(_ x: [Float]) -> [Float] { map(x) { logf($0) } }
-    public static func tanh(_ x: [Float]) -> [Float] { map(x) { tanhf($0) } }
     public static func relu(_ x: [Float]) -> [Float] { map(x) { $0 > 0 ? $0 : 0 } }
     /// NOTE: written as 1/(1+e^-x) for x ≥ 0 and e^x/(1+e^x) for x < 0, so neither branch
     /// overflows expf.
