@@ -8,7 +8,7 @@
 //   |x| ≥ 0.625: tanh|x| = 1 − 2/(e^{2|x|} + 1). Here 2/(e+1) ≤ 0.45 < tanh|x|, so the
 //                subtraction loses less than a bit. e^y = 2^k·e^r with r = y − k·ln2 split in
 //                two parts (Cody–Waite), |r| ≤ ln2/2, e^r by Taylor to r⁷ (error 5e-9).
-//   |x| is clamped to 9 first: tanh 9 = 1 − 3e-8 already rounds to 1 in Float, and 2^k stays
+//   |x| is clamped to 10 first: tanh 10 = 1 − 4e-9 already rounds to 1 in Float, and 2^k stays
 //   a normal number. The sign is copied back from x; NaN passes through.
 
 extension Kernels {
@@ -17,7 +17,7 @@ extension Kernels {
         let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
         let sign = bits & 0x8000_0000
         var a = unsafeBitCast(bits & 0x7fff_ffff, to: SIMD8<Float>.self)
-        a.replace(with: 9, where: a .> 9)
+        a.replace(with: 10, where: a .> 10)
 
         // Small |x|: odd polynomial.
         let a2 = a * a
