@@ -2,9 +2,21 @@ import ArgumentParser
 import Foundation
 import LessonEngine
 import Models
+import TensorCore
 
 @main
 struct Unrolled: ParsableCommand {
+    /// BLAS threads are set here, once, before any command runs: 1 unless UNROLLED_THREADS says
+    /// otherwise. The lesson's products are skinny (512×256×256 at most) and each takes well
+    /// under a millisecond, so a second thread mostly waits at BLIS's barriers; on a loaded
+    /// 2-core machine it spin-waits against the neighbour and a Char3 epoch ran 4–30× slower
+    /// (README, "Speed"). Elementwise kernels stay single-threaded for the same reason.
+    static func main() {
+        let requested = ProcessInfo.processInfo.environment["UNROLLED_THREADS"].flatMap { Int($0) }
+        BLAS.setThreads(max(1, requested ?? 1))
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "unrolled",
         abstract: "Replay the fast.ai lesson-6 models one tensor operation at a time.",
