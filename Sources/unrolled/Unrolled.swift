@@ -14,6 +14,7 @@ struct Unrolled: ParsableCommand {
     static func main() {
         let requested = ProcessInfo.processInfo.environment["UNROLLED_THREADS"].flatMap { Int($0) }
         BLAS.setThreads(max(1, requested ?? 1))
+        Allocator.keepFreedBuffers()
         main(nil)
     }
 

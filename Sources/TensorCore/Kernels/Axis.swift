@@ -10,11 +10,40 @@ import Darwin
 extension Kernels {
     // MARK: reductions
 
-    public static func sumAll(_ x: [Float]) -> Float {
-        // Pairwise-ish: accumulate in Double so a 131k-element mean does not drift in the 5th digit.
-        var s = 0.0
-        x.withUnsafeBufferPointer { p in for i in 0..<p.count { s += Double(p[i]) } }
-        return Float(s)
+    public static func sumAll(_ x: [Float]) -> Float { Float(dot(x, nil)) }
+
+    /// Σ x·y (or Σ x when `y` is nil; Σ x² when `y` is `x`), accumulated in Double so a
+    /// 131k-element mean does not drift in the 5th digit. Eight Double lanes rather than one
+    /// running sum: a single accumulator is a chain of dependent adds (4 cycles each), which
+    /// made the two full reductions of a linear-SGD step a quarter of its time.
+    public static func dot(_ x: [Float], _ y: [Float]?) -> Double {
+        precondition(y == nil || y!.count == x.count)
+        return x.withUnsafeBufferPointer { xp in
+            (y ?? []).withUnsafeBufferPointer { yp in
+                let n = xp.count
+                var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+                var i = 0
+                if n >= 8, let xb = xp.baseAddress {
+                    let xr = UnsafeRawPointer(xb)
+                    // An empty array may still have a base address: test `y`, not the pointer.
+                    let yr = y == nil ? nil : yp.baseAddress.map { UnsafeRawPointer($0) }
+                    while i + 8 <= n {
+                        var v = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        if let yr {
+                            v *= yr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        }
+                        s0 += SIMD4<Double>(v.lowHalf); s1 += SIMD4<Double>(v.highHalf)
+                        i += 8
+                    }
+                }
+                var tail = 0.0
+                while i < n {
+                    tail += Double(y == nil ? xp[i] : xp[i] * yp[i])
+                    i += 1
+                }
+                return (s0 + s1).sum() + tail
+            }
+        }
     }
 
     /// Sums, extremes and non-finite counts of a buffer, for trace summaries.

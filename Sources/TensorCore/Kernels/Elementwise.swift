@@ -153,6 +153,16 @@ extension Kernels {
         broadcastZip(a, aShape, b, bShape, out, /)
     }
 
+    /// sumToShape(grad · other): the gradient of one factor of a broadcast product. When that
+    /// factor is a single value (lesson 1's a·x) it is one dot product, with no [N] buffer.
+    public static func mulSumToShape(_ grad: [Float], _ other: [Float], _ otherShape: [Int],
+                                     from: [Int], to: [Int]) -> [Float] {
+        if to.product == 1 && otherShape == from {
+            return [Float](repeating: Float(dot(grad, other)), count: 1)
+        }
+        return sumToShape(mul(grad, from, other, otherShape, out: from), from: from, to: to)
+    }
+
     /// The adjoint of broadcasting: sum `grad` (shaped `from`) down to `to` by adding over every
     /// dimension that `to` broadcast. A bias row `[n]` against `[m, n]` gets column sums.
     public static func sumToShape(_ grad: [Float], from: [Int], to: [Int]) -> [Float] {
@@ -166,9 +176,7 @@ extension Kernels {
             if to.allSatisfy({ $0 == 1 }) {
                 // A full reduction (a scalar broadcast over everything): accumulate in Double so
                 // 10,000 per-point terms do not lose the 5th digit.
-                var s = 0.0
-                grad.withUnsafeBufferPointer { g in for i in 0..<total { s += Double(g[i]) } }
-                out[0] = Float(s)
+                out[0] = Float(dot(grad, nil))
                 return out
             }
             out.withUnsafeMutableBufferPointer { o in
