@@ -14,7 +14,7 @@ import TensorCore
 // MARK: options
 
 struct Options {
-    var threads = 2
+    var threads = 1  // as the CLI (see Unrolled.swift)
     var repeats = 31
     var warmup = 5
     /// Run one section only (matmul, trace, jsonl): for profiling with perf or callgrind.
@@ -32,7 +32,7 @@ struct Options {
             case "--only": only = it.next()
             case "--gemm-json": gemmJSON = true
             case "--help", "-h":
-                print("usage: unrolled-bench [--threads N (default 2)] [--repeats N (default 31)] [--only matmul|trace|jsonl]")
+                print("usage: unrolled-bench [--threads N (default 1)] [--repeats N (default 31)] [--only matmul|trace|jsonl]")
                 exit(0)
             default:
                 print("unknown argument \(a); try --help")
@@ -44,6 +44,7 @@ struct Options {
 
 let options = Options(CommandLine.arguments)
 BLAS.setThreads(options.threads)
+Allocator.keepFreedBuffers()
 
 // MARK: timing
 
