@@ -180,7 +180,8 @@ extension Kernels {
     /// The brackets matter: x − (max + log Σ) rounds max + log Σ at max's magnitude and loses
     /// digits for large logits (log_softmax([1000, 1000]) came out −0.69318, not −0.69315).
     public static func logSoftmax(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
-        x.withUnsafeBufferPointer { p in
+        if inner == 1 { return logSoftmaxRows(x, rows: outer, n: n) }
+        return x.withUnsafeBufferPointer { p in
             make(outer * n * inner) { out in
                 var m = [Float](repeating: 0, count: inner)
                 var s = [Float](repeating: 0, count: inner)
@@ -207,7 +208,8 @@ extension Kernels {
 
     /// grad_in = grad − exp(result) · Σ_axis grad.
     public static func logSoftmaxBackward(grad: [Float], result: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
-        grad.withUnsafeBufferPointer { g in
+        if inner == 1 { return logSoftmaxRowsBackward(grad: grad, result: result, rows: outer, n: n) }
+        return grad.withUnsafeBufferPointer { g in
             result.withUnsafeBufferPointer { y in
                 make(outer * n * inner) { out in
                     var s = [Float](repeating: 0, count: inner)
@@ -222,6 +224,58 @@ extension Kernels {
                             let b = base + k * inner
                             for i in 0..<inner { out[b + i] = g[b + i] - expf(y[b + i]) * s[i] }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// log_softmax over the last axis (contiguous rows of `n`), eight lanes at a time; the
+    /// same brackets as above.
+    static func logSoftmaxRows(_ x: [Float], rows: Int, n: Int) -> [Float] {
+        x.withUnsafeBufferPointer { xp in
+            make(rows * n) { out in
+                let whole = n & ~7
+                for row in 0..<rows {
+                    let p = xp.baseAddress! + row * n, o = out + row * n
+                    let raw = UnsafeRawPointer(p)
+                    var m = -Float.infinity
+                    for i in 0..<n { m = max(m, p[i]) }
+                    var lanes = SIMD8<Float>()
+                    var i = 0
+                    while i < whole {
+                        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        lanes += expNonPositive8(v - m)
+                        i += 8
+                    }
+                    var s = lanes.sum()
+                    while i < n { s += expf(p[i] - m); i += 1 }
+                    let logS = logf(s)
+                    for j in 0..<n { o[j] = (p[j] - m) - logS }
+                }
+            }
+        }
+    }
+
+    /// grad − exp(result) · Σ grad, per row of `n`.
+    static func logSoftmaxRowsBackward(grad: [Float], result: [Float], rows: Int, n: Int) -> [Float] {
+        grad.withUnsafeBufferPointer { gp in
+            result.withUnsafeBufferPointer { yp in
+                make(rows * n) { out in
+                    let whole = n & ~7
+                    for row in 0..<rows {
+                        let g = gp.baseAddress! + row * n, y = yp.baseAddress! + row * n
+                        let o = UnsafeMutableRawPointer(out + row * n)
+                        var s: Float = 0
+                        for i in 0..<n { s += g[i] }
+                        var i = 0
+                        while i < whole {
+                            let gv = UnsafeRawPointer(g).loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                            let yv = UnsafeRawPointer(y).loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                            o.storeBytes(of: gv - expNonPositive8(yv) * s, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                            i += 8
+                        }
+                        while i < n { out[row * n + i] = g[i] - expf(y[i]) * s; i += 1 }
                     }
                 }
             }
