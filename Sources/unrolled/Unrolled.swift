@@ -6,14 +6,14 @@ import TensorCore
 
 @main
 struct Unrolled: ParsableCommand {
-    /// BLAS threads are set here, once, before any command runs: 1 unless UNROLLED_THREADS says
-    /// otherwise. The lesson's products are skinny (512×256×256 at most) and each takes well
-    /// under a millisecond, so a second thread mostly waits at BLIS's barriers; on a loaded
-    /// 2-core machine it spin-waits against the neighbour and a Char3 epoch ran 4–30× slower
-    /// (README, "Speed"). Elementwise kernels stay single-threaded for the same reason.
+    /// BLAS threads are set here, once, before any command runs. UNROLLED_THREADS=N fixes N;
+    /// the default lets large products choose 1 or 2 threads by timing both as they run
+    /// (`BLAS.adaptThreads`): on an idle 2-core machine two threads made a CharLoop epoch 1.7×
+    /// faster, and with both cores busy elsewhere two threads spin-wait and ran it 9× slower
+    /// than one (README, "Speed"). Skinny products (< 16 MFLOP) always use one thread.
     static func main() {
-        let requested = ProcessInfo.processInfo.environment["UNROLLED_THREADS"].flatMap { Int($0) }
-        BLAS.setThreads(max(1, requested ?? 1))
+        let requested = ProcessInfo.processInfo.environment["UNROLLED_THREADS"] ?? "auto"
+        if let n = Int(requested) { BLAS.setThreads(max(1, n)) } else { BLAS.adaptThreads(maxThreads: 2) }
         Allocator.keepFreedBuffers()
         main(nil)
     }
