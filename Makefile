@@ -28,8 +28,15 @@ demo: build
 test: deps
 	$(SWIFT) test
 
+# Unrolled vs PyTorch on the same work, alternated (bench/compare.py; table for README "Speed"),
+# then the micro-benchmark (matmul vs raw cblas_sgemm, tracing cost). BENCH_ARGS e.g.
+# `--epochs 0.2 --only char3` for a quick look.
+PYTHON ?= .venv-torch/bin/python
 bench: deps
-	$(SWIFT) run $(RELEASE) unrolled-bench
+	$(SWIFT) build $(RELEASE) --product unrolled
+	$(SWIFT) build $(RELEASE) --product unrolled-bench
+	$(PYTHON) bench/compare.py $(BENCH_ARGS)
+	.build/release/unrolled-bench
 
 # Regenerate the PyTorch golden fixtures (needs the venv: see README, "Golden values").
 golden:

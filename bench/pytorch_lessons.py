@@ -196,11 +196,15 @@ def main():
     p.add_argument("--epochs-scale", type=float, default=1.0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--epochs", type=float, default=None,
+                   help="train only the schedule's first phase (its lr) for this many epochs (make bench)")
     p.add_argument("--json", action="store_true", help="print one JSON summary line at the end")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     cls, layout, schedule = LESSONS[a.lesson]
+    if a.epochs is not None:
+        schedule = [(schedule[0][0], a.epochs)]
     t0 = time.perf_counter()
     vocab, trn_x, trn_y, val_x, val_y = load(a.corpus, layout)
     t_data = time.perf_counter() - t0

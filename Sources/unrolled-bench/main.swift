@@ -14,11 +14,14 @@ import TensorCore
 // MARK: options
 
 struct Options {
-    var threads = 2
+    var threads = 1  // as the CLI (see Unrolled.swift)
     var repeats = 31
     var warmup = 5
     /// Run one section only (matmul, trace, jsonl): for profiling with perf or callgrind.
     var only: String?
+    /// Print raw cblas_sgemm GFLOP/s on 512×256×256 (1 and 2 threads) as one JSON line and exit
+    /// (bench/compare.py's reference figure).
+    var gemmJSON = false
 
     init(_ args: [String]) {
         var it = args.dropFirst().makeIterator()
@@ -27,8 +30,9 @@ struct Options {
             case "--threads": threads = it.next().flatMap(Int.init) ?? threads
             case "--repeats": repeats = it.next().flatMap(Int.init) ?? repeats
             case "--only": only = it.next()
+            case "--gemm-json": gemmJSON = true
             case "--help", "-h":
-                print("usage: unrolled-bench [--threads N (default 2)] [--repeats N (default 31)] [--only matmul|trace|jsonl]")
+                print("usage: unrolled-bench [--threads N (default 1)] [--repeats N (default 31)] [--only matmul|trace|jsonl]")
                 exit(0)
             default:
                 print("unknown argument \(a); try --help")
@@ -40,6 +44,7 @@ struct Options {
 
 let options = Options(CommandLine.arguments)
 BLAS.setThreads(options.threads)
+Allocator.keepFreedBuffers()
 
 // MARK: timing
 
@@ -72,6 +77,26 @@ let rng = SeededGenerator(seed: 1)
 func random(_ shape: [Int]) -> Tensor { Tensor.uniform(shape, low: -1, high: 1, using: rng) }
 
 var missed: [String] = []
+/// Raw cblas_sgemm on C[m,n] = A[m,k]·B[k,n], median GFLOP/s over `repeats` calls.
+func rawGemmGFLOPs(m: Int, k: Int, n: Int, threads: Int, repeats: Int = 51) -> Double {
+    BLAS.setThreads(threads)
+    defer { BLAS.setThreads(options.threads) }
+    let a = random([m, k]).data, b = random([k, n]).data
+    var c = [Float](repeating: 0, count: m * n)
+    let t = medians([{
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+    }], repeats: repeats)[0]
+    return 2 * Double(m * n * k) / (t / 1e3) / 1e9
+}
+
+if options.gemmJSON {
+    let g1 = rawGemmGFLOPs(m: 512, k: 256, n: 256, threads: 1)
+    let g2 = rawGemmGFLOPs(m: 512, k: 256, n: 256, threads: 2)
+    print("{\"shape\":\"512x256x256\",\"gflops_1\":\(g1),\"gflops_2\":\(g2),\"repeats\":51}")
+    exit(0)
+}
+
 print("unrolled-bench: BLAS threads \(BLAS.threads), \(options.repeats) repeats (median), \(options.warmup) warm-up")
 
 // MARK: the model step that tracing and JSON Lines measure

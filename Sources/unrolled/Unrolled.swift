@@ -11,13 +11,22 @@ struct Unrolled: ParsableCommand {
         commandName: "unrolled",
         abstract: "Replay the fast.ai lesson-6 models one tensor operation at a time.",
         subcommands: [List.self, Run.self, Play.self, Step.self, Trace.self, Draw.self, Generate.self, Eval.self,
-                      Golden.self, CorpusCommand.self, Fuzz.self])
+                      Golden.self, CorpusCommand.self, Fuzz.self, BenchRun.self])
 }
 
 extension Unrolled {
     /// ArgumentParser's `main`, with its usage errors shortened to one `error:` line (plus a
     /// pointer to --help) and exit status 64; help and version output are unchanged.
+    ///
+    /// BLAS threads are set here, once, before any command runs. UNROLLED_THREADS=N fixes N;
+    /// the default lets large products choose 1 or 2 threads by timing both as they run
+    /// (`BLAS.adaptThreads`): on an idle 2-core machine two threads made a CharLoop epoch 1.7×
+    /// faster, and with both cores busy elsewhere two threads spin-wait and ran it 9× slower
+    /// than one (README, "Speed"). Skinny products (< 16 MFLOP) always use one thread.
     static func main() {
+        let requested = ProcessInfo.processInfo.environment["UNROLLED_THREADS"] ?? "auto"
+        if let n = Int(requested) { BLAS.setThreads(max(1, n)) } else { BLAS.adaptThreads(maxThreads: 2) }
+        Allocator.keepFreedBuffers()
         // A file-size limit (ulimit -f) should fail a write with EFBIG, reported as an error,
         // not kill the process halfway through a temporary file.
         signal(SIGXFSZ, SIG_IGN)

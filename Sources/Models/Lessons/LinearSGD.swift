@@ -40,17 +40,22 @@ public enum LinearSGD {
 
     /// The seed's training loop: `loss.backward()`, `a -= lr·a.grad`, `zero_()`, for
     /// `iterations` steps; `record` sees every step (before the update is applied to a and b).
+    /// `checkHandGradients: false` leaves the hand-derived pair at zero (`make bench` times the
+    /// autograd loop alone, as PyTorch runs it).
     public static func train(x: [Float], y: [Float], a0: Float, b0: Float, lr: Float, iterations: Int,
+                             checkHandGradients: Bool = true,
                              record: (Step) -> Void) -> (a: Float, b: Float) {
         // With checks off nothing in `fit` throws.
-        (try? fit(x: x, y: y, a0: a0, b0: b0, lr: lr, iterations: iterations, checked: false, record: record)) ?? (a0, b0)
+        (try? fit(x: x, y: y, a0: a0, b0: b0, lr: lr, iterations: iterations, checked: false,
+                  checkHandGradients: checkHandGradients, record: record)) ?? (a0, b0)
     }
 
     /// `train` with the checks `unrolled run` wants: a step whose loss or gradients are not
     /// finite is replayed with anomaly detection and stops with `NonFiniteError` naming the
     /// first op; an update that overflows stops likewise; Ctrl-C stops with `Interrupted`.
     public static func fit(x: [Float], y: [Float], a0: Float, b0: Float, lr: Float, iterations: Int,
-                           checked: Bool = true, record: (Step) -> Void) throws -> (a: Float, b: Float) {
+                           checked: Bool = true, checkHandGradients: Bool = true,
+                           record: (Step) -> Void) throws -> (a: Float, b: Float) {
         let a = Tensor(shape: [1], data: [a0], label: "a", requiresGrad: true)
         let b = Tensor(shape: [1], data: [b0], label: "b", requiresGrad: true)
         let xt = Tensor(shape: [x.count], data: x, label: "x")
@@ -65,7 +70,7 @@ public enum LinearSGD {
                 let (_, anomaly) = AnomalyMode.detecting { loss(a: a, b: b, x: xt, y: yt).backward() }
                 throw NonFiniteError(position: "iteration \(t)", loss: l.item, anomaly: anomaly)
             }
-            let hand = handGradients(a: a.data[0], b: b.data[0], x: x, y: y)
+            let hand = checkHandGradients ? handGradients(a: a.data[0], b: b.data[0], x: x, y: y) : (da: 0, db: 0)
             record(Step(iteration: t, loss: l.item, a: a.data[0], b: b.data[0],
                         autogradDA: da, autogradDB: db, handDA: hand.da, handDB: hand.db))
             if checked {

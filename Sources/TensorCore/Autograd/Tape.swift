@@ -36,6 +36,7 @@ extension Tensor {
         let label = LabelScope.current ?? op.autoLabel(inputs.map(\.label), attributes: attributes)
         let needsGrad = GradMode.enabled && inputs.contains { $0.requiresGrad }
         let result = Tensor(shape: shape, data: data, label: label, requiresGrad: needsGrad)
+        result.madeByOp = true
         if needsGrad {
             result.node = Node(op: op, inputs: inputs, label: label, attributes: attributes, rule: rule)
         }
@@ -47,9 +48,12 @@ extension Tensor {
         if Tracer.isOn {
             Tracer.emit(phase: .forward, op: op.rawValue, label: label, attributes: attributes,
                         inputs: inputs.map { input in
-                            // Values of leaves (data, parameters) appear nowhere else in the trace.
+                            // Values of data and parameters appear nowhere else in the trace. An op's
+                            // result was described by its own event, also under noGrad, where it
+                            // has no node (validation: describing every input again doubled the
+                            // cost of `summary`).
                             Tracer.describe(id: input.id, label: input.label, shape: input.shape,
-                                            values: input.data, withValues: input.isLeaf)
+                                            values: input.data, withValues: !input.madeByOp)
                         },
                         outputs: [Tracer.describe(id: result.id, label: label, shape: shape, values: data)])
         }

@@ -2,6 +2,11 @@
 // flags, never copies.
 
 import CBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 public enum BLAS {
     /// Set the BLAS thread count explicitly: the default (all cores, or an environment variable
@@ -9,11 +14,42 @@ public enum BLAS {
     public static func setThreads(_ n: Int) { unrolled_blas_set_threads(Int32(n)) }
     public static var threads: Int { Int(unrolled_blas_get_threads()) }
 
+    /// Let large products pick 1 or `maxThreads` threads by measuring both as they run (see
+    /// `AdaptiveThreads`); products below `minimumFlops` always run on one thread.
+    public static func adaptThreads(maxThreads: Int, minimumFlops: Int = 1 << 24) {
+        adaptive = maxThreads > 1 ? AdaptiveThreads(many: maxThreads, minimumFlops: minimumFlops) : nil
+        setThreads(1)
+        current = 1
+    }
+    nonisolated(unsafe) static var adaptive: AdaptiveThreads?
+    nonisolated(unsafe) static var current = 1
+
+    /// Floating-point operations (2·m·n·k per product) issued through `gemm` since start: what
+    /// `make bench` divides by wall time to compare with raw cblas_sgemm. One add per call.
+    nonisolated(unsafe) public static var flops = 0
+
     /// C = alpha · op(A) · op(B) + beta · C, row-major. op(A) is m×k, op(B) is k×n.
     @inline(__always)
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                             alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>) {
+        let work = 2 * m * n * k
+        flops += work
+        guard let auto = adaptive, work >= auto.minimumFlops else {
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
+            return
+        }
+        let t = auto.choose()
+        if t != current { setThreads(t); current = t }
+        let start = DispatchClock.nanoseconds()
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
+        auto.record(threads: t, nanosecondsPerFlop: Double(DispatchClock.nanoseconds() - start) / Double(work))
+    }
+
+    @inline(__always)
+    static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                      alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                      beta: Float, c: UnsafeMutablePointer<Float>) {
         let lda = transA ? m : k
         let ldb = transB ? k : n
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
@@ -36,5 +72,51 @@ extension Kernels {
                 }
             }
         }
+    }
+}
+
+/// Chooses between one thread and several for large products by timing them. On an idle
+/// 2-core machine two BLIS threads nearly double a 512×256×256 product; when another process
+/// holds a core, the second thread spin-waits at every barrier and the same product ran 4–30×
+/// slower. Neither setting is safe, so measure: keep a moving average of nanoseconds per flop
+/// for each setting, run the faster one, and try the other once in a while — less often the
+/// worse it was, so a bad setting costs at most ~2% in exploration.
+final class AdaptiveThreads {
+    let many: Int
+    let minimumFlops: Int
+    /// Moving averages of ns/flop for one thread and for `many` (nil until measured).
+    var cost: [Double?] = [nil, nil]
+    var calls = 0
+    var nextTrial = 0
+
+    init(many: Int, minimumFlops: Int) { self.many = many; self.minimumFlops = minimumFlops }
+
+    func choose() -> Int {
+        calls += 1
+        guard let one = cost[0] else { return 1 }
+        guard let several = cost[1] else { return many }
+        let best = one <= several ? 0 : 1
+        if calls >= nextTrial {
+            // Try the other setting once; wait longer the worse it looked.
+            let ratio = max(one, several) / min(one, several)
+            nextTrial = calls + Int(32 * min(ratio, 64))
+            return best == 0 ? many : 1
+        }
+        return best == 0 ? 1 : many
+    }
+
+    func record(threads: Int, nanosecondsPerFlop x: Double) {
+        let i = threads == 1 ? 0 : 1
+        cost[i] = cost[i].map { 0.8 * $0 + 0.2 * x } ?? x
+    }
+}
+
+/// Monotonic nanoseconds without Foundation.
+enum DispatchClock {
+    @inline(__always)
+    static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

@@ -42,7 +42,6 @@ extension Kernels {
     public static func neg(_ x: [Float]) -> [Float] { map(x) { -$0 } }
     public static func exp(_ x: [Float]) -> [Float] { map(x) { expf($0) } }
     public static func log(_ x: [Float]) -> [Float] { map(x) { logf($0) } }
-    public static func tanh(_ x: [Float]) -> [Float] { map(x) { tanhf($0) } }
     public static func relu(_ x: [Float]) -> [Float] { map(x) { $0 > 0 ? $0 : 0 } }
     /// NOTE: written as 1/(1+e^-x) for x ≥ 0 and e^x/(1+e^x) for x < 0, so neither branch
     /// overflows expf.
@@ -113,17 +112,20 @@ extension Kernels {
                     var index = [Int](repeating: 0, count: max(r - 1, 0))
                     var offA = 0, offB = 0
                     for row in 0..<rows {
+                        // Row pointers, not `ap[offA + i]`: checked index arithmetic in the
+                        // loop kept it scalar (measured: a bias add cost as much as tanh).
                         let o = out + row * inner
+                        let pa = ap.baseAddress! + offA, pb = bp.baseAddress! + offB
                         if ia == 1 && ib == 1 {
-                            for i in 0..<inner { o[i] = f(ap[offA + i], bp[offB + i]) }
+                            for i in 0..<inner { o[i] = f(pa[i], pb[i]) }
                         } else if ia == 1 && ib == 0 {
-                            let bv = bp[offB]
-                            for i in 0..<inner { o[i] = f(ap[offA + i], bv) }
+                            let bv = pb[0]
+                            for i in 0..<inner { o[i] = f(pa[i], bv) }
                         } else if ia == 0 && ib == 1 {
-                            let av = ap[offA]
-                            for i in 0..<inner { o[i] = f(av, bp[offB + i]) }
+                            let av = pa[0]
+                            for i in 0..<inner { o[i] = f(av, pb[i]) }
                         } else {
-                            for i in 0..<inner { o[i] = f(ap[offA + i * ia], bp[offB + i * ib]) }
+                            for i in 0..<inner { o[i] = f(pa[i &* ia], pb[i &* ib]) }
                         }
                         // Advance the odometer over dims 0..<r-1.
                         var d = r - 2
@@ -154,6 +156,16 @@ extension Kernels {
         broadcastZip(a, aShape, b, bShape, out, /)
     }
 
+    /// sumToShape(grad · other): the gradient of one factor of a broadcast product. When that
+    /// factor is a single value (lesson 1's a·x) it is one dot product, with no [N] buffer.
+    public static func mulSumToShape(_ grad: [Float], _ other: [Float], _ otherShape: [Int],
+                                     from: [Int], to: [Int]) -> [Float] {
+        if to.product == 1 && otherShape == from {
+            return [Float](repeating: Float(dot(grad, other)), count: 1)
+        }
+        return sumToShape(mul(grad, from, other, otherShape, out: from), from: from, to: to)
+    }
+
     /// The adjoint of broadcasting: sum `grad` (shaped `from`) down to `to` by adding over every
     /// dimension that `to` broadcast. A bias row `[n]` against `[m, n]` gets column sums.
     public static func sumToShape(_ grad: [Float], from: [Int], to: [Int]) -> [Float] {
@@ -167,9 +179,7 @@ extension Kernels {
             if to.allSatisfy({ $0 == 1 }) {
                 // A full reduction (a scalar broadcast over everything): accumulate in Double so
                 // 10,000 per-point terms do not lose the 5th digit.
-                var s = 0.0
-                grad.withUnsafeBufferPointer { g in for i in 0..<total { s += Double(g[i]) } }
-                out[0] = Float(s)
+                out[0] = Float(dot(grad, nil))
                 return out
             }
             out.withUnsafeMutableBufferPointer { o in

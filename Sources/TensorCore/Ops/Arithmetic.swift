@@ -34,12 +34,8 @@ extension Tensor {
         return .record(.mul, [self, other], shape: out,
                        data: Kernels.mul(data, shape, other.data, other.shape, out: out)) { ctx in
             let (a, b) = (ctx.inputs[0], ctx.inputs[1])
-            return [a.requiresGrad
-                        ? Kernels.sumToShape(Kernels.mul(ctx.grad, out, b.data, b.shape, out: out), from: out, to: a.shape)
-                        : nil,
-                    b.requiresGrad
-                        ? Kernels.sumToShape(Kernels.mul(ctx.grad, out, a.data, a.shape, out: out), from: out, to: b.shape)
-                        : nil]
+            return [a.requiresGrad ? Kernels.mulSumToShape(ctx.grad, b.data, b.shape, from: out, to: a.shape) : nil,
+                    b.requiresGrad ? Kernels.mulSumToShape(ctx.grad, a.data, a.shape, from: out, to: b.shape) : nil]
         }
     }
 

@@ -39,7 +39,7 @@ extension Tensor {
         precondition(shape == target.shape, "mse: shapes \(shape) and \(target.shape) differ")
         let diff = Kernels.sub(data, target.data)
         let n = Float(count)
-        let value = Kernels.sumAll(Kernels.mul(diff, diff)) / n
+        let value = Float(Kernels.dot(diff, diff)) / n
         return .record(.mse, [self, target], shape: [], data: [value]) { ctx in
             let g = Kernels.scale(diff, 2 * ctx.grad[0] / n)
             return [ctx.inputs[0].requiresGrad ? g : nil, ctx.inputs[1].requiresGrad ? Kernels.neg(g) : nil]

@@ -27,6 +27,9 @@ public final class Tensor {
     public var label: String
     /// How this tensor was made (nil for leaves: data, parameters, constants).
     var node: Node?
+    /// Made by an op (with or without a graph): its values were described by the event that
+    /// made it, so the trace need not describe them again where it is used.
+    var madeByOp = false
 
     public init(shape: [Int], data: [Float], label: String = "", requiresGrad: Bool = false) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")

@@ -145,7 +145,14 @@ struct JSONBuffer {
         values.withUnsafeBufferPointer { p in
             for i in 0..<p.count {
                 if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                number(p[i])
+                // Zeros are a fifth of a full CharSeqRnn step (select's gradient is zeros outside
+                // its slice): write their text directly, as `description` would spell it.
+                if p[i] == 0 {
+                    if p[i].sign == .minus { bytes.append(UInt8(ascii: "-")) }
+                    bytes.append(UInt8(ascii: "0")); bytes.append(UInt8(ascii: ".")); bytes.append(UInt8(ascii: "0"))
+                } else {
+                    number(p[i])
+                }
             }
         }
         raw("]")

@@ -84,12 +84,15 @@ public enum Tracer {
     nonisolated(unsafe) static var recentSummaries: [(values: [Float], summary: ValueSummary)] = []
 
     static func summary(of values: [Float]) -> ValueSummary {
+        // Small buffers (scalars, biases) cost less to summarise than to look up, and caching
+        // them pushed the large ones out: lesson 1's x and y were summarised at every step.
+        if values.count < 1024 { return ValueSummary(values) }
         let address = values.withUnsafeBufferPointer { $0.baseAddress }
         for entry in recentSummaries where entry.values.count == values.count {
             if entry.values.withUnsafeBufferPointer({ $0.baseAddress }) == address { return entry.summary }
         }
         let s = ValueSummary(values)
-        if recentSummaries.count == 8 { recentSummaries.removeFirst() }
+        if recentSummaries.count == 16 { recentSummaries.removeFirst() }
         recentSummaries.append((values, s))
         return s
     }

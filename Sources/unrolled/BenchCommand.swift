@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import LessonEngine
+import Models
+import TensorCore
+
+/// `make bench`'s measured unit of work (hidden): one lesson trained for a given number of
+/// epochs at its schedule's first learning rate, with every step traced at a given level to a
+/// sink that only counts events, reported as one JSON line. Times training (steps and the
+/// per-epoch validation) only, like bench/pytorch_lessons.py; not corpus loading.
+struct BenchRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-run",
+        abstract: "Time one lesson's training for make bench (one JSON line).",
+        shouldDisplay: false)
+
+    @Argument(help: "Lesson id or path to a lesson .yaml file.")
+    var lesson: String
+
+    @OptionGroup var options: LessonOptions
+
+    @Option(name: .long, help: "Epochs at the first phase's learning rate (iterations × this for linear-sgd).")
+    var epochs: Double = 1
+
+    @Option(name: .long, help: "off, summary or full: every op of every step is traced to a counting sink.")
+    var traceLevel: String = "off"
+
+    func run() throws {
+        try reportingErrors {
+            guard let level = TraceLevel(rawValue: traceLevel) else {
+                throw InputError("--trace-level: expected off, summary or full, got '\(traceLevel)'")
+            }
+            guard epochs > 0, epochs.isFinite else { throw InputError("--epochs must be positive") }
+            var lesson = try catalog().lesson(self.lesson)
+            lesson.schedule = [lesson.schedule[0]]
+            lesson.schedule[0].epochs = epochs
+            let sink = CountingSink()
+            var result: [String: Any] = ["lesson": lesson.id, "trace_level": level.rawValue,
+                                         "blas_threads": BLAS.threads]
+            if lesson.model == .linearSGD {
+                let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
+                let d = lesson.linearData
+                let (x, y) = LinearSGD.fakeData(n: d.points, a: d.a, b: d.b, rng: runner.rng)
+                let iterations = max(1, Int((Double(lesson.schedule[0].iterations) * epochs).rounded()))
+                var last: Float = .nan
+                let seconds = timed(level: level, sink: sink) {
+                    _ = LinearSGD.train(x: x, y: y, a0: runner.rng.normal(), b0: runner.rng.normal(),
+                                        lr: lesson.schedule[0].lr, iterations: iterations,
+                                        checkHandGradients: false) { last = $0.loss }
+                }
+                result["work"] = "\(iterations) iterations, \(d.points) points"
+                result["final_loss"] = Double(last)
+                result["train_seconds"] = seconds
+            } else {
+                let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
+                let (corpus, data, split) = try runner.loadData()
+                let model = runner.makeModel(vocabSize: corpus.vocabSize)
+                let trainer = Trainer(model: model, data: data, split: split, batchSize: lesson.batchSize, rng: runner.rng)
+                let phase = lesson.schedule[0]
+                let optimizer = runner.makeOptimizer(phase.optimizer, model: model, lr: phase.lr)
+                var rows: [EpochResult] = []
+                var batches = 0
+                let seconds = try timed(level: level, sink: sink) {
+                    rows = try trainer.fit(epochs: epochs, optimizer: optimizer) { event in
+                        if case .batch = event { batches += 1 }
+                    }
+                }
+                result["work"] = "\(epochs) epoch at lr \(phase.lr), \(batches) batches of \(lesson.batchSize)"
+                result["final_trn_loss"] = Double(rows.last?.trainLoss ?? .nan)
+                result["final_val_loss"] = Double(rows.last?.validLoss ?? .nan)
+                result["train_seconds"] = seconds
+            }
+            result["gemm_gflop"] = Double(BLAS.flops) / 1e9
+            result["trace_events"] = sink.count
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            result["peak_rss_mb"] = Double(usage.ru_maxrss) / 1024
+            let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+            say(String(decoding: json, as: UTF8.self))
+        }
+    }
+
+    /// Wall seconds of `body`, traced at `level` throughout.
+    func timed(level: TraceLevel, sink: CountingSink, _ body: () throws -> Void) rethrows -> Double {
+        BLAS.flops = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        if level == .off { try body() } else { try Tracer.recording(level: level, to: sink, body) }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
+
+/// Receives events and keeps only their number (the cost of `summary` without a file).
+final class CountingSink: TraceSink {
+    var count = 0
+    func receive(_ event: TraceEvent) { count += 1 }
+}
