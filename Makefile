@@ -25,8 +25,10 @@ build: deps
 demo: build
 	$(SWIFT) run $(RELEASE) unrolled run linear-sgd
 
+# All tests are XCTest; --disable-swift-testing keeps an empty "0 tests" Swift Testing run from
+# being the last line a reader sees.
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test --disable-swift-testing
 
 # Unrolled vs PyTorch on the same work, alternated (bench/compare.py; table for README "Speed"),
 # then the micro-benchmark (matmul vs raw cblas_sgemm, tracing cost). BENCH_ARGS e.g.
