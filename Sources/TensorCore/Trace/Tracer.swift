@@ -1,6 +1,11 @@
 // Where events are made. Ops and the tape call `Tracer.emit…` only after checking
 // `Tracer.isOn`, so with tracing off an op pays one branch and builds nothing.
 
+import Dispatch
+
+/// Receives events in order. With tracing on, `receive` runs on the tracer's own serial queue
+/// (never two at once); read what a sink collected after the recording ends, or through
+/// `Tracer.drain()`.
 public protocol TraceSink: AnyObject {
     func receive(_ event: TraceEvent)
 }
@@ -18,25 +23,57 @@ public enum Tracer {
 
     /// Send events at `level` to `sink` until `stop()`. Sequence numbers restart at 1.
     public static func start(level: TraceLevel, sink: TraceSink) {
-        flush()
+        drain()
         self.level = level
         self.sink = level == .off ? nil : sink
         seq = 0
     }
 
     public static func stop() {
-        flush()
+        drain()
         level = .off
         sink = nil
-        recentSummaries.removeAll()
+        queue.sync { recentSummaries.removeAll() }
     }
 
     /// Deliver the held-back event, if any.
     public static func flush() {
         if let event = pending {
             pending = nil
-            sink?.receive(event)
+            deliver(event)
         }
+    }
+
+    /// Statistics, JSON and sinks run here, on the second core, while training goes on: the op
+    /// only hands over references to its (copy-on-write, never mutated) buffers. A serial queue
+    /// keeps events in order; `drain()` waits until every handed-over event has arrived.
+    static let queue = DispatchQueue(label: "unrolled.trace")
+
+    static func deliver(_ event: TraceEvent) {
+        guard let sink else { return }
+        let level = self.level
+        queue.async {
+            var e = event
+            summarise(&e.inputs, level: level)
+            summarise(&e.outputs, level: level)
+            sink.receive(e)
+        }
+    }
+
+    /// Fill in each described tensor's statistics; at `summary` level drop the values again
+    /// (they were only carried over for the statistics).
+    static func summarise(_ tensors: inout [TracedTensor], level: TraceLevel) {
+        for i in tensors.indices {
+            guard let values = tensors[i].values, tensors[i].summary == nil else { continue }
+            tensors[i].summary = summary(of: values)
+            if level != .full { tensors[i].values = nil }
+        }
+    }
+
+    /// Wait until every event emitted so far has reached its sink.
+    public static func drain() {
+        flush()
+        queue.sync {}
     }
 
     /// The model named tensor `id`: if the held-back event made it, relabel the event and keep
@@ -55,9 +92,9 @@ public enum Tracer {
         let (oldLevel, oldSink, oldSeq) = (self.level, self.sink, self.seq)
         start(level: level, sink: sink)
         defer {
-            flush()
+            drain()
             self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq
-            if oldLevel == .off { recentSummaries.removeAll() }
+            if oldLevel == .off { queue.sync { recentSummaries.removeAll() } }
         }
         return try body()
     }
@@ -67,15 +104,13 @@ public enum Tracer {
                                 values: [Float], withValues: Bool = true) -> TracedTensor {
         var t = TracedTensor(id: id, label: label, shape: shape, kind: kind)
         guard withValues else { return t }
-        switch level {
-        case .off: break
-        case .summary: t.summary = summary(of: values)
-        case .full: t.summary = summary(of: values); t.values = values
-        }
+        // The statistics are computed on the trace queue (`summarise`); here the tensor only
+        // keeps a reference to the values, which costs no copy.
+        if level != .off { t.values = values }
         return t
     }
 
-    /// Recently summarised buffers. Backward describes most buffers twice (a rule's gradient
+    /// Recently summarised buffers (used on the trace queue only). Backward describes most buffers twice (a rule's gradient
     /// for its input is the next rule's incoming `grad`, and `add` passes `grad` through
     /// unchanged), and a parameter used three times is described three times; a summary is a
     /// full pass over the values, so repeats are looked up here instead. Holding each array
@@ -105,7 +140,7 @@ public enum Tracer {
         seq += 1
         let event = TraceEvent(seq: seq, phase: phase, op: op, label: label, attributes: attributes,
                                inputs: inputs, outputs: outputs)
-        if phase == .forward { pending = event } else { sink.receive(event) }
+        if phase == .forward { pending = event } else { deliver(event) }
     }
 }
 
@@ -116,10 +151,11 @@ public final class MemorySink: TraceSink {
     public func receive(_ event: TraceEvent) { stored.append(event) }
     public func clear() { stored.removeAll() }
 
-    /// Everything received so far. Reading while this sink is recording first delivers the
-    /// held-back newest event, so a reader always sees every op that has run.
+    /// Everything received so far. Reading while this sink is recording first waits for the
+    /// events still on their way (and the held-back newest one), so a reader sees every op that
+    /// has run.
     public var events: [TraceEvent] {
-        if Tracer.sink === self { Tracer.flush() }
+        if Tracer.sink === self { Tracer.drain() }
         return stored
     }
 }
