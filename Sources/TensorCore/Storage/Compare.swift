@@ -19,13 +19,11 @@ public struct Tolerance: Equatable, Sendable, CustomStringConvertible {
 
 /// The tolerances of every golden comparison.
 ///
-/// Forward values agree with PyTorch to float32 rounding of differently ordered sums (BLAS
-/// blocking, pairwise vs sequential reductions): a few ulps, well inside rtol 1e-4. atol 1e-5
-/// covers values that cancel to near zero (a pre-activation around 0).
-///
-/// Gradients get atol 1e-4: after backpropagating through eight tanh steps and 256-wide
-/// matmuls, entries near zero carry absolute error from the large terms that cancelled in
-/// them, which no relative tolerance can absorb.
+/// Measured so far (GoldenOpsTests, 72 cases): the largest difference from PyTorch is 5.4e-7
+/// absolute (float32 rounding of differently ordered sums), far inside both. The gradient atol
+/// is looser because entries near zero at the end of a long backward pass (eight tanh steps,
+/// 256-wide matmuls) keep absolute error from the large terms that cancelled in them; the model
+/// golden tests will measure that. Change these only with a measured reason, written here.
 public enum GoldenTolerance {
     public static let forward = Tolerance(rtol: 1e-4, atol: 1e-5)
     public static let gradient = Tolerance(rtol: 1e-4, atol: 1e-4)
