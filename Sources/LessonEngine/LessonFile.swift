@@ -311,8 +311,8 @@ struct LessonReader {
 }
 
 extension String {
-    /// Values echoed into a message (a block scalar, a key with a tab) shown escaped, so the
-    /// message stays one line.
+    /// Control characters shown escaped (`\n`, `\t`, `\u{0}`), so a value echoed into a
+    /// message or a character preview (`'PREFACE\n\n'`) stays on one line.
     var oneLine: String {
         var out = ""
         for c in unicodeScalars {

@@ -76,25 +76,9 @@ public struct Replay {
             opt.step()
         }
         let preview = (0..<min(size, 2)).map { r in
-            "'" + corpus.decode((0..<data.width).map { Int(x.data[r * data.width + $0]) }).debugEscaped + "'"
+            "'" + corpus.decode((0..<data.width).map { Int(x.data[r * data.width + $0]) }).oneLine + "'"
         }.joined(separator: ", ")
         return Replay(lesson: lesson, events: memory.events, parameterNames: model.parameters.map(\.name),
                       batchDescription: "\(size) rows of \(data.width) characters (\(preview), …) from \(corpus.source); \(model.kind), \(phase.optimizer) lr \(phase.lr)")
-    }
-}
-
-extension String {
-    /// Newlines and tabs shown as escapes, so a character preview stays on one line.
-    var debugEscaped: String {
-        var s = ""
-        for c in unicodeScalars {
-            switch c {
-            case "\n": s += "\\n"
-            case "\t": s += "\\t"
-            case "\0": s += "\\0"
-            default: s.unicodeScalars.append(c)
-            }
-        }
-        return s
     }
 }
