@@ -28,9 +28,21 @@ public struct Explainer {
 
     func values(_ t: TracedTensor) -> [Float]? { t.values ?? replay.valuesByID[t.id]?.values }
 
-    /// `index` is a flat index or a position like `0,3`.
-    public func explain(_ e: TraceEvent, at indexText: String?) throws -> String {
-        guard let out = e.outputs.first else { return "this op has no output to explain" }
+    /// `index` is a flat index or a position like `0,3`, optionally after the label of the
+    /// output to explain when a backward op has several (`explain l_in.weight 3,5`).
+    public func explain(_ e: TraceEvent, at argument: String?) throws -> String {
+        var out = e.outputs.first
+        var indexText = argument
+        if let arg = argument, let space = arg.lastIndex(of: " ") ?? (e.outputs.contains { $0.label == arg } ? arg.endIndex : nil) {
+            let name = String(arg[..<space]).trimmingCharacters(in: .whitespaces)
+            if let chosen = e.outputs.first(where: { $0.label == name }) {
+                out = chosen
+                indexText = String(arg[space...])
+            } else if e.outputs.count > 1 && name.contains(where: \.isLetter) {
+                throw InputError("explain: this op's outputs are \(e.outputs.map(\.label).joined(separator: ", ")); got '\(name)'")
+            }
+        }
+        guard let out else { return "this op has no output to explain" }
         var flatIndex = 0
         if let text = indexText?.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")), !text.isEmpty {
             let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }

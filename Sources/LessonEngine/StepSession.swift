@@ -25,7 +25,8 @@ public final class StepSession {
       g N | g LABEL       go to op N or to the first op labelled LABEL (e.g. g l_hidden(h1+in2))
       np, phase           jump to the next phase (forward → backward → update)
       p EXPR              print a tensor or a slice: p h1[0,:8]   p grad(in1)   p l_in.weight[:2,:5]
-      explain [INDEX]     the formula for one element of this op with the real numbers (explain 0,3)
+      explain [OUT] [IDX] the formula for one element of this op with the real numbers (explain 0,3;
+                          at a backward matmul: explain l_in.weight 3,5)
       beat                the lesson's narration for this op
       contrib NAME        every backward contribution to a parameter's gradient and their sum
       list                forward/backward/update counts and where you are

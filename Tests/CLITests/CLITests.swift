@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
     func testStepThroughStdin() throws {
         try requireCorpus()
         let commands = ["n", "p e(c1)[0,:4]", "g l_hidden(h1+in2)", "explain 0,1", "np", "contrib l_in.weight",
-                        "g 63", "q"].joined(separator: "\n") + "\n"
+                        "g 55", "explain l_in.weight 3,5", "g 63", "q"].joined(separator: "\n") + "\n"
         let r = try run(["step", "char3", "--batch", "4"], stdin: commands)
         XCTAssertEqual(r.status, 0, r.stderr)
         let out = r.stdout
@@ -66,6 +66,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(out.contains("l_hidden(h1+in2)[0,1] = Σ_k h1+in2[0,k] · l_hidden.weight[1,k]"))
         XCTAssertTrue(out.contains("[29/63] backward  nll_loss  loss"))
         XCTAssertTrue(out.contains("l_in.weight receives 3 gradient contributions"))
+        XCTAssertTrue(out.contains("contribution 3 of 3 to l_in.weight.grad"))
+        XCTAssertTrue(out.contains("grad_in(l_in.weight)[3,5] = Σ_i grad(l_in(e(c1)))[i,3] · e(c1)[i,5]"))
         XCTAssertTrue(out.contains("[63/63] update  adam(lr=0.01,step=1)  l_out.bias"))
         // Piped input: commands echoed, no prompt, no colour.
         XCTAssertTrue(out.contains("> g l_hidden(h1+in2)"))
