@@ -27,12 +27,12 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: targets
-        .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: settings),
-        .target(name: "Models", dependencies: ["TensorCore"], swiftSettings: settings),
+        .target(name: "TensorCore", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: settings),
+        .target(name: "Models", dependencies: ["TensorCore"], exclude: ["README.md"], swiftSettings: settings),
         .target(name: "LessonEngine",
                 dependencies: ["TensorCore", "Models", .product(name: "Yams", package: "Yams")],
-                swiftSettings: settings),
-        .target(name: "Diagrams", dependencies: ["CCairo", "TensorCore"],
+                exclude: ["README.md"], swiftSettings: settings),
+        .target(name: "Diagrams", dependencies: ["CCairo", "TensorCore"], exclude: ["README.md"],
                 swiftSettings: settings),
         .executableTarget(name: "unrolled",
                           dependencies: ["TensorCore", "Models", "LessonEngine", "Diagrams",
@@ -46,10 +46,12 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: settings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore"],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
+        // Fingerprints and help snapshots are read from the source tree (#filePath) so that
+        // UNROLLED_RECORD_SNAPSHOTS=1 can re-record them in place.
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore"],
-                    swiftSettings: settings),
+                    exclude: ["Fingerprints"], swiftSettings: settings),
         .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
                     swiftSettings: settings),
-        .testTarget(name: "CLITests", dependencies: ["unrolled"], swiftSettings: settings),
+        .testTarget(name: "CLITests", dependencies: ["unrolled"], exclude: ["Snapshots"], swiftSettings: settings),
     ]
 )
