@@ -112,7 +112,7 @@ public struct LessonFuzzer {
                 let lesson = try Lesson.parse(data: Data(input), source: "fuzz-\(index).yaml")
                 var options = RunOptions()
                 options.epochsScale = pick([1, 0.5, 0, -1, .nan, .infinity, 1e300, 1000, 1001, 1e-300])
-                options.lr = pick([nil, 1, 0, -1, .nan, .infinity, 1e-45])
+                options.lr = pick([nil, 1, 0, -1, .nan, .infinity, Float.leastNonzeroMagnitude])
                 try options.validate()
                 let runner = LessonRunner(lesson: lesson, options: options)
                 for phase in lesson.schedule where !(runner.lr(phase).isFinite && runner.lr(phase) > 0) {

@@ -137,7 +137,7 @@ final class CLITests: XCTestCase {
 
     func testDrawIntoAFileFailsWithOneLine() throws {
         let file = NSTemporaryDirectory() + "unrolled-blocker-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         defer { try? FileManager.default.removeItem(atPath: file) }
         let r = try run(["draw", "linear-sgd", "--view", "arch", "--out", file])
         XCTAssertEqual(r.status, 1)

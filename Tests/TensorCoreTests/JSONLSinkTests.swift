@@ -63,7 +63,7 @@ final class JSONLSinkTests: XCTestCase {
         let path = directory.appendingPathComponent("odd.jsonl").path
         let file = try JSONLSink(path: path)
         let values: [Float] = [.nan, .infinity, -.infinity, -0.0, .leastNonzeroMagnitude,
-                               .greatestFiniteMagnitude, 0.1, 1e-7, 16_777_217]
+                               .greatestFiniteMagnitude, 0.1, 1e-7, 16_777_216]
         let label = "l_hidden(h+in1) \"quoted\" back\\slash\nnew\tline \u{01} ⋱ é"
         let event = TraceEvent(seq: 1, phase: .update, op: "sgd", label: label, attributes: "lr=0.1",
                                inputs: [],

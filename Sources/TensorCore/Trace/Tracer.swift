@@ -135,7 +135,7 @@ public enum Tracer {
     /// Emit one event (used by ops, the tape and optimizers; public for the optimizer's update).
     public static func emit(phase: TracePhase, op: String, label: String, attributes: String = "",
                             inputs: [TracedTensor], outputs: [TracedTensor]) {
-        guard let sink else { return }
+        guard sink != nil else { return }
         flush()
         seq += 1
         let event = TraceEvent(seq: seq, phase: phase, op: op, label: label, attributes: attributes,
