@@ -46,15 +46,15 @@ public final class StepSession {
     /// Beats that belong to the current op: label beats at the first forward op with that
     /// label, phase beats at the first op of their phase.
     func beatsHere() -> [(Int, Lesson.Beat)] {
-        replay.lesson.beats.enumerated().filter { _, beat in
-            if let label = beat.at {
-                return replay.events.firstIndex { $0.phase == .forward && $0.label == label } == cursor
-            }
-            if let phase = beat.phase, let p = TracePhase(rawValue: phase) {
-                return replay.events.firstIndex { $0.phase == p } == cursor
-            }
-            return false
-        }
+        replay.lesson.beats.enumerated().filter { anchor(of: $0.element) == cursor }
+    }
+
+    /// The op a beat belongs to: the first forward op with its label, or the first op of its
+    /// phase; nil when the step has no such op.
+    func anchor(of beat: Lesson.Beat) -> Int? {
+        if let label = beat.at { return replay.events.firstIndex { $0.phase == .forward && $0.label == label } }
+        if let p = beat.phase.flatMap(TracePhase.init(rawValue:)) { return replay.events.firstIndex { $0.phase == p } }
+        return nil
     }
 
     /// Run one command line; returns what to print and whether to quit.
@@ -165,13 +165,7 @@ extension StepSession {
     public func narration() -> String {
         var anchored: [(Int, String)] = []
         for beat in replay.lesson.beats {
-            let index: Int?
-            if let label = beat.at {
-                index = replay.events.firstIndex { $0.phase == .forward && $0.label == label }
-            } else if let p = beat.phase.flatMap(TracePhase.init(rawValue:)) {
-                index = replay.events.firstIndex { $0.phase == p }
-            } else { index = nil }
-            guard let i = index else { continue }
+            guard let i = anchor(of: beat) else { continue }
             let text = wrap(beat.text.trimmingCharacters(in: .whitespacesAndNewlines), indent: "    ")
             anchored.append((i, presenter.header(replay.events[i], index: i, of: total) + "\n    " + text))
         }
