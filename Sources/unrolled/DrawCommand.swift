@@ -211,9 +211,7 @@ struct Draw: ParsableCommand {
             return
         }
         let recorder = LossRecorder(lesson: lesson, epochsScale: epochsScale)
-        let progress = ProgressBar()
-        _ = try runner.runCharModel(say: { progress.clear(); say($0) }, progress: { progress.update($0); recorder.add($0) })
-        progress.clear()
+        _ = try trainShowingProgress(runner, observe: recorder.add)
         report(try recorder.write(to: dir))
     }
 

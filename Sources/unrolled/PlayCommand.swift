@@ -33,9 +33,7 @@ struct Play: ParsableCommand {
             if lesson.model == .linearSGD {
                 _ = try runner.runLinearSGD(say: say)
             } else {
-                let progress = ProgressBar()
-                _ = try runner.runCharModel(say: { progress.clear(); say($0) }, progress: progress.update)
-                progress.clear()
+                _ = try trainShowingProgress(runner)
             }
         }
     }

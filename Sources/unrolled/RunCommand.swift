@@ -43,12 +43,8 @@ struct Run: ParsableCommand {
                 if !noPlot { say("loss plot: \(displayPath(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: plotDir)[0]))") }
                 return
             }
-            let progress = ProgressBar()
-            defer { progress.clear() }
             let losses = LossRecorder(lesson: lesson, epochsScale: epochsScale)
-            let (model, _, _) = try runner.runCharModel(say: { progress.clear(); say($0) },
-                                                        progress: { progress.update($0); losses.add($0) })
-            progress.clear()
+            let model = try trainShowingProgress(runner, observe: losses.add)
             if let save {
                 try Weights.save(model, to: save, metadata: ["lesson": lesson.id, "model": model.kind])
                 say("saved \(model.parameters.count) tensors (\(model.parameterCount) values) to \(save)")
@@ -57,6 +53,16 @@ struct Run: ParsableCommand {
             if !noPlot { say("loss plot: \(displayPath(try losses.write(to: plotDir)[0]))") }
         }
     }
+}
+
+/// Train a character lesson with its schedule: the fit table on stdout, a progress bar on
+/// stderr (cleared before every line and at the end), and every FitEvent to `observe`.
+func trainShowingProgress(_ runner: LessonRunner, observe: @escaping (FitEvent) -> Void = { _ in }) throws -> CharModel {
+    let progress = ProgressBar()
+    defer { progress.clear() }
+    let (model, _, _) = try runner.runCharModel(say: { progress.clear(); say($0) },
+                                                progress: { progress.update($0); observe($0) })
+    return model
 }
 
 /// A one-line progress bar on a terminal (stderr); silent when stderr is not a terminal, so
