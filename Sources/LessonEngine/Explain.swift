@@ -120,7 +120,7 @@ public struct Explainer {
             let c = Int(input(1)[row])
             return "\(name) = \(e.inputs[0].label)[\(e.inputs[1].label)\(idx(row, e.inputs[1].shape)), \(col)] = \(e.inputs[0].label)[\(c), \(col)] = \(result)   (a row lookup, no multiplication)"
         case "log_softmax":
-            let axis = Int(e.attributes.replacingOccurrences(of: "axis=", with: "")) ?? (out.shape.count - 1)
+            let axis = attribute(e, "axis").flatMap { Int($0) } ?? (out.shape.count - 1)
             let n = out.shape[axis]
             let inner = out.shape[(axis + 1)...].reduce(1, *)
             let base = index - pos[axis] * inner
@@ -212,7 +212,7 @@ public struct Explainer {
         case "embedding":
             head += "\(name): rows of \(gl) are added into the rows of the table they were read from (scatter-add); a character used k times gets k rows added = \(result)"
         case "log_softmax":
-            let axis = Int(e.attributes.replacingOccurrences(of: "axis=", with: "")) ?? (out.shape.count - 1)
+            let axis = attribute(e, "axis").flatMap { Int($0) } ?? (out.shape.count - 1)
             let pos = Explainer.position(index, out.shape)
             let n = out.shape[axis], inner = out.shape[(axis + 1)...].reduce(1, *)
             let base = index - pos[axis] * inner
@@ -231,16 +231,11 @@ public struct Explainer {
     func update(_ e: TraceEvent, out: TracedTensor, outValues: [Float], index: Int, at: String) -> String {
         let g = e.inputs.first?.values?[index] ?? .nan
         let before = replay.value(named: out.label)?.values?[index] ?? .nan
+        let lr = attribute(e, "lr").flatMap { Float($0) } ?? .nan
         if e.op == "sgd" {
-            let lr = Float(e.attributes.replacingOccurrences(of: "lr=", with: "")) ?? .nan
             return "\(out.label)\(at) ← \(out.label)\(at) − lr × grad = \(v(before)) − \(v(lr)) × \(v(g)) = \(v(outValues[index]))"
         }
-        let fields = Dictionary(uniqueKeysWithValues: e.attributes.split(separator: ",").compactMap { kv -> (String, String)? in
-            let p = kv.split(separator: "=")
-            return p.count == 2 ? (String(p[0]), String(p[1])) : nil
-        })
-        let lr = Float(fields["lr"] ?? "") ?? .nan
-        if fields["step"] == "1" {
+        if attribute(e, "step") == "1" {
             // At step 1 the bias-corrected moments are m̂ = g and v̂ = g², so Adam moves every
             // weight with a non-zero gradient by almost exactly lr, whatever the gradient's size.
             let stepSize = g == 0 ? 0 : lr * g / (abs(g) + 1e-8)
@@ -251,6 +246,15 @@ public struct Explainer {
             """
         }
         return "\(out.label)\(at) ← \(v(before)) − lr·m̂/(√v̂ + ε) with grad \(v(g)) (Adam, \(e.attributes)) = \(v(outValues[index]))"
+    }
+
+    /// One `key=value` of an event's attributes (`axis=1`, `lr=0.01,step=1`).
+    func attribute(_ e: TraceEvent, _ key: String) -> String? {
+        for field in e.attributes.split(separator: ",") {
+            let kv = field.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 && kv[0] == key { return String(kv[1]) }
+        }
+        return nil
     }
 
     func broadcastIndex(_ pos: [Int], outShape: [Int], inShape: [Int]) -> Int {
