@@ -7,6 +7,17 @@ import PackageDescription
 // touched from the training thread; strict-concurrency checking would force locks on a hot path.
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
+// The kernels' SIMD8<Float> loops compiled for baseline x86-64 (SSE2) run as two 4-lane halves;
+// for AVX2 + FMA ("haswell", x86-64-v3: every x86 server CPU since 2013) one instruction each.
+// `unrolled` refuses to start on an older CPU with one line naming the fix;
+// `UNROLLED_PORTABLE=1 swift build ...` builds TensorCore for baseline x86-64 instead.
+#if arch(x86_64)
+let portable = Context.environment["UNROLLED_PORTABLE"] == "1"
+let kernelSettings: [SwiftSetting] = settings + (portable ? [] : [.unsafeFlags(["-target-cpu", "haswell"])])
+#else
+let kernelSettings: [SwiftSetting] = settings
+#endif
+
 let package = Package(
     name: "Unrolled",
     // MARK: products
@@ -27,7 +38,7 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: targets
-        .target(name: "TensorCore", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: settings),
+        .target(name: "TensorCore", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: kernelSettings),
         .target(name: "Models", dependencies: ["TensorCore"], exclude: ["README.md"], swiftSettings: settings),
         .target(name: "LessonEngine",
                 dependencies: ["TensorCore", "Models", .product(name: "Yams", package: "Yams")],
@@ -35,7 +46,7 @@ let package = Package(
         .target(name: "Diagrams", dependencies: ["CCairo", "TensorCore"], exclude: ["README.md"],
                 swiftSettings: settings),
         .executableTarget(name: "unrolled",
-                          dependencies: ["TensorCore", "Models", "LessonEngine", "Diagrams",
+                          dependencies: ["CBLAS", "TensorCore", "Models", "LessonEngine", "Diagrams",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
         .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "CBLAS"],

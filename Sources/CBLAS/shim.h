@@ -17,6 +17,30 @@
 void bli_thread_set_num_threads(long n_threads);
 long bli_thread_get_num_threads(void);
 
+// BLIS picks its kernels at first use from the CPU it finds (or from BLIS_ARCH_TYPE, an index
+// into its arch_t enum, read once). These two calls report what it chose.
+// bli_init reads BLIS_ARCH_TYPE; querying before it aborts ("uninitialized context in gks").
+void bli_init(void);
+int bli_arch_query_id(void);
+const char* bli_arch_string(int id);
+
+// AVX-512 (foundation) on this CPU, asked of the compiler's cpuid wrapper.
+static inline int unrolled_cpu_has_avx512f(void) {
+#if defined(__x86_64__)
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+// AVX2 and FMA: what TensorCore is compiled for on x86-64 (Package.swift, -target-cpu haswell).
+static inline int unrolled_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 1;
+#endif
+}
+
 static inline void unrolled_blas_set_threads(int n) { bli_thread_set_num_threads((long)n); }
 static inline int unrolled_blas_get_threads(void) { return (int)bli_thread_get_num_threads(); }
 #endif

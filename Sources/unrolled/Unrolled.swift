@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBLAS
 import Diagrams
 import Foundation
 import LessonEngine
@@ -24,6 +25,12 @@ extension Unrolled {
     /// faster, and with both cores busy elsewhere two threads spin-wait and ran it 9× slower
     /// than one (README, "Speed"). Skinny products (< 16 MFLOP) always use one thread.
     static func main() {
+        // TensorCore is compiled for AVX2 + FMA (Package.swift); say so instead of dying on
+        // SIGILL at the first kernel.
+        if unrolled_cpu_has_avx2_fma() == 0 {
+            FileHandle.standardError.write(Data("error: this build of unrolled needs a CPU with AVX2 and FMA; rebuild with UNROLLED_PORTABLE=1 (e.g. UNROLLED_PORTABLE=1 make demo)\n".utf8))
+            Foundation.exit(1)
+        }
         let requested = ProcessInfo.processInfo.environment["UNROLLED_THREADS"] ?? "auto"
         if let n = Int(requested) { BLAS.setThreads(max(1, n)) } else { BLAS.adaptThreads(maxThreads: 2) }
         Allocator.keepFreedBuffers()

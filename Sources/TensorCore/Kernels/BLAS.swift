@@ -11,7 +11,23 @@ import Darwin
 public enum BLAS {
     /// Set the BLAS thread count explicitly: the default (all cores, or an environment variable
     /// the user forgot) makes timings unreproducible.
-    public static func setThreads(_ n: Int) { unrolled_blas_set_threads(Int32(n)) }
+    public static func setThreads(_ n: Int) { _ = kernels; unrolled_blas_set_threads(Int32(n)) }
+
+    /// The kernel family BLIS runs ("skx", "haswell", ...), fixed before its first call.
+    ///
+    /// BLIS 0.9 picks AVX-512 kernels only when it can count the CPU's FMA units; under KVM it
+    /// cannot, and falls back to its AVX2 ("haswell") kernels on CPUs that have AVX-512. On this
+    /// project's Xeon (Sapphire Rapids class, KVM) that halved the products' speed:
+    /// 512×256×256 ran at 83 GFLOP/s (haswell) vs 142 (skx) on one thread, 154 vs 261 on two,
+    /// and 512×256×42 at 41 vs 128. So when the CPU reports AVX-512F and the user has not set
+    /// BLIS_ARCH_TYPE, ask for skx (index 0 of BLIS's arch_t). `make bench` prints the choice.
+    public static let kernels: String = {
+        if unrolled_cpu_has_avx512f() != 0, getenv("BLIS_ARCH_TYPE") == nil {
+            setenv("BLIS_ARCH_TYPE", "0", 0)
+        }
+        bli_init()
+        return String(cString: bli_arch_string(bli_arch_query_id()))
+    }()
     public static var threads: Int { Int(unrolled_blas_get_threads()) }
 
     /// Let large products pick 1 or `maxThreads` threads by measuring both as they run (see
@@ -34,6 +50,7 @@ public enum BLAS {
                             alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>) {
         let work = 2 * m * n * k
+        _ = kernels
         flops += work
         guard let auto = adaptive, work >= auto.minimumFlops else {
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
