@@ -63,6 +63,6 @@ let package = Package(
                     exclude: ["Fingerprints"], swiftSettings: settings),
         .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
                     swiftSettings: settings),
-        .testTarget(name: "CLITests", dependencies: ["unrolled"], exclude: ["Snapshots"], swiftSettings: settings),
+        .testTarget(name: "CLITests", dependencies: ["unrolled", "TensorCore"], exclude: ["Snapshots"], swiftSettings: settings),
     ]
 )

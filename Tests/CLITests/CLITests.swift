@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 import XCTest
 
 /// Drives the built `unrolled` binary as a user would: arguments, stdin, exit status, output.
@@ -86,22 +87,20 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(trace.status, 0, trace.stderr)
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        func events(_ text: String) throws -> [Event] {
-            try text.split(separator: "\n").map { try decoder.decode(Event.self, from: Data($0.utf8)) }
+        // The file writes repeated large values once (`values_from`); step --json, line by line,
+        // writes them every time. Resolved, the two must agree.
+        func events(_ text: String) throws -> [TraceEvent] {
+            try text.split(separator: "\n").map { try decoder.decode(TraceEvent.self, from: Data($0.utf8)) }
+                .resolvingValueReferences()
         }
         let fromStep = try events(json.stdout)
         let fromTrace = try events(try String(contentsOfFile: file, encoding: .utf8))
         XCTAssertEqual(fromStep.count, fromTrace.count)
-        let forwardStep = fromStep.filter { $0.phase == "forward" }, forwardTrace = fromTrace.filter { $0.phase == "forward" }
+        XCTAssertEqual(fromStep, fromTrace, "forward, backward and update events")
+        let forwardStep = fromStep.filter { $0.phase == .forward }, forwardTrace = fromTrace.filter { $0.phase == .forward }
         XCTAssertGreaterThan(forwardStep.count, 50)
         XCTAssertEqual(forwardStep, forwardTrace)
         XCTAssertTrue(forwardStep.allSatisfy { $0.outputs.allSatisfy { $0.values != nil } })
-    }
-
-    struct Event: Decodable, Equatable {
-        struct T: Decodable, Equatable { let id: Int; let label: String; let shape: [Int]; let values: [Float]? }
-        let seq: Int; let phase: String; let op: String; let label: String
-        let inputs: [T]; let outputs: [T]
     }
 
     // MARK: errors

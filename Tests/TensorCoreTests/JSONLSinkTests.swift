@@ -32,6 +32,7 @@ final class JSONLSinkTests: XCTestCase {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertTrue(text.hasSuffix("\n"), "every line ends with a newline")
         return try text.split(separator: "\n").map { try decoder.decode(TraceEvent.self, from: Data($0.utf8)) }
+            .resolvingValueReferences()
     }
 
     func testFullTraceOfATrainingStepRoundTrips() throws {
@@ -57,6 +58,61 @@ final class JSONLSinkTests: XCTestCase {
         XCTAssertGreaterThan(decoded.count, 6)
         XCTAssertEqual(decoded, memory.events)
         try file.close()  // a second close does nothing
+    }
+
+    /// Large values written twice (a gradient passed through by add or reshape, a single
+    /// contribution that is the next rule's incoming gradient) are written once and referenced.
+    func testRepeatedValuesAreWrittenOnceAndReadBackWhole() throws {
+        let path = directory.appendingPathComponent("repeats.jsonl").path
+        let file = try JSONLSink(path: path)
+        let memory = MemorySink()
+        let rng = SeededGenerator(seed: 5)
+        let x = Tensor.uniform([64, 32], low: -1, high: 1, using: rng, label: "x")
+        let w = Tensor.uniform([32, 32], low: -1, high: 1, using: rng, label: "w").requiringGrad()
+        Tracer.recording(level: .full, to: Tee(file, memory)) {
+            (x.matmul(w).reshape([2048]) + 1).tanh().sum().backward()
+        }
+        try file.close()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains("\"values_from\""), "repeats are referenced")
+        let decoder = JSONDecoder()
+        let raw = try text.split(separator: "\n").map { try decoder.decode(TraceEvent.self, from: Data($0.utf8)) }
+        XCTAssertNotEqual(raw, memory.events, "unresolved, a reference is not the values")
+        XCTAssertEqual(raw.resolvingValueReferences(), memory.events)
+        let whole = memory.events.reduce(0) { n, e in n + (e.inputs + e.outputs).reduce(0) { $0 + ($1.values?.count ?? 0) } }
+        let written = raw.reduce(0) { n, e in n + (e.inputs + e.outputs).reduce(0) { $0 + ($1.values?.count ?? 0) } }
+        XCTAssertLessThan(written, whole * 3 / 4, "written \(written) of \(whole) values")
+    }
+
+    /// Nine significant digits read back as the same Float for every exponent, subnormals
+    /// included; short decimals stay short.
+    func testFloatTextReadsBackExactly() {
+        var rng = SystemRandomNumberGenerator()
+        var checked = 0
+        for biased in UInt32(0)...254 {
+            var mantissas: [UInt32] = [0, 1, 0x7f_ffff, 0x40_0000]
+            for _ in 0..<64 { mantissas.append(UInt32.random(in: 0...0x7f_ffff, using: &rng)) }
+            for m in mantissas where !(biased == 0 && m == 0) {
+                for sign in [UInt32(0), 0x8000_0000] {
+                    let v = Float(bitPattern: sign | biased << 23 | m)
+                    var buffer = [UInt8](repeating: 0, count: FloatText.maximumWidth)
+                    let n = buffer.withUnsafeMutableBufferPointer { FloatText.write(v, to: $0.baseAddress!) }
+                    let text = String(decoding: buffer[..<n], as: UTF8.self)
+                    XCTAssertEqual(Float(text), v, "\(text) for bits \(String(v.bitPattern, radix: 16))")
+                    XCTAssertEqual(Double(text).map(Float.init), v, "via Double: \(text)")
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 30_000)
+        func text(_ v: Float) -> String {
+            var buffer = [UInt8](repeating: 0, count: FloatText.maximumWidth)
+            let n = buffer.withUnsafeMutableBufferPointer { FloatText.write(v, to: $0.baseAddress!) }
+            return String(decoding: buffer[..<n], as: UTF8.self)
+        }
+        // Exact binary fractions print exactly; 0.1 (not a Float) prints its nine digits.
+        XCTAssertEqual([0.5, 3, -2.25, 0.0009765625, 0x1p-30, 16_777_216, 1e10, 0.1].map(text),
+                       ["0.5", "3.0", "-2.25", "0.0009765625", "9.31322575e-10", "16777216.0", "1.0e10", "0.100000001"])
     }
 
     func testNonFiniteValuesAndAwkwardLabels() throws {

@@ -19,8 +19,13 @@ final class Node {
     var label: String
     let attributes: String
     let rule: BackwardRule
+    /// Set for `select` and `slice`: the rule's gradient covers only this block of its input
+    /// (the rest is zero), and the tape adds it in place.
+    let block: TensorBlock?
 
-    init(op: Primitive, inputs: [Tensor], label: String, attributes: String, rule: @escaping BackwardRule) {
-        self.op = op; self.inputs = inputs; self.label = label; self.attributes = attributes; self.rule = rule
+    init(op: Primitive, inputs: [Tensor], label: String, attributes: String, block: TensorBlock? = nil,
+         rule: @escaping BackwardRule) {
+        self.op = op; self.inputs = inputs; self.label = label; self.attributes = attributes
+        self.block = block; self.rule = rule
     }
 }

@@ -32,13 +32,15 @@ extension Tensor {
     /// Make the result of primitive `op` and, when gradients are wanted, remember how to
     /// differentiate it. Ops call this and nothing else.
     static func record(_ op: Primitive, _ inputs: [Tensor], shape: [Int], data: [Float],
-                       attributes: String = "", backward rule: @escaping BackwardRule) -> Tensor {
+                       attributes: String = "", gradientBlock: TensorBlock? = nil,
+                       backward rule: @escaping BackwardRule) -> Tensor {
         let label = LabelScope.current ?? op.autoLabel(inputs.map(\.label), attributes: attributes)
         let needsGrad = GradMode.enabled && inputs.contains { $0.requiresGrad }
         let result = Tensor(shape: shape, data: data, label: label, requiresGrad: needsGrad)
         result.madeByOp = true
         if needsGrad {
-            result.node = Node(op: op, inputs: inputs, label: label, attributes: attributes, rule: rule)
+            result.node = Node(op: op, inputs: inputs, label: label, attributes: attributes,
+                               block: gradientBlock, rule: rule)
         }
         Taps.current?.record(label, result)
         if AnomalyMode.isOn {
@@ -81,7 +83,7 @@ extension Tensor {
                 for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
                     if let c {
                         outs.append(Tracer.describe(id: input.id, label: input.label, shape: input.shape,
-                                                    kind: .grad, values: c))
+                                                    kind: .grad, values: c, block: node.block))
                     }
                 }
                 Tracer.emit(phase: .backward, op: node.op.rawValue, label: node.label,
@@ -94,11 +96,17 @@ extension Tensor {
                 for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
                     guard let c else { continue }
                     AnomalyMode.check(.backward, op: node.op.rawValue, label: node.label, gradientOf: input.label,
-                                      id: input.id, shape: input.shape, values: c, inputs: [g], sameOp: true)
+                                      id: input.id, shape: input.shape,
+                                      values: node.block.map { Kernels.expand(c, $0) } ?? c, inputs: [g], sameOp: true)
                 }
             }
             for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
                 guard let c else { continue }
+                if let block = node.block {
+                    if input.grad == nil { input.grad = [Float](repeating: 0, count: input.count) }
+                    Kernels.addBlock(&input.grad!, c, block)
+                    continue
+                }
                 precondition(c.count == input.count, "\(node.op) gradient has \(c.count) values for \(input.shape)")
                 if input.grad == nil { input.grad = c } else { Kernels.accumulate(&input.grad!, c) }
             }

@@ -82,10 +82,12 @@ extension Tensor {
         var outShape = shape
         outShape.remove(at: ax)
         let where_ = (0..<rank).map { $0 == ax ? "\(i)" : ":" }.joined(separator: ",")
+        // The gradient is `grad` placed at index i, zero elsewhere: the tape adds it in place.
         return .record(.select, [self], shape: outShape,
                        data: Kernels.select(data, outer: outer, n: n, inner: inner, index: i),
-                       attributes: where_) { ctx in
-            [Kernels.unslice(ctx.grad, outer: outer, n: n, inner: inner, start: i, length: 1)]
+                       attributes: where_,
+                       gradientBlock: TensorBlock(outer: outer, n: n, inner: inner, start: i, length: 1)) { ctx in
+            [ctx.grad]
         }
     }
 
@@ -100,8 +102,10 @@ extension Tensor {
         let where_ = (0..<rank).map { $0 == ax ? "\(range.lowerBound):\(range.upperBound)" : ":" }.joined(separator: ",")
         return .record(.slice, [self], shape: outShape,
                        data: Kernels.slice(data, outer: outer, n: n, inner: inner, start: range.lowerBound, length: range.count),
-                       attributes: where_) { ctx in
-            [Kernels.unslice(ctx.grad, outer: outer, n: n, inner: inner, start: range.lowerBound, length: range.count)]
+                       attributes: where_,
+                       gradientBlock: TensorBlock(outer: outer, n: n, inner: inner,
+                                                  start: range.lowerBound, length: range.count)) { ctx in
+            [ctx.grad]
         }
     }
 }

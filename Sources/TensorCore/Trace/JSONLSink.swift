@@ -8,9 +8,10 @@
 // `.convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")`.
 //
 // Hand-written rather than JSONEncoder: TensorCore does not depend on Foundation, and a `full`
-// trace is mostly float arrays, which this writes straight into one byte buffer using Swift's
-// shortest round-trip formatting (`make bench` measures both).
+// trace is mostly float arrays, which this writes straight into one byte buffer with nine
+// significant digits (FloatText.swift; `make bench` measures both).
 
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -47,7 +48,7 @@ public final class JSONLSink: TraceSink {
 
     public func receive(_ event: TraceEvent) {
         guard file != nil else { return }
-        buffer.event(event)
+        buffer.event(event, referencingRepeats: true)
         buffer.bytes.append(UInt8(ascii: "\n"))
         if buffer.bytes.count >= JSONLSink.flushThreshold { flush() }
     }
@@ -92,28 +93,47 @@ public final class JSONLSink: TraceSink {
 struct JSONBuffer {
     var bytes: [UInt8] = []
 
-    mutating func event(_ e: TraceEvent) {
+    /// Large value arrays written recently, held so that their storage cannot be reused: the
+    /// same storage means the same values. In a full CharSeqRnn step 42% of the values were
+    /// repeats (add and reshape pass `grad` through; a single contribution becomes the next
+    /// rule's incoming `grad`); they are written as a `values_from` reference instead.
+    var recent: [(values: [Float], at: ValuesReference)] = []
+    static let recentLimit = 16, referenceMinimum = 1024
+
+    mutating func event(_ e: TraceEvent, referencingRepeats: Bool = false) {
         raw("{\"seq\":"); int(e.seq)
         raw(",\"phase\":"); string(e.phase.rawValue)
         raw(",\"op\":"); string(e.op)
         raw(",\"label\":"); string(e.label)
         raw(",\"attributes\":"); string(e.attributes)
         raw(",\"expression\":"); string(e.expression)
-        raw(",\"inputs\":"); tensors(e.inputs)
-        raw(",\"outputs\":"); tensors(e.outputs)
+        raw(",\"inputs\":"); tensors(e.inputs, seq: e.seq, side: .inputs, referencing: referencingRepeats)
+        raw(",\"outputs\":"); tensors(e.outputs, seq: e.seq, side: .outputs, referencing: referencingRepeats)
         raw("}")
     }
 
-    mutating func tensors(_ ts: [TracedTensor]) {
+    mutating func tensors(_ ts: [TracedTensor], seq: Int, side: ValuesReference.Side, referencing: Bool) {
         raw("[")
         for (i, t) in ts.enumerated() {
             if i > 0 { raw(",") }
-            tensor(t)
+            tensor(t, at: referencing ? ValuesReference(seq: seq, side: side, index: i) : nil)
         }
         raw("]")
     }
 
-    mutating func tensor(_ t: TracedTensor) {
+    /// The earlier place these (large) values were written, or nil after remembering this one.
+    mutating func reference(to values: [Float], from here: ValuesReference) -> ValuesReference? {
+        guard values.count >= JSONBuffer.referenceMinimum else { return nil }
+        let address = values.withUnsafeBufferPointer { $0.baseAddress }
+        for entry in recent where entry.values.count == values.count {
+            if entry.values.withUnsafeBufferPointer({ $0.baseAddress }) == address { return entry.at }
+        }
+        if recent.count == JSONBuffer.recentLimit { recent.removeFirst() }
+        recent.append((values, here))
+        return nil
+    }
+
+    mutating func tensor(_ t: TracedTensor, at here: ValuesReference? = nil) {
         raw("{\"id\":"); int(t.id)
         raw(",\"label\":"); string(t.label)
         raw(",\"shape\":[")
@@ -124,7 +144,29 @@ struct JSONBuffer {
         raw("],\"kind\":"); string(t.kind.rawValue)
         // Absent optionals are left out, as JSONEncoder does; the decoder reads them as nil.
         if let s = t.summary { raw(",\"summary\":"); summary(s) }
-        if let v = t.values { raw(",\"values\":"); floats(v) }
+        if let v = t.storedValues {
+            if let here, let earlier = reference(to: v, from: here) {
+                raw(",\"values_from\":{\"seq\":"); int(earlier.seq)
+                raw(",\"side\":"); string(earlier.side.rawValue)
+                raw(",\"index\":"); int(earlier.index)
+                raw("}")
+            } else {
+                raw(",\"values\":"); floats(v)
+            }
+        } else if let r = t.valuesFrom {
+            raw(",\"values_from\":{\"seq\":"); int(r.seq)
+            raw(",\"side\":"); string(r.side.rawValue)
+            raw(",\"index\":"); int(r.index)
+            raw("}")
+        }
+        if let b = t.block {
+            raw(",\"block\":{\"outer\":"); int(b.outer)
+            raw(",\"n\":"); int(b.n)
+            raw(",\"inner\":"); int(b.inner)
+            raw(",\"start\":"); int(b.start)
+            raw(",\"length\":"); int(b.length)
+            raw("}")
+        }
         raw("}")
     }
 
@@ -143,19 +185,54 @@ struct JSONBuffer {
     mutating func floats(_ values: [Float]) {
         raw("[")
         values.withUnsafeBufferPointer { p in
-            for i in 0..<p.count {
-                if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                // Zeros are a fifth of a full CharSeqRnn step (select's gradient is zeros outside
-                // its slice): write their text directly, as `description` would spell it.
-                if p[i] == 0 {
-                    if p[i].sign == .minus { bytes.append(UInt8(ascii: "-")) }
-                    bytes.append(UInt8(ascii: "0")); bytes.append(UInt8(ascii: ".")); bytes.append(UInt8(ascii: "0"))
-                } else {
-                    number(p[i])
+            guard p.count >= JSONBuffer.parallelFloats else {
+                JSONBuffer.append(p, 0..<p.count, to: &bytes)
+                return
+            }
+            // Big arrays print on both cores: training has usually finished while its trace is
+            // still being written (a full CharSeqRnn step: 0.1 s of training, seconds of text).
+            let half = p.count / 2
+            var parts: [[UInt8]] = [[], []]
+            parts.withUnsafeMutableBufferPointer { parts in
+                DispatchQueue.concurrentPerform(iterations: 2) { k in
+                    var out: [UInt8] = []
+                    out.reserveCapacity(12 * half + 16)
+                    if k == 1 { out.append(UInt8(ascii: ",")) }
+                    JSONBuffer.append(p, k == 0 ? 0..<half : half..<p.count, to: &out)
+                    parts[k] = out
                 }
             }
+            bytes.append(contentsOf: parts[0])
+            bytes.append(contentsOf: parts[1])
         }
         raw("]")
+    }
+
+    static let parallelFloats = 1 << 16
+
+    /// `p[range]` comma-separated, written through a pointer into capacity reserved for the
+    /// widest case (appending byte by byte checked uniqueness and capacity for every byte).
+    /// Zeros (common in gradients) are written directly, as `description` spells them.
+    static func append(_ p: UnsafeBufferPointer<Float>, _ range: Range<Int>, to bytes: inout [UInt8]) {
+        let needed = range.count * (FloatText.maximumWidth + 2)
+        let text = [UInt8](unsafeUninitializedCapacity: needed) { out, initialized in
+            var n = 0
+            let o = out.baseAddress!
+            for i in range {
+                if i > range.lowerBound { o[n] = UInt8(ascii: ","); n += 1 }
+                let v = p[i]
+                if v == 0 {
+                    if v.sign == .minus { o[n] = UInt8(ascii: "-"); n += 1 }
+                    o[n] = UInt8(ascii: "0"); o[n + 1] = UInt8(ascii: "."); o[n + 2] = UInt8(ascii: "0"); n += 3
+                } else if v.isFinite {
+                    n += FloatText.write(v, to: o + n)
+                } else {
+                    for c in (v.isNaN ? "\"NaN\"" : v < 0 ? "\"-Infinity\"" : "\"Infinity\"").utf8 { o[n] = c; n += 1 }
+                }
+            }
+            initialized = n
+        }
+        bytes.append(contentsOf: text)
     }
 
     /// Shortest text that reads back as the same value; non-finite values as strings (see top).

@@ -27,10 +27,24 @@ public struct ValueSummary: Codable, Equatable, Sendable {
     public var nan: Int
     public var inf: Int
 
-    public init(_ x: [Float]) {
-        let m = Kernels.moments(x)
+    public init(_ x: [Float]) { self.init(moments: Kernels.moments(x), count: x.count) }
+
+    /// Statistics of a tensor of `count` values that holds `x` in one block and zeros elsewhere
+    /// (a `select` or `slice` gradient), without writing the zeros out.
+    public init(_ x: [Float], zerosAroundTo count: Int) {
+        var m = Kernels.moments(x)
+        let zeros = count - x.count
+        if zeros > 0 {
+            m.finite += zeros
+            m.min = Swift.min(m.min, 0)
+            m.max = Swift.max(m.max, 0)
+        }
+        self.init(moments: m, count: count)
+    }
+
+    init(moments m: Kernels.Moments, count: Int) {
         let finite = Double(m.finite)
-        count = x.count
+        self.count = count
         nan = m.nan
         inf = m.inf
         mean = m.finite > 0 ? m.sum / finite : .nan
@@ -58,12 +72,72 @@ public struct TracedTensor: Codable, Equatable, Sendable {
     public var shape: [Int]
     public var kind: Kind
     public var summary: ValueSummary?
-    public var values: [Float]?
+    /// The values as stored: every value, or only those inside `block`.
+    public var storedValues: [Float]?
+    /// Set when this is a gradient that is zero outside one block (from `select` or `slice`):
+    /// `storedValues` hold the block only. A CharSeqRnn step's full trace was 545 MB, most of it
+    /// zeros written out for its 8 per-time-step selects.
+    public var block: TensorBlock?
+
+    /// Every value, in row-major order (a block gradient is expanded with its zeros).
+    public var values: [Float]? {
+        get {
+            guard let block, let stored = storedValues else { return storedValues }
+            return Kernels.expand(stored, block)
+        }
+        set { storedValues = newValue; block = nil }
+    }
+
+    /// Only in a JSON Lines file: these values are the ones written earlier at this place (a
+    /// gradient that a rule passed through unchanged, or the one contribution that became a
+    /// tensor's whole gradient). `[TraceEvent].resolvingValueReferences()` copies them in.
+    public var valuesFrom: ValuesReference?
 
     public init(id: Int, label: String, shape: [Int], kind: Kind = .value,
-                summary: ValueSummary? = nil, values: [Float]? = nil) {
+                summary: ValueSummary? = nil, values: [Float]? = nil, block: TensorBlock? = nil) {
         self.id = id; self.label = label; self.shape = shape; self.kind = kind
-        self.summary = summary; self.values = values
+        self.summary = summary; self.storedValues = values; self.block = block
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, label, shape, kind, summary, storedValues = "values", block, valuesFrom = "values_from"
+    }
+}
+
+/// Where in a trace file a tensor's values were first written: event `seq`, its `inputs` or
+/// `outputs`, position `index`.
+public struct ValuesReference: Codable, Equatable, Sendable {
+    public enum Side: String, Codable, Sendable { case inputs, outputs }
+    public var seq: Int
+    public var side: Side
+    public var index: Int
+
+    public init(seq: Int, side: Side, index: Int) { self.seq = seq; self.side = side; self.index = index }
+}
+
+extension Array where Element == TraceEvent {
+    /// Events read from a JSON Lines trace with every `values_from` replaced by the values it
+    /// points at (what the sink was sent).
+    public func resolvingValueReferences() -> [TraceEvent] {
+        var position: [Int: Int] = [:]
+        for (i, e) in enumerated() { position[e.seq] = i }
+        var out = self
+        for i in out.indices {
+            for side in [ValuesReference.Side.inputs, .outputs] {
+                let count = side == .inputs ? out[i].inputs.count : out[i].outputs.count
+                for k in 0..<count {
+                    let t = side == .inputs ? out[i].inputs[k] : out[i].outputs[k]
+                    guard let ref = t.valuesFrom, let j = position[ref.seq] else { continue }
+                    let source = ref.side == .inputs ? out[j].inputs : out[j].outputs
+                    guard ref.index < source.count else { continue }
+                    var resolved = t
+                    resolved.storedValues = source[ref.index].storedValues
+                    resolved.valuesFrom = nil
+                    if side == .inputs { out[i].inputs[k] = resolved } else { out[i].outputs[k] = resolved }
+                }
+            }
+        }
+        return out
     }
 }
 

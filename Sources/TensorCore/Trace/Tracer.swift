@@ -56,8 +56,8 @@ public enum Tracer {
     static func deliver(_ event: TraceEvent) {
         guard sink != nil else { return }
         outbox.append(event)
-        for t in event.inputs { outboxBytes += (t.values?.count ?? 0) * 4 }
-        for t in event.outputs { outboxBytes += (t.values?.count ?? 0) * 4 }
+        for t in event.inputs { outboxBytes += (t.storedValues?.count ?? 0) * 4 }
+        for t in event.outputs { outboxBytes += (t.storedValues?.count ?? 0) * 4 }
         // Hand events over in batches: one wake-up of the queue per event was a futex call per
         // op, 13% of a traced linear-SGD run. The byte limit bounds how long big buffers are
         // kept alive for the queue (a 512×256 batch is 512 KB).
@@ -84,9 +84,13 @@ public enum Tracer {
     /// (they were only carried over for the statistics).
     static func summarise(_ tensors: inout [TracedTensor], level: TraceLevel) {
         for i in tensors.indices {
-            guard let values = tensors[i].values, tensors[i].summary == nil else { continue }
-            tensors[i].summary = summary(of: values)
-            if level != .full { tensors[i].values = nil }
+            guard let values = tensors[i].storedValues, tensors[i].summary == nil else { continue }
+            if tensors[i].block != nil {
+                tensors[i].summary = ValueSummary(values, zerosAroundTo: tensors[i].shape.reduce(1, *))
+            } else {
+                tensors[i].summary = summary(of: values)
+            }
+            if level != .full { tensors[i].storedValues = nil; tensors[i].block = nil }
         }
     }
 
@@ -122,12 +126,12 @@ public enum Tracer {
 
     /// Describe a buffer at the current level.
     public static func describe(id: Int, label: String, shape: [Int], kind: TracedTensor.Kind = .value,
-                                values: [Float], withValues: Bool = true) -> TracedTensor {
+                                values: [Float], block: TensorBlock? = nil, withValues: Bool = true) -> TracedTensor {
         var t = TracedTensor(id: id, label: label, shape: shape, kind: kind)
         guard withValues else { return t }
         // The statistics are computed on the trace queue (`summarise`); here the tensor only
         // keeps a reference to the values, which costs no copy.
-        if level != .off { t.values = values }
+        if level != .off { t.storedValues = values; t.block = block }
         return t
     }
 
