@@ -14,12 +14,23 @@ public struct Corpus: Sendable {
 
     public init(text: String, source: String = "text") {
         self.source = source
-        let distinct = Set(text.unicodeScalars)
-        chars = ["\0"] + distinct.sorted { $0.value < $1.value }.filter { $0 != "\0" }
+        // One table slot per scalar value up to the largest in the text, instead of hashing
+        // each of nietzsche.txt's 600,893 characters twice (Set, then Dictionary): that was
+        // 0.1 s of every command that loads the corpus.
+        let scalars = Array(text.unicodeScalars)
+        let top = Int(scalars.lazy.map(\.value).max() ?? 0)
+        var slot = [Int](repeating: -1, count: top + 1)
+        for c in scalars { slot[Int(c.value)] = 0 }
+        var chars: [Unicode.Scalar] = ["\0"]
+        for v in 1..<max(top + 1, 1) where slot[v] == 0 { chars.append(Unicode.Scalar(UInt32(v))!) }
         var index: [Unicode.Scalar: Int] = [:]
-        for (i, c) in chars.enumerated() { index[c] = i }
+        for (i, c) in chars.enumerated() {
+            index[c] = i
+            slot[Int(c.value)] = i
+        }
+        self.chars = chars
         self.index = index
-        idx = text.unicodeScalars.map { index[$0]! }
+        idx = scalars.map { slot[Int($0.value)] }
     }
 
     /// Load and check a corpus file: one clear error for missing, unreadable, empty, binary or
