@@ -1,4 +1,5 @@
-"""`make bench`: the same training work in Unrolled and in PyTorch 2.15, alternated, one table.
+"""`make bench`: the same training work in Unrolled and in PyTorch 2.15, alternated, one table;
+then raw sgemm on the lessons' product shapes, BLIS against OpenBLAS, a second table.
 
 Each work runs as child processes in the order Unrolled (trace summary), PyTorch, Unrolled
 (trace off), repeated `--repeats` times, so a neighbour's load slows both sides alike; the
@@ -7,13 +8,24 @@ table reports each side's median. Times are training seconds as each program rep
 (os.wait4). GFLOP/s is the matrix-product work Unrolled issued (counted in BLAS.gemm) over its
 training time, beside raw cblas_sgemm on 512×256×256 measured by unrolled-bench on this machine.
 
-    .venv-torch/bin/python bench/compare.py [--epochs 1] [--repeats 1] [--only char3,...] [--markdown FILE]
+The second table (work `gemm`) is raw sgemm GFLOP/s on the six products the lessons issue
+(hidden layer forward NT, backward data NN and weight TN; RNN input projection NT and its
+weight gradient TN; output layer NT), on 1 and 2 threads: BLIS through cblas_sgemm as Unrolled
+calls it (`unrolled-bench --gemm-json`, which also names BLIS's kernel family), and OpenBLAS as
+bundled in the venv's numpy (bench/raw_gemm_openblas.py, one child per thread count with
+OPENBLAS_NUM_THREADS set; it reports the core OpenBLAS picked at load). Each figure is the median
+of 51 calls after 5 warm-up calls; with `--repeats N` the three children alternate N times and
+the table shows each figure's median over the N runs. `--only gemm` prints this table alone, in
+a few seconds.
+
+    .venv-torch/bin/python bench/compare.py [--epochs 1] [--repeats 1] [--only gemm,char3,...] [--markdown FILE]
 """
 import argparse, datetime, json, os, platform, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNROLLED = os.path.join(ROOT, ".build", "release", "unrolled")
 BENCH = os.path.join(ROOT, ".build", "release", "unrolled-bench")
+OPENBLAS = os.path.join(ROOT, "bench", "raw_gemm_openblas.py")
 CHAR_LESSONS = ["char3", "char-loop", "char-loop-concat", "char-rnn", "char-seq-rnn"]
 TARGETS = {"linear-sgd": 0.10, "char3": 0.7, "char-loop": 0.6, "char-loop-concat": 0.6,
            "char-rnn": 0.6, "char-seq-rnn": 0.7}
@@ -36,6 +48,51 @@ def last_json(text):
     return json.loads(text.strip().splitlines()[-1])
 
 
+def raw_gemm(python, repeats):
+    """BLIS (unrolled-bench) and OpenBLAS (numpy, 1 and 2 threads) on the same shapes, alternated
+    `repeats` times; the BLIS report with each shape's median GFLOP/s per library and thread count."""
+    blis, openblas = [], {1: [], 2: []}
+    for _ in range(repeats):
+        blis.append(last_json(run([BENCH, "--gemm-json"])[0]))
+        shapes = ",".join(f"{s['op']}:{s['m']}x{s['n']}x{s['k']}" for s in blis[0]["shapes"])
+        for threads in (1, 2):
+            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+            out = run([python, OPENBLAS, "--threads", str(threads), "--shapes", shapes], env=env)[0]
+            openblas[threads].append(last_json(out))
+    report = dict(blis[0])
+    for key in ("gflops_1", "gflops_2"):
+        report[key] = statistics.median(b[key] for b in blis)
+    for i, shape in enumerate(report["shapes"]):
+        for key in ("gflops_1", "gflops_2"):
+            shape[key] = statistics.median(b["shapes"][i][key] for b in blis)
+        for threads in (1, 2):
+            shape[f"openblas_{threads}"] = statistics.median(o["shapes"][i]["gflops"] for o in openblas[threads])
+    report["openblas"] = openblas[1][0]
+    report["openblas_threads"] = {t: openblas[t][0]["threads"] for t in (1, 2)}
+    report["runs"] = repeats
+    return report
+
+
+def gemm_table(raw):
+    ob = raw["openblas"]
+    lines = ["| product (lesson) | op | m×n×k | BLIS 1 thread | BLIS 2 threads | OpenBLAS 1 thread | OpenBLAS 2 threads |",
+             "|---|---|---|---:|---:|---:|---:|"]
+    for s in raw["shapes"]:
+        lines.append(f"| {s['name']} | {s['op']} | {s['m']}×{s['n']}×{s['k']} | {s['gflops_1']:.1f} | {s['gflops_2']:.1f} | "
+                     f"{s['openblas_1']:.1f} | {s['openblas_2']:.1f} |")
+    version = ob["config"].split()[1] if ob["config"].startswith("OpenBLAS") else ob["config"]
+    threads = raw["openblas_threads"]
+    lines.append("")
+    lines.append(f"Raw sgemm GFLOP/s, row-major C = op(A)·op(B) (C is m×n, op = N or T per operand, transposes "
+                 f"passed as BLAS flags), median of {raw['repeats']} calls after warm-up"
+                 + (f", then median of {raw['runs']} runs" if raw["runs"] > 1 else "") + ". "
+                 f"BLIS: cblas_sgemm as Unrolled calls it, kernel family `{raw['kernels']}`. "
+                 f"OpenBLAS {version} as bundled in numpy {ob['numpy']} (core `{ob.get('core', '?')}` chosen at load; "
+                 f"threads {threads[1]} and {threads[2]} as OPENBLAS_NUM_THREADS), through `numpy.matmul(a, b.T, out=c)`: "
+                 "transposed views go to sgemm as flags, not copies; each call's few µs of Python overhead is included.")
+    return lines
+
+
 def load_average():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -45,18 +102,26 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--epochs", type=float, default=1.0, help="epochs per character model (1 = the issue's work)")
     p.add_argument("--repeats", type=int, default=1)
-    p.add_argument("--only", default=None, help="comma-separated works (linear-sgd, char3, ..., trace)")
+    p.add_argument("--only", default=None, help="comma-separated works (linear-sgd, char3, ..., trace, gemm)")
     p.add_argument("--markdown", default=None, help="also write the table as Markdown to this file")
     a = p.parse_args()
     python = sys.executable
-    works = ["linear-sgd"] + CHAR_LESSONS + ["trace"]
+    works = ["linear-sgd"] + CHAR_LESSONS + ["trace", "gemm"]
     if a.only:
+        unknown = set(a.only.split(",")) - set(works)
+        if unknown:
+            p.error(f"unknown work(s) {', '.join(sorted(unknown))}; choose from {', '.join(works)}")
         works = [w for w in works if w in a.only.split(",")]
+    training = [w for w in works if w != "gemm"]
 
-    raw = last_json(run([BENCH, "--gemm-json"])[0])
     loads = [load_average()]
+    if "gemm" in works:
+        raw = raw_gemm(python, a.repeats)
+        loads.append(load_average())
+    else:
+        raw = last_json(run([BENCH, "--gemm-json"])[0])
     rows = []
-    for work in works:
+    for work in training:
         if work == "trace":
             continue
         if work == "linear-sgd":
@@ -98,6 +163,10 @@ def main():
     lines.append(f"{datetime.date.today()} · {platform.node() or 'host'}: {os.cpu_count()} cores, "
                  f"{cpu_name()} · load average during the run: {', '.join(loads)}")
     lines.append("")
+    if not training:
+        lines += gemm_table(raw)
+        finish("\n".join(lines), a.markdown)
+        return
     lines.append("| work | Unrolled s (summary) | Unrolled s (off) | summary cost | PyTorch s | ratio (summary) | target | "
                  "peak RSS Unrolled | peak RSS PyTorch | Unrolled GEMM GFLOP/s |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -115,13 +184,20 @@ def main():
                  "see `Unrolled.swift`); PyTorch with `torch.set_num_threads(2)`. Summary cost = Unrolled with every "
                  "op traced at `summary` (statistics of every tensor, to a counting sink) over the same run untraced.")
     lines.append("")
-    lines.append(f"Raw cblas_sgemm (BLIS) 512×256×256 on this machine: {raw['gflops_1']:.1f} GFLOP/s on 1 thread, "
-                 f"{raw['gflops_2']:.1f} on 2 threads (median of {raw['repeats']}). "
+    lines.append(f"Raw cblas_sgemm (BLIS) 512×256×256 (NN) on this machine: {raw['gflops_1']:.1f} GFLOP/s on 1 thread, "
+                 f"{raw['gflops_2']:.1f} on 2 threads (median of {raw['repeats']}"
+                 + (f", then of {raw['runs']} runs" if raw.get("runs", 1) > 1 else "") + "). "
                  f"Unrolled's GFLOP/s counts only its matrix products over its whole training time (trace off).")
-    text = "\n".join(lines)
+    if "gemm" in works:
+        lines.append("")
+        lines += gemm_table(raw)
+    finish("\n".join(lines), a.markdown)
+
+
+def finish(text, markdown):
     print(text)
-    if a.markdown:
-        with open(a.markdown, "w") as f:
+    if markdown:
+        with open(markdown, "w") as f:
             f.write(text + "\n")
 
 

@@ -1,6 +1,7 @@
 // unrolled-bench: what the tensor core costs over raw BLAS, and what tracing costs over none.
 //
 //   swift run -c release unrolled-bench [--threads N] [--repeats N]
+//   swift run -c release unrolled-bench --gemm-json   (raw cblas_sgemm per lesson shape, one JSON line)
 //
 // Variants of one measurement run interleaved (A, B, A, B, ...) after a warm-up, and each
 // reports its median, so a neighbour's build on the shared cores slows all of them alike.
@@ -19,8 +20,8 @@ struct Options {
     var warmup = 5
     /// Run one section only (matmul, trace, jsonl): for profiling with perf or callgrind.
     var only: String?
-    /// Print raw cblas_sgemm GFLOP/s on 512×256×256 (1 and 2 threads) as one JSON line and exit
-    /// (bench/compare.py's reference figure).
+    /// Print raw cblas_sgemm GFLOP/s on the lessons' product shapes (1 and 2 threads) and the BLIS
+    /// kernel family as one JSON line and exit (bench/compare.py's reference figures).
     var gemmJSON = false
 
     init(_ args: [String]) {
@@ -32,7 +33,7 @@ struct Options {
             case "--only": only = it.next()
             case "--gemm-json": gemmJSON = true
             case "--help", "-h":
-                print("usage: unrolled-bench [--threads N (default 1)] [--repeats N (default 31)] [--only matmul|trace|jsonl]")
+                print("usage: unrolled-bench [--threads N (default 1)] [--repeats N (default 31)] [--only matmul|trace|jsonl] [--gemm-json]")
                 exit(0)
             default:
                 print("unknown argument \(a); try --help")
@@ -77,23 +78,64 @@ let rng = SeededGenerator(seed: 1)
 func random(_ shape: [Int]) -> Tensor { Tensor.uniform(shape, low: -1, high: 1, using: rng) }
 
 var missed: [String] = []
-/// Raw cblas_sgemm on C[m,n] = A[m,k]·B[k,n], median GFLOP/s over `repeats` calls.
-func rawGemmGFLOPs(m: Int, k: Int, n: Int, threads: Int, repeats: Int = 51) -> Double {
+
+/// One product a lesson issues: C[m,n] = op(A)·op(B) with op(A) m×k and op(B) k×n, row-major.
+struct GemmShape {
+    let name: String
+    let transA: Bool, transB: Bool
+    let m: Int, n: Int, k: Int
+    var op: String { (transA ? "T" : "N") + (transB ? "T" : "N") }
+}
+
+/// The lessons' products (batch 512, hidden 256, 42 embedding factors, 85 characters, 8 steps):
+/// a linear layer is x·Wᵀ (NT), its backward G·W (NN) and Gᵀ·x (TN).
+let lessonGemms = [
+    GemmShape(name: "hidden forward", transA: false, transB: true, m: 512, n: 256, k: 256),
+    GemmShape(name: "hidden backward data", transA: false, transB: false, m: 512, n: 256, k: 256),
+    GemmShape(name: "hidden backward weight", transA: true, transB: false, m: 256, n: 256, k: 512),
+    GemmShape(name: "RNN input projection", transA: false, transB: true, m: 4096, n: 256, k: 42),
+    GemmShape(name: "RNN input weight gradient", transA: true, transB: false, m: 256, n: 42, k: 4096),
+    GemmShape(name: "output layer", transA: false, transB: true, m: 512, n: 85, k: 256),
+]
+
+/// Raw cblas_sgemm on `shape`, median GFLOP/s over `repeats` calls.
+func rawGemmGFLOPs(_ shape: GemmShape, threads: Int, repeats: Int = 51) -> Double {
     BLAS.setThreads(threads)
     defer { BLAS.setThreads(options.threads) }
-    let a = random([m, k]).data, b = random([k, n]).data
+    let (m, n, k) = (shape.m, shape.n, shape.k)
+    // Stored A is [m,k], or [k,m] when transposed; B is [k,n], or [n,k].
+    let a = random(shape.transA ? [k, m] : [m, k]).data, b = random(shape.transB ? [n, k] : [k, n]).data
+    let lda = shape.transA ? m : k, ldb = shape.transB ? k : n
+    let (tA, tB) = (shape.transA ? CblasTrans : CblasNoTrans, shape.transB ? CblasTrans : CblasNoTrans)
     var c = [Float](repeating: 0, count: m * n)
     let t = medians([{
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+        cblas_sgemm(CblasRowMajor, tA, tB, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(lda), b, Int32(ldb), 0, &c, Int32(n))
     }], repeats: repeats)[0]
     return 2 * Double(m * n * k) / (t / 1e3) / 1e9
 }
 
 if options.gemmJSON {
-    let g1 = rawGemmGFLOPs(m: 512, k: 256, n: 256, threads: 1)
-    let g2 = rawGemmGFLOPs(m: 512, k: 256, n: 256, threads: 2)
-    print("{\"shape\":\"512x256x256\",\"gflops_1\":\(g1),\"gflops_2\":\(g2),\"repeats\":51}")
+    struct Measured: Encodable {
+        let name: String, op: String, m: Int, n: Int, k: Int, gflops_1: Double, gflops_2: Double
+    }
+    struct Report: Encodable {
+        // 512×256×256 NN (the hidden layer's backward data product) at the top level, as before.
+        let shape: String, gflops_1: Double, gflops_2: Double, repeats: Int
+        let kernels: String, shapes: [Measured]
+    }
+    let repeats = 51
+    let shapes = lessonGemms.map { s in
+        Measured(name: s.name, op: s.op, m: s.m, n: s.n, k: s.k,
+                 gflops_1: rawGemmGFLOPs(s, threads: 1, repeats: repeats),
+                 gflops_2: rawGemmGFLOPs(s, threads: 2, repeats: repeats))
+    }
+    let reference = shapes.first { $0.op == "NN" && $0.m == 512 && $0.n == 256 && $0.k == 256 }!
+    let report = Report(shape: "512x256x256", gflops_1: reference.gflops_1, gflops_2: reference.gflops_2,
+                        repeats: repeats, kernels: BLAS.kernels, shapes: shapes)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    print(String(decoding: try! encoder.encode(report), as: UTF8.self))
     exit(0)
 }
 
