@@ -137,19 +137,57 @@ extension Kernels {
 
     /// Sum over `axis` of a tensor split as (outer, n, inner); result has outer·inner values.
     public static func sum(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: outer * inner)
-        out.withUnsafeMutableBufferPointer { o in
-            x.withUnsafeBufferPointer { p in
+        x.withUnsafeBufferPointer { p in
+            make(outer * inner) { out in
                 for a in 0..<outer {
-                    let ob = a * inner
-                    for k in 0..<n {
-                        let xb = (a * n + k) * inner
-                        for i in 0..<inner { o[ob + i] += p[xb + i] }
-                    }
+                    columnSums(p.baseAddress! + a * n * inner, rows: n, columns: inner, into: out + a * inner)
                 }
             }
         }
-        return out
+    }
+
+    /// out[j] = Σ_r x[r·columns + j] for a row-major [rows, columns] block, each column added
+    /// top to bottom (the order of a plain row-by-row loop, so values are unchanged from it).
+    /// NOTE: 32 columns at a time stay in four registers down all the rows, then are stored
+    /// once. The row-by-row loop read and wrote the whole output for every row: a bias gradient
+    /// ([512, 256] → [256]) measured 1.2 ns/value that way, 0.1 ns like this.
+    static func columnSums(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        let xr = UnsafeRawPointer(x), orr = UnsafeMutableRawPointer(out)
+        let rowBytes = columns &* 4
+        var j = 0
+        while j + 32 <= columns {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var o = j &* 4
+            for _ in 0..<rows {
+                a0 += xr.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                a1 += xr.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
+                a2 += xr.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD8<Float>.self)
+                a3 += xr.loadUnaligned(fromByteOffset: o &+ 96, as: SIMD8<Float>.self)
+                o &+= rowBytes
+            }
+            orr.storeBytes(of: a0, toByteOffset: j &* 4, as: SIMD8<Float>.self)
+            orr.storeBytes(of: a1, toByteOffset: j &* 4 &+ 32, as: SIMD8<Float>.self)
+            orr.storeBytes(of: a2, toByteOffset: j &* 4 &+ 64, as: SIMD8<Float>.self)
+            orr.storeBytes(of: a3, toByteOffset: j &* 4 &+ 96, as: SIMD8<Float>.self)
+            j &+= 32
+        }
+        while j + 8 <= columns {
+            var a0 = SIMD8<Float>()
+            var o = j &* 4
+            for _ in 0..<rows {
+                a0 += xr.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                o &+= rowBytes
+            }
+            orr.storeBytes(of: a0, toByteOffset: j &* 4, as: SIMD8<Float>.self)
+            j &+= 8
+        }
+        while j < columns {
+            var s: Float = 0
+            var k = j
+            for _ in 0..<rows { s += x[k]; k &+= columns }
+            out[j] = s
+            j &+= 1
+        }
     }
 
     /// Repeat `g` (outer·inner values) n times along the middle axis: the adjoint of `sum`.
