@@ -13,48 +13,100 @@ extension Kernels {
     public static func sumAll(_ x: [Float]) -> Float { Float(dot(x, nil)) }
 
     /// Σ x·y (or Σ x when `y` is nil; Σ x² when `y` is `x`), accumulated in Double across
-    /// blocks of 128 values so a 131k-element mean does not drift in the 5th digit. Lanes rather
-    /// than one running sum: a single accumulator is a chain of dependent adds (4 cycles each),
-    /// which made the two full reductions of a linear-SGD step a quarter of its time.
+    /// blocks so a 131k-element mean does not drift in the 5th digit.
     public static func dot(_ x: [Float], _ y: [Float]?) -> Double {
         precondition(y == nil || y!.count == x.count)
         return x.withUnsafeBufferPointer { xp in
-            (y ?? []).withUnsafeBufferPointer { yp in
-                let n = xp.count
-                var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
-                var i = 0
-                if n >= 8, let xb = xp.baseAddress {
-                    let xr = UnsafeRawPointer(xb)
-                    // An empty array may still have a base address: test `y`, not the pointer.
-                    let yr = y == nil ? nil : yp.baseAddress.map { UnsafeRawPointer($0) }
-                    // Float lanes over blocks of 16 vectors, each block's lanes added into
-                    // Double (as `moments`): converting every value made this latency-bound.
-                    while i + 8 <= n {
-                        var block = SIMD8<Float>()
-                        let end = Swift.min(n - 7, i + 128)
-                        if let yr {
-                            while i < end {
-                                block += xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                                    * yr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                                i += 8
-                            }
-                        } else {
-                            while i < end {
-                                block += xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                                i += 8
-                            }
-                        }
-                        s0 += SIMD4<Double>(block.lowHalf); s1 += SIMD4<Double>(block.highHalf)
-                    }
-                }
-                var tail = 0.0
-                while i < n {
-                    tail += Double(y == nil ? xp[i] : xp[i] * yp[i])
-                    i += 1
-                }
-                return (s0 + s1).sum() + tail
+            guard let xb = xp.baseAddress, xp.count > 0 else { return 0 }
+            guard let y else { return dot(xb, nil, xp.count) }
+            return y.withUnsafeBufferPointer { yp in dot(xb, yp.baseAddress!, xp.count) }
+        }
+    }
+
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>?, _ n: Int) -> Double {
+        if let y { return blockSum(Product(x: x, y: y), n) }
+        return blockSum(Plain(x: x), n)
+    }
+
+    /// Σ (a − b)², the forward of mse without a buffer of differences.
+    static func squaredDistance(_ a: [Float], _ b: [Float]) -> Double {
+        precondition(a.count == b.count)
+        return a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                guard let a = ap.baseAddress, let b = bp.baseAddress, ap.count > 0 else { return 0 }
+                return blockSum(SquaredDifference(a: a, b: b), ap.count)
             }
         }
+    }
+
+    /// The terms of a sum: eight starting at a byte offset, or one at an index (the tail).
+    /// Structs rather than closures: a two-statement closure was left as a call per vector.
+    protocol SumTerms {
+        func vector(_ byteOffset: Int) -> SIMD8<Float>
+        func scalar(_ i: Int) -> Float
+    }
+    struct Plain: SumTerms {
+        let x: UnsafePointer<Float>
+        @inline(__always) func vector(_ o: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(x).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+        }
+        @inline(__always) func scalar(_ i: Int) -> Float { x[i] }
+    }
+    struct Product: SumTerms {
+        let x: UnsafePointer<Float>, y: UnsafePointer<Float>
+        @inline(__always) func vector(_ o: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(x).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                * UnsafeRawPointer(y).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+        }
+        @inline(__always) func scalar(_ i: Int) -> Float { x[i] * y[i] }
+    }
+    struct SquaredDifference: SumTerms {
+        let a: UnsafePointer<Float>, b: UnsafePointer<Float>
+        @inline(__always) func vector(_ o: Int) -> SIMD8<Float> {
+            let d = UnsafeRawPointer(a).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                - UnsafeRawPointer(b).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            return d * d
+        }
+        @inline(__always) func scalar(_ i: Int) -> Float { let d = a[i] - b[i]; return d * d }
+    }
+
+    /// Σ of n terms. NOTE: four SIMD8 accumulators, each taking 16 vectors per block of 512
+    /// values (16 terms per lane, as with one accumulator over blocks of 128), and each block's
+    /// lanes added into Double, so long sums keep their 5th digit. One accumulator was a chain
+    /// of dependent adds; four leave the loop bound by loads.
+    @inline(__always)
+    static func blockSum<T: SumTerms>(_ t: T, _ n: Int) -> Double {
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+        var i = 0
+        while i + 32 <= n {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            let end = Swift.min(n &- 31, i &+ 512)
+            while i < end {
+                let o = i &* 4
+                a0 += t.vector(o)
+                a1 += t.vector(o &+ 32)
+                a2 += t.vector(o &+ 64)
+                a3 += t.vector(o &+ 96)
+                i &+= 32
+            }
+            s0 += SIMD4<Double>(a0.lowHalf) + SIMD4<Double>(a1.lowHalf)
+                + SIMD4<Double>(a2.lowHalf) + SIMD4<Double>(a3.lowHalf)
+            s1 += SIMD4<Double>(a0.highHalf) + SIMD4<Double>(a1.highHalf)
+                + SIMD4<Double>(a2.highHalf) + SIMD4<Double>(a3.highHalf)
+        }
+        var a = SIMD8<Float>()
+        while i + 8 <= n {
+            a += t.vector(i &* 4)
+            i &+= 8
+        }
+        s0 += SIMD4<Double>(a.lowHalf); s1 += SIMD4<Double>(a.highHalf)
+        var tail = 0.0
+        while i < n {
+            tail += Double(t.scalar(i))
+            i &+= 1
+        }
+        return (s0 + s1).sum() + tail
     }
 
     /// Sums, extremes and non-finite counts of a buffer, for trace summaries.

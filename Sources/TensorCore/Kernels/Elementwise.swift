@@ -53,6 +53,10 @@ extension Kernels {
         }
     }
     public static func scale(_ x: [Float], _ s: Float) -> [Float] { map(x) { $0 * s } }
+    /// (a − b) · s in one pass (mse's gradient), rounded as scale(sub(a, b), s).
+    public static func scaledDifference(_ a: [Float], _ b: [Float], _ s: Float) -> [Float] {
+        zipSame(a, b) { ($0 - $1) * s }
+    }
 
     // MARK: unary backward (grad, result or input → grad_in)
 
@@ -98,6 +102,10 @@ extension Kernels {
     static func broadcastZip(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int],
                              _ outShape: [Int], _ f: (Float, Float) -> Float) -> [Float] {
         if aShape == bShape { return zipSame(a, b, f) }
+        // A single value against a whole tensor (lesson 1's a·x and +b): one flat loop, without
+        // the stride tables and row walk below.
+        if a.count == 1 && bShape == outShape { let av = a[0]; return map(b) { f(av, $0) } }
+        if b.count == 1 && aShape == outShape { let bv = b[0]; return map(a) { f($0, bv) } }
         let n = outShape.product
         if n == 0 { return [] }
         let r = outShape.count
