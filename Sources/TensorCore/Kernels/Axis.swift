@@ -13,48 +13,100 @@ extension Kernels {
     public static func sumAll(_ x: [Float]) -> Float { Float(dot(x, nil)) }
 
     /// Σ x·y (or Σ x when `y` is nil; Σ x² when `y` is `x`), accumulated in Double across
-    /// blocks of 128 values so a 131k-element mean does not drift in the 5th digit. Lanes rather
-    /// than one running sum: a single accumulator is a chain of dependent adds (4 cycles each),
-    /// which made the two full reductions of a linear-SGD step a quarter of its time.
+    /// blocks so a 131k-element mean does not drift in the 5th digit.
     public static func dot(_ x: [Float], _ y: [Float]?) -> Double {
         precondition(y == nil || y!.count == x.count)
         return x.withUnsafeBufferPointer { xp in
-            (y ?? []).withUnsafeBufferPointer { yp in
-                let n = xp.count
-                var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
-                var i = 0
-                if n >= 8, let xb = xp.baseAddress {
-                    let xr = UnsafeRawPointer(xb)
-                    // An empty array may still have a base address: test `y`, not the pointer.
-                    let yr = y == nil ? nil : yp.baseAddress.map { UnsafeRawPointer($0) }
-                    // Float lanes over blocks of 16 vectors, each block's lanes added into
-                    // Double (as `moments`): converting every value made this latency-bound.
-                    while i + 8 <= n {
-                        var block = SIMD8<Float>()
-                        let end = Swift.min(n - 7, i + 128)
-                        if let yr {
-                            while i < end {
-                                block += xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                                    * yr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                                i += 8
-                            }
-                        } else {
-                            while i < end {
-                                block += xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                                i += 8
-                            }
-                        }
-                        s0 += SIMD4<Double>(block.lowHalf); s1 += SIMD4<Double>(block.highHalf)
-                    }
-                }
-                var tail = 0.0
-                while i < n {
-                    tail += Double(y == nil ? xp[i] : xp[i] * yp[i])
-                    i += 1
-                }
-                return (s0 + s1).sum() + tail
+            guard let xb = xp.baseAddress, xp.count > 0 else { return 0 }
+            guard let y else { return dot(xb, nil, xp.count) }
+            return y.withUnsafeBufferPointer { yp in dot(xb, yp.baseAddress!, xp.count) }
+        }
+    }
+
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>?, _ n: Int) -> Double {
+        if let y { return blockSum(Product(x: x, y: y), n) }
+        return blockSum(Plain(x: x), n)
+    }
+
+    /// Σ (a − b)², the forward of mse without a buffer of differences.
+    static func squaredDistance(_ a: [Float], _ b: [Float]) -> Double {
+        precondition(a.count == b.count)
+        return a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                guard let a = ap.baseAddress, let b = bp.baseAddress, ap.count > 0 else { return 0 }
+                return blockSum(SquaredDifference(a: a, b: b), ap.count)
             }
         }
+    }
+
+    /// The terms of a sum: eight starting at a byte offset, or one at an index (the tail).
+    /// Structs rather than closures: a two-statement closure was left as a call per vector.
+    protocol SumTerms {
+        func vector(_ byteOffset: Int) -> SIMD8<Float>
+        func scalar(_ i: Int) -> Float
+    }
+    struct Plain: SumTerms {
+        let x: UnsafePointer<Float>
+        @inline(__always) func vector(_ o: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(x).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+        }
+        @inline(__always) func scalar(_ i: Int) -> Float { x[i] }
+    }
+    struct Product: SumTerms {
+        let x: UnsafePointer<Float>, y: UnsafePointer<Float>
+        @inline(__always) func vector(_ o: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(x).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                * UnsafeRawPointer(y).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+        }
+        @inline(__always) func scalar(_ i: Int) -> Float { x[i] * y[i] }
+    }
+    struct SquaredDifference: SumTerms {
+        let a: UnsafePointer<Float>, b: UnsafePointer<Float>
+        @inline(__always) func vector(_ o: Int) -> SIMD8<Float> {
+            let d = UnsafeRawPointer(a).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                - UnsafeRawPointer(b).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            return d * d
+        }
+        @inline(__always) func scalar(_ i: Int) -> Float { let d = a[i] - b[i]; return d * d }
+    }
+
+    /// Σ of n terms. NOTE: four SIMD8 accumulators, each taking 16 vectors per block of 512
+    /// values (16 terms per lane, as with one accumulator over blocks of 128), and each block's
+    /// lanes added into Double, so long sums keep their 5th digit. One accumulator was a chain
+    /// of dependent adds; four leave the loop bound by loads.
+    @inline(__always)
+    static func blockSum<T: SumTerms>(_ t: T, _ n: Int) -> Double {
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+        var i = 0
+        while i + 32 <= n {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            let end = Swift.min(n &- 31, i &+ 512)
+            while i < end {
+                let o = i &* 4
+                a0 += t.vector(o)
+                a1 += t.vector(o &+ 32)
+                a2 += t.vector(o &+ 64)
+                a3 += t.vector(o &+ 96)
+                i &+= 32
+            }
+            s0 += SIMD4<Double>(a0.lowHalf) + SIMD4<Double>(a1.lowHalf)
+                + SIMD4<Double>(a2.lowHalf) + SIMD4<Double>(a3.lowHalf)
+            s1 += SIMD4<Double>(a0.highHalf) + SIMD4<Double>(a1.highHalf)
+                + SIMD4<Double>(a2.highHalf) + SIMD4<Double>(a3.highHalf)
+        }
+        var a = SIMD8<Float>()
+        while i + 8 <= n {
+            a += t.vector(i &* 4)
+            i &+= 8
+        }
+        s0 += SIMD4<Double>(a.lowHalf); s1 += SIMD4<Double>(a.highHalf)
+        var tail = 0.0
+        while i < n {
+            tail += Double(t.scalar(i))
+            i &+= 1
+        }
+        return (s0 + s1).sum() + tail
     }
 
     /// Sums, extremes and non-finite counts of a buffer, for trace summaries.
@@ -137,19 +189,57 @@ extension Kernels {
 
     /// Sum over `axis` of a tensor split as (outer, n, inner); result has outer·inner values.
     public static func sum(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: outer * inner)
-        out.withUnsafeMutableBufferPointer { o in
-            x.withUnsafeBufferPointer { p in
+        x.withUnsafeBufferPointer { p in
+            make(outer * inner) { out in
                 for a in 0..<outer {
-                    let ob = a * inner
-                    for k in 0..<n {
-                        let xb = (a * n + k) * inner
-                        for i in 0..<inner { o[ob + i] += p[xb + i] }
-                    }
+                    columnSums(p.baseAddress! + a * n * inner, rows: n, columns: inner, into: out + a * inner)
                 }
             }
         }
-        return out
+    }
+
+    /// out[j] = Σ_r x[r·columns + j] for a row-major [rows, columns] block, each column added
+    /// top to bottom (the order of a plain row-by-row loop, so values are unchanged from it).
+    /// NOTE: 32 columns at a time stay in four registers down all the rows, then are stored
+    /// once. The row-by-row loop read and wrote the whole output for every row: a bias gradient
+    /// ([512, 256] → [256]) measured 1.2 ns/value that way, 0.1 ns like this.
+    static func columnSums(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        let xr = UnsafeRawPointer(x), orr = UnsafeMutableRawPointer(out)
+        let rowBytes = columns &* 4
+        var j = 0
+        while j + 32 <= columns {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var o = j &* 4
+            for _ in 0..<rows {
+                a0 += xr.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                a1 += xr.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
+                a2 += xr.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD8<Float>.self)
+                a3 += xr.loadUnaligned(fromByteOffset: o &+ 96, as: SIMD8<Float>.self)
+                o &+= rowBytes
+            }
+            orr.storeBytes(of: a0, toByteOffset: j &* 4, as: SIMD8<Float>.self)
+            orr.storeBytes(of: a1, toByteOffset: j &* 4 &+ 32, as: SIMD8<Float>.self)
+            orr.storeBytes(of: a2, toByteOffset: j &* 4 &+ 64, as: SIMD8<Float>.self)
+            orr.storeBytes(of: a3, toByteOffset: j &* 4 &+ 96, as: SIMD8<Float>.self)
+            j &+= 32
+        }
+        while j + 8 <= columns {
+            var a0 = SIMD8<Float>()
+            var o = j &* 4
+            for _ in 0..<rows {
+                a0 += xr.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                o &+= rowBytes
+            }
+            orr.storeBytes(of: a0, toByteOffset: j &* 4, as: SIMD8<Float>.self)
+            j &+= 8
+        }
+        while j < columns {
+            var s: Float = 0
+            var k = j
+            for _ in 0..<rows { s += x[k]; k &+= columns }
+            out[j] = s
+            j &+= 1
+        }
     }
 
     /// Repeat `g` (outer·inner values) n times along the middle axis: the adjoint of `sum`.
@@ -242,26 +332,38 @@ extension Kernels {
     }
 
     /// log_softmax over the last axis (contiguous rows of `n`), eight lanes at a time; the
-    /// same brackets as above.
+    /// same brackets as above. NOTE: the max and the row's last n mod 8 values run in lanes
+    /// too (a partial vector): a scalar max chain and five expf calls per row of 85 made this
+    /// 4.2 ns/value.
     static func logSoftmaxRows(_ x: [Float], rows: Int, n: Int) -> [Float] {
         x.withUnsafeBufferPointer { xp in
             make(rows * n) { out in
-                let whole = n & ~7
+                let whole = n & ~7, rest = n - whole
                 for row in 0..<rows {
                     let p = xp.baseAddress! + row * n, o = out + row * n
                     let raw = UnsafeRawPointer(p)
-                    var m = -Float.infinity
-                    for i in 0..<n { m = max(m, p[i]) }
-                    var lanes = SIMD8<Float>()
+                    var m8 = SIMD8<Float>(repeating: -.infinity)
                     var i = 0
                     while i < whole {
-                        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                        lanes += expNonPositive8(v - m)
-                        i += 8
+                        let v = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+                        m8.replace(with: v, where: v .> m8)
+                        i &+= 8
                     }
-                    var s = lanes.sum()
-                    while i < n { s += expf(p[i] - m); i += 1 }
-                    let logS = logf(s)
+                    var m = m8.max()
+                    for j in whole..<n { m = max(m, p[j]) }
+                    var lanes = SIMD8<Float>()
+                    i = 0
+                    while i < whole {
+                        let v = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+                        lanes += expNonPositive8(v - m)
+                        i &+= 8
+                    }
+                    if rest > 0 {
+                        // Padding lanes hold m (e⁰ = 1) and are masked out of the sum.
+                        let e = expNonPositive8(partial(p + whole, rest, pad: m) - m)
+                        lanes += e.replacing(with: 0, where: lanesFrom(rest))
+                    }
+                    let logS = logf(lanes.sum())
                     for j in 0..<n { o[j] = (p[j] - m) - logS }
                 }
             }
@@ -273,24 +375,48 @@ extension Kernels {
         grad.withUnsafeBufferPointer { gp in
             result.withUnsafeBufferPointer { yp in
                 make(rows * n) { out in
-                    let whole = n & ~7
+                    let whole = n & ~7, rest = n - whole
                     for row in 0..<rows {
                         let g = gp.baseAddress! + row * n, y = yp.baseAddress! + row * n
+                        let gr = UnsafeRawPointer(g), yr = UnsafeRawPointer(y)
                         let o = UnsafeMutableRawPointer(out + row * n)
-                        var s: Float = 0
-                        for i in 0..<n { s += g[i] }
+                        var lanes = SIMD8<Float>()
                         var i = 0
                         while i < whole {
-                            let gv = UnsafeRawPointer(g).loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                            let yv = UnsafeRawPointer(y).loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                            o.storeBytes(of: gv - expNonPositive8(yv) * s, toByteOffset: i * 4, as: SIMD8<Float>.self)
-                            i += 8
+                            lanes += gr.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+                            i &+= 8
                         }
-                        while i < n { out[row * n + i] = g[i] - expf(y[i]) * s; i += 1 }
+                        if rest > 0 { lanes += partial(g + whole, rest, pad: 0) }
+                        let s = lanes.sum()
+                        i = 0
+                        while i < whole {
+                            let gv = gr.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+                            let yv = yr.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+                            o.storeBytes(of: gv - expNonPositive8(yv) * s, toByteOffset: i &* 4, as: SIMD8<Float>.self)
+                            i &+= 8
+                        }
+                        if rest > 0 {
+                            let v = partial(g + whole, rest, pad: 0) - expNonPositive8(partial(y + whole, rest, pad: 0)) * s
+                            for j in 0..<rest { out[row * n + whole + j] = v[j] }
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// The first `count` (< 8) values at `p` in lanes 0..<count, `pad` in the others.
+    @inline(__always)
+    static func partial(_ p: UnsafePointer<Float>, _ count: Int, pad: Float) -> SIMD8<Float> {
+        var v = SIMD8<Float>(repeating: pad)
+        for j in 0..<count { v[j] = p[j] }
+        return v
+    }
+
+    /// Lanes count..<8 set.
+    @inline(__always)
+    static func lanesFrom(_ count: Int) -> SIMDMask<SIMD8<Int32>> {
+        SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(count))
     }
 
     // MARK: moving blocks

@@ -53,6 +53,10 @@ extension Kernels {
         }
     }
     public static func scale(_ x: [Float], _ s: Float) -> [Float] { map(x) { $0 * s } }
+    /// (a − b) · s in one pass (mse's gradient), rounded as scale(sub(a, b), s).
+    public static func scaledDifference(_ a: [Float], _ b: [Float], _ s: Float) -> [Float] {
+        zipSame(a, b) { ($0 - $1) * s }
+    }
 
     // MARK: unary backward (grad, result or input → grad_in)
 
@@ -98,6 +102,10 @@ extension Kernels {
     static func broadcastZip(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int],
                              _ outShape: [Int], _ f: (Float, Float) -> Float) -> [Float] {
         if aShape == bShape { return zipSame(a, b, f) }
+        // A single value against a whole tensor (lesson 1's a·x and +b): one flat loop, without
+        // the stride tables and row walk below.
+        if a.count == 1 && bShape == outShape { let av = a[0]; return map(b) { f(av, $0) } }
+        if b.count == 1 && aShape == outShape { let bv = b[0]; return map(a) { f($0, bv) } }
         let n = outShape.product
         if n == 0 { return [] }
         let r = outShape.count
@@ -171,27 +179,16 @@ extension Kernels {
     public static func sumToShape(_ grad: [Float], from: [Int], to: [Int]) -> [Float] {
         if from == to { return grad }
         let n = to.product
-        var out = [Float](repeating: 0, count: n)
         let total = from.product
-        if total == 0 { return out }
-        // Fast path: `to` is a trailing block of `from` (bias rows): add each row into out.
-        if n > 0, total % n == 0, Array(from.suffix(to.count)) == to || to.allSatisfy({ $0 == 1 }) {
-            if to.allSatisfy({ $0 == 1 }) {
-                // A full reduction (a scalar broadcast over everything): accumulate in Double so
-                // 10,000 per-point terms do not lose the 5th digit.
-                out[0] = Float(dot(grad, nil))
-                return out
-            }
-            out.withUnsafeMutableBufferPointer { o in
-                grad.withUnsafeBufferPointer { g in
-                    for row in 0..<(total / n) {
-                        let base = row * n
-                        for i in 0..<n { o[i] += g[base + i] }
-                    }
-                }
-            }
-            return out
+        if total == 0 { return [Float](repeating: 0, count: n) }
+        // A full reduction (a scalar broadcast over everything): accumulate in Double so
+        // 10,000 per-point terms do not lose the 5th digit.
+        if n == 1 { return [Float(dot(grad, nil))] }
+        // `to` is a trailing block of `from` (bias rows): column sums.
+        if n > 0, total % n == 0, Array(from.suffix(to.count)) == to {
+            return sum(grad, outer: 1, n: total / n, inner: n)
         }
+        var out = [Float](repeating: 0, count: n)
         // General case: walk `from` and add each value into its broadcast source.
         let st = Shapes.broadcastStrides(to, to: from)
         let r = from.count

@@ -35,14 +35,17 @@ extension Tensor {
     }
 
     /// Mean squared error, mean((self − target)²).
+    /// One pass each way and no buffer of differences kept between them: the backward rule
+    /// recomputes self − target from the inputs, as PyTorch's mse_loss_backward does (lesson 1
+    /// runs this on 10,000 points per step, so every pass and every 40 KB buffer showed).
     public func mse(_ target: Tensor) -> Tensor {
         precondition(shape == target.shape, "mse: shapes \(shape) and \(target.shape) differ")
-        let diff = Kernels.sub(data, target.data)
         let n = Float(count)
-        let value = Float(Kernels.dot(diff, diff)) / n
+        let value = Float(Kernels.squaredDistance(data, target.data)) / n
         return .record(.mse, [self, target], shape: [], data: [value]) { ctx in
-            let g = Kernels.scale(diff, 2 * ctx.grad[0] / n)
-            return [ctx.inputs[0].requiresGrad ? g : nil, ctx.inputs[1].requiresGrad ? Kernels.neg(g) : nil]
+            let (a, b) = (ctx.inputs[0], ctx.inputs[1])
+            let g = Kernels.scaledDifference(a.data, b.data, 2 * ctx.grad[0] / n)
+            return [a.requiresGrad ? g : nil, b.requiresGrad ? Kernels.neg(g) : nil]
         }
     }
 }
