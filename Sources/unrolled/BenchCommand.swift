@@ -71,6 +71,7 @@ struct BenchRun: ParsableCommand {
                 result["train_seconds"] = seconds
             }
             result["gemm_gflop"] = Double(BLAS.flops) / 1e9
+            result["gemm_seconds"] = Double(BLAS.nanoseconds) / 1e9
             result["trace_events"] = sink.count
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)

@@ -43,6 +43,10 @@ public enum BLAS {
     /// Floating-point operations (2·m·n·k per product) issued through `gemm` since start: what
     /// `make bench` divides by wall time to compare with raw cblas_sgemm. One add per call.
     nonisolated(unsafe) public static var flops = 0
+    /// Wall time spent inside cblas_sgemm since start (two clock reads per product, ~40 ns
+    /// against the ≥ 10 µs of a lesson's smallest product): with `flops`, the rate BLAS
+    /// actually reaches inside a training run, between the elementwise ops.
+    nonisolated(unsafe) public static var nanoseconds: UInt64 = 0
 
     /// C = alpha · op(A) · op(B) + beta · C, row-major. op(A) is m×k, op(B) is k×n.
     @inline(__always)
@@ -52,15 +56,19 @@ public enum BLAS {
         let work = 2 * m * n * k
         _ = kernels
         flops += work
+        let start = DispatchClock.nanoseconds()
         guard let auto = adaptive, work >= auto.minimumFlops else {
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
+            nanoseconds += DispatchClock.nanoseconds() - start
             return
         }
         let t = auto.choose()
         if t != current { setThreads(t); current = t }
-        let start = DispatchClock.nanoseconds()
+        let begin = DispatchClock.nanoseconds()
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
-        auto.record(threads: t, nanosecondsPerFlop: Double(DispatchClock.nanoseconds() - start) / Double(work))
+        let end = DispatchClock.nanoseconds()
+        nanoseconds += end - start
+        auto.record(threads: t, nanosecondsPerFlop: Double(end - begin) / Double(work))
     }
 
     @inline(__always)
