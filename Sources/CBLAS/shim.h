@@ -2,8 +2,9 @@
 // cblas_* interface, so swapping providers (OpenBLAS on other Linux machines, Accelerate on
 // macOS) is a change to this header and the modulemap's `link` line, nothing else.
 //
-// BLIS was measured fastest on this project's 2-core AVX2 machine for the lesson's skinny
-// shapes (see README, "Why BLIS"). Re-measure with `make bench` before changing it.
+// BLIS (with its skx kernels, see BLAS.kernels) was measured against OpenBLAS on this project's
+// 2-core AVX-512 machine for the lessons' shapes (README, "Speed": `make bench` prints both).
+// Re-measure before changing it.
 #ifndef UNROLLED_CBLAS_SHIM_H
 #define UNROLLED_CBLAS_SHIM_H
 // Include a libc header first: BLIS's cblas.h defines _POSIX_C_SOURCE when it is not yet
