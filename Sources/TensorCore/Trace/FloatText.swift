@@ -23,6 +23,13 @@ enum FloatText {
     @inline(__always)
     static func pow10(_ k: Int) -> Double { powersOfTen[k + 64] }
 
+    /// "00", "01", … "99" as 200 ASCII bytes (allocated once, never freed).
+    static let pairs: UnsafePointer<UInt8> = {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
+        for i in 0..<100 { p[2 * i] = UInt8(48 + i / 10); p[2 * i + 1] = UInt8(48 + i % 10) }
+        return UnsafePointer(p)
+    }()
+
     /// Most bytes one value can take ("-1.23456789e-45," is 16).
     static let maximumWidth = 16
 
@@ -45,11 +52,16 @@ enum FloatText {
         var digits: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &digits) { raw -> Int in
             let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            var r = d
-            for i in stride(from: 8, through: 0, by: -1) {
-                p[i] = UInt8(truncatingIfNeeded: r % 10) &+ 48
-                r /= 10
-            }
+            // 1 + 4×2 digits from a table of pairs: nine chained divisions by 10 were most of
+            // the time (~39 ns per value in a full trace).
+            let r = UInt32(truncatingIfNeeded: d), rest = r % 100_000_000
+            let a = Int(rest / 10_000), b = Int(rest % 10_000)
+            let pairs = FloatText.pairs
+            p[0] = UInt8(truncatingIfNeeded: r / 100_000_000) &+ 48
+            (p + 1).update(from: pairs + 2 * (a / 100), count: 2)
+            (p + 3).update(from: pairs + 2 * (a % 100), count: 2)
+            (p + 5).update(from: pairs + 2 * (b / 100), count: 2)
+            (p + 7).update(from: pairs + 2 * (b % 100), count: 2)
             var count = 9
             while count > 1 && p[count - 1] == 48 { count -= 1 }
             if e >= 0 && e < 9 {

@@ -195,11 +195,7 @@ struct JSONBuffer {
             var parts: [[UInt8]] = [[], []]
             parts.withUnsafeMutableBufferPointer { parts in
                 DispatchQueue.concurrentPerform(iterations: 2) { k in
-                    var out: [UInt8] = []
-                    out.reserveCapacity(12 * half + 16)
-                    if k == 1 { out.append(UInt8(ascii: ",")) }
-                    JSONBuffer.append(p, k == 0 ? 0..<half : half..<p.count, to: &out)
-                    parts[k] = out
+                    parts[k] = JSONBuffer.text(p, k == 0 ? 0..<half : half..<p.count, leadingComma: k == 1)
                 }
             }
             bytes.append(contentsOf: parts[0])
@@ -210,14 +206,19 @@ struct JSONBuffer {
 
     static let parallelFloats = 1 << 16
 
+    static func append(_ p: UnsafeBufferPointer<Float>, _ range: Range<Int>, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: text(p, range, leadingComma: false))
+    }
+
     /// `p[range]` comma-separated, written through a pointer into capacity reserved for the
     /// widest case (appending byte by byte checked uniqueness and capacity for every byte).
     /// Zeros (common in gradients) are written directly, as `description` spells them.
-    static func append(_ p: UnsafeBufferPointer<Float>, _ range: Range<Int>, to bytes: inout [UInt8]) {
-        let needed = range.count * (FloatText.maximumWidth + 2)
-        let text = [UInt8](unsafeUninitializedCapacity: needed) { out, initialized in
+    static func text(_ p: UnsafeBufferPointer<Float>, _ range: Range<Int>, leadingComma: Bool) -> [UInt8] {
+        let needed = range.count * (FloatText.maximumWidth + 2) + 1
+        return [UInt8](unsafeUninitializedCapacity: needed) { out, initialized in
             var n = 0
             let o = out.baseAddress!
+            if leadingComma { o[0] = UInt8(ascii: ","); n = 1 }
             for i in range {
                 if i > range.lowerBound { o[n] = UInt8(ascii: ","); n += 1 }
                 let v = p[i]
@@ -232,7 +233,6 @@ struct JSONBuffer {
             }
             initialized = n
         }
-        bytes.append(contentsOf: text)
     }
 
     /// Shortest text that reads back as the same value; non-finite values as strings (see top).
