@@ -23,7 +23,7 @@ extension Unrolled {
     /// the default lets large products choose 1 or 2 threads by timing both as they run
     /// (`BLAS.adaptThreads`): on an idle 2-core machine two threads made a CharLoop epoch 1.7×
     /// faster, and with both cores busy elsewhere two threads spin-wait and ran it 9× slower
-    /// than one (README, "Speed"). Skinny products (< 16 MFLOP) always use one thread.
+    /// than one (README, "Speed"). Products under 4 MFLOP always use one thread.
     static func main() {
         // TensorCore is compiled for AVX2 + FMA (Package.swift); say so instead of dying on
         // SIGILL at the first kernel.

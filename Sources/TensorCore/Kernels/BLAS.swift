@@ -32,7 +32,12 @@ public enum BLAS {
 
     /// Let large products pick 1 or `maxThreads` threads by measuring both as they run (see
     /// `AdaptiveThreads`); products below `minimumFlops` always run on one thread.
-    public static func adaptThreads(maxThreads: Int, minimumFlops: Int = 1 << 24) {
+    ///
+    /// The 4 MFLOP threshold lets the lessons' 512×42×256 input products (11 MFLOP) try two
+    /// threads too: with the skx kernels a CharLoop slice took 4.41–4.46 s against 4.74–4.99 s
+    /// at 16 MFLOP, and a CharRnn slice 4.02/4.33 s against 4.38/4.92 s; at 1 MFLOP the
+    /// products were too small to gain and runs varied 4.3–5.6 s.
+    public static func adaptThreads(maxThreads: Int, minimumFlops: Int = 1 << 22) {
         adaptive = maxThreads > 1 ? AdaptiveThreads(many: maxThreads, minimumFlops: minimumFlops) : nil
         setThreads(1)
         current = 1
