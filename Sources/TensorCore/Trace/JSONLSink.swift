@@ -146,18 +146,12 @@ struct JSONBuffer {
         if let s = t.summary { raw(",\"summary\":"); summary(s) }
         if let v = t.storedValues {
             if let here, let earlier = reference(to: v, from: here) {
-                raw(",\"values_from\":{\"seq\":"); int(earlier.seq)
-                raw(",\"side\":"); string(earlier.side.rawValue)
-                raw(",\"index\":"); int(earlier.index)
-                raw("}")
+                valuesFrom(earlier)
             } else {
                 raw(",\"values\":"); floats(v)
             }
         } else if let r = t.valuesFrom {
-            raw(",\"values_from\":{\"seq\":"); int(r.seq)
-            raw(",\"side\":"); string(r.side.rawValue)
-            raw(",\"index\":"); int(r.index)
-            raw("}")
+            valuesFrom(r)
         }
         if let b = t.block {
             raw(",\"block\":{\"outer\":"); int(b.outer)
@@ -167,6 +161,13 @@ struct JSONBuffer {
             raw(",\"length\":"); int(b.length)
             raw("}")
         }
+        raw("}")
+    }
+
+    mutating func valuesFrom(_ r: ValuesReference) {
+        raw(",\"values_from\":{\"seq\":"); int(r.seq)
+        raw(",\"side\":"); string(r.side.rawValue)
+        raw(",\"index\":"); int(r.index)
         raw("}")
     }
 
