@@ -36,8 +36,8 @@ struct Draw: ParsableCommand {
     @Option(name: .long, help: "With --view graph: rows in the traced mini-batch (small keeps the numbers readable).")
     var batch: Int = 4
 
-    @Option(name: .long, help: "With --view loss: multiply the training schedule (0.05 trains 5% of each epoch).")
-    var epochsScale: Double = 1
+    /// With --view loss only (checked in validate).
+    @OptionGroup var schedule: EpochsScaleOption
 
     @Flag(name: .long, help: "Draw every lesson (arch, graph, sgd; not loss, which needs training) and OUT/index.html.")
     var all = false
@@ -58,11 +58,10 @@ struct Draw: ParsableCommand {
         if graphOnly && (all || (view != nil && view != .graph)) {
             throw ValidationError("--step, --frames, --backward and --batch go with --view graph")
         }
-        if epochsScale != 1 && view != .loss {
+        if schedule.epochsScale != 1 && view != .loss {
             throw ValidationError("--epochs-scale goes with --view loss")
         }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
-        try validateEpochsScale(epochsScale)
     }
 
     func run() throws {
@@ -204,13 +203,13 @@ struct Draw: ParsableCommand {
     // MARK: loss
 
     func drawLoss(_ lesson: Lesson, to dir: URL) throws {
-        let runner = LessonRunner(lesson: lesson, options: try options.runOptions(epochsScale: epochsScale))
+        let runner = LessonRunner(lesson: lesson, options: try options.runOptions(epochsScale: schedule.epochsScale))
         if lesson.model == .linearSGD {
             let result = try runner.runLinearSGD(say: say)
             report(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: dir))
             return
         }
-        let recorder = LossRecorder(lesson: lesson, epochsScale: epochsScale)
+        let recorder = LossRecorder(lesson: lesson, epochsScale: schedule.epochsScale)
         _ = try trainShowingProgress(runner, observe: recorder.add)
         report(try recorder.write(to: dir))
     }

@@ -116,7 +116,7 @@ enum Preflight {
         switch command {
         case let c as Run:
             let lesson = try catalog().lesson(c.lesson)
-            var o = try c.options.runOptions(epochsScale: c.epochsScale)
+            var o = try c.options.runOptions(epochsScale: c.schedule.epochsScale)
             c.training.apply(to: &o)
             try o.validate()
             _ = lesson

@@ -28,9 +28,17 @@ struct LessonOptions: ParsableArguments {
     }
 }
 
-/// The one check for `--epochs-scale`, shared by run, play and draw.
-func validateEpochsScale(_ scale: Double) throws {
-    guard scale > 0, scale.isFinite, scale <= RunOptions.maxEpochsScale else {
-        throw ValidationError("--epochs-scale must be a number > 0 and ≤ \(Int(RunOptions.maxEpochsScale)), got \(scale)")
+/// `--epochs-scale`, shared by run, play and draw: one spelling, one help text, one check.
+/// Parsed unconditionally so that `--epochs-scale -1` reaches the check instead of being taken
+/// for a flag (run had this and play and draw did not).
+struct EpochsScaleOption: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional,
+            help: "Multiply every phase of the schedule (0.1 runs a tenth of each epoch's batches).")
+    var epochsScale: Double = 1
+
+    func validate() throws {
+        guard epochsScale > 0, epochsScale.isFinite, epochsScale <= RunOptions.maxEpochsScale else {
+            throw ValidationError("--epochs-scale must be a number > 0 and ≤ \(Int(RunOptions.maxEpochsScale)), got \(epochsScale)")
+        }
     }
 }

@@ -12,17 +12,12 @@ struct Play: ParsableCommand {
 
     @OptionGroup var options: LessonOptions
 
-    @Option(name: .long, help: "Multiply every phase of the schedule.")
-    var epochsScale: Double = 1
-
-    func validate() throws {
-        try validateEpochsScale(epochsScale)
-    }
+    @OptionGroup var schedule: EpochsScaleOption
 
     func run() throws {
         try reportingErrors {
             let lesson = try catalog().lesson(self.lesson)
-            let runOptions = try options.runOptions(epochsScale: epochsScale)
+            let runOptions = try options.runOptions(epochsScale: schedule.epochsScale)
             let replay = try Replay.record(lesson: lesson, options: runOptions, batch: 4)
             let session = StepSession(replay: replay, colour: isatty(1) != 0)
             say("\(lesson.title)\n")

@@ -12,8 +12,7 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: LessonOptions
 
-    @Option(name: .long, parsing: .unconditional, help: "Multiply every phase of the schedule (0.1 runs a tenth of each epoch's batches).")
-    var epochsScale: Double = 1
+    @OptionGroup var schedule: EpochsScaleOption
 
     @Option(name: .long, help: "Save the trained weights as safetensors (PyTorch state_dict names).")
     var save: String?
@@ -26,14 +25,10 @@ struct Run: ParsableCommand {
 
     @OptionGroup var training: TrainingOptions
 
-    func validate() throws {
-        try validateEpochsScale(epochsScale)
-    }
-
     func run() throws {
         try reportingErrors {
             let lesson = try catalog().lesson(self.lesson)
-            var runOptions = try options.runOptions(epochsScale: epochsScale)
+            var runOptions = try options.runOptions(epochsScale: schedule.epochsScale)
             training.apply(to: &runOptions)
             try training.preflight(lesson: lesson, save: save)
             let runner = LessonRunner(lesson: lesson, options: runOptions)
@@ -43,7 +38,7 @@ struct Run: ParsableCommand {
                 if !noPlot { say("loss plot: \(displayPath(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: plotDir)[0]))") }
                 return
             }
-            let losses = LossRecorder(lesson: lesson, epochsScale: epochsScale)
+            let losses = LossRecorder(lesson: lesson, epochsScale: schedule.epochsScale)
             let model = try trainShowingProgress(runner, observe: losses.add)
             if let save {
                 try Weights.save(model, to: save, metadata: ["lesson": lesson.id, "model": model.kind])
