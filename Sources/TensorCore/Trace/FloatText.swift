@@ -11,10 +11,9 @@
 // Double as JSONDecoder does) gives the same Float. TraceTests checks this over every exponent.
 
 enum FloatText {
-    /// 10^k for k in -64...64, each the Double nearest the exact power.
+    /// 10^k for k in -64...64: exact for 0 ≤ k ≤ 22; otherwise within a few ulp (repeated
+    /// products, and a reciprocal for k < 0), far below the 1e-8 that nine digits resolve.
     static let powersOfTen: [Double] = (-64...64).map { k in
-        // Exact for |k| ≤ 22; beyond that the product of exact factors is within a few ulp,
-        // far below the 1e-8 that nine digits resolve.
         var p = 1.0
         for _ in 0..<abs(k) { p *= 10 }
         return k < 0 ? 1 / p : p
