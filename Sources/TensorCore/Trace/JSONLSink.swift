@@ -97,8 +97,8 @@ struct JSONBuffer {
     /// same storage means the same values. In a full CharSeqRnn step 42% of the values were
     /// repeats (add and reshape pass `grad` through; a single contribution becomes the next
     /// rule's incoming `grad`); they are written as a `values_from` reference instead.
-    var recent: [(values: [Float], at: ValuesReference)] = []
-    static let recentLimit = 16, referenceMinimum = 1024
+    var recent = RecentBuffers<ValuesReference>(limit: 16)
+    static let referenceMinimum = 1024
 
     mutating func event(_ e: TraceEvent, referencingRepeats: Bool = false) {
         raw("{\"seq\":"); int(e.seq)
@@ -124,12 +124,8 @@ struct JSONBuffer {
     /// The earlier place these (large) values were written, or nil after remembering this one.
     mutating func reference(to values: [Float], from here: ValuesReference) -> ValuesReference? {
         guard values.count >= JSONBuffer.referenceMinimum else { return nil }
-        let address = values.withUnsafeBufferPointer { $0.baseAddress }
-        for entry in recent where entry.values.count == values.count {
-            if entry.values.withUnsafeBufferPointer({ $0.baseAddress }) == address { return entry.at }
-        }
-        if recent.count == JSONBuffer.recentLimit { recent.removeFirst() }
-        recent.append((values, here))
+        if let earlier = recent.lookup(values) { return earlier }
+        recent.remember(values, here)
         return nil
     }
 

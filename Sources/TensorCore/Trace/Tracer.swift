@@ -135,25 +135,19 @@ public enum Tracer {
         return t
     }
 
-    /// Recently summarised buffers (used on the trace queue only). Backward describes most buffers twice (a rule's gradient
-    /// for its input is the next rule's incoming `grad`, and `add` passes `grad` through
-    /// unchanged), and a parameter used three times is described three times; a summary is a
-    /// full pass over the values, so repeats are looked up here instead. Holding each array
-    /// keeps its storage alive and copy-on-write (nobody can change it in place), so the same
-    /// storage address means the same values.
-    nonisolated(unsafe) static var recentSummaries: [(values: [Float], summary: ValueSummary)] = []
+    /// Recently summarised buffers (used on the trace queue only). Backward describes most
+    /// buffers twice (a rule's gradient for its input is the next rule's incoming `grad`, and
+    /// `add` passes `grad` through unchanged), and a parameter used three times is described
+    /// three times; a summary is a full pass over the values, so repeats are looked up here.
+    nonisolated(unsafe) static var recentSummaries = RecentBuffers<ValueSummary>(limit: 16)
 
     static func summary(of values: [Float]) -> ValueSummary {
         // Small buffers (scalars, biases) cost less to summarise than to look up, and caching
         // them pushed the large ones out: lesson 1's x and y were summarised at every step.
         if values.count < 1024 { return ValueSummary(values) }
-        let address = values.withUnsafeBufferPointer { $0.baseAddress }
-        for entry in recentSummaries where entry.values.count == values.count {
-            if entry.values.withUnsafeBufferPointer({ $0.baseAddress }) == address { return entry.summary }
-        }
+        if let known = recentSummaries.lookup(values) { return known }
         let s = ValueSummary(values)
-        if recentSummaries.count == 16 { recentSummaries.removeFirst() }
-        recentSummaries.append((values, s))
+        recentSummaries.remember(values, s)
         return s
     }
 
