@@ -70,7 +70,7 @@ enum GradCases {
         GradCase(.matmul, "A@B", [G.p([3, 4]), G.p([4, 5])]) { $0[0].matmul($0[1]) },
         GradCase(.matmul, "Aᵀ@B", [G.p([4, 3]), G.p([4, 5])]) { $0[0].matmul($0[1], transposeA: true) },
         GradCase(.matmul, "A@Bᵀ", [G.p([3, 4]), G.p([5, 4])]) { $0[0].matmul($0[1], transposeB: true) },
-        // Few inputs, many outputs: the weight gradient is computed as (Aᵀ·G)ᵀ (MatMul.swift).
+        // Few inputs, many outputs: the weight gradient Gᵀ·A is computed as (Aᵀ·G)ᵀ (Kernels.matmul).
         GradCase(.matmul, "A@Bᵀ skinny B", [G.p([3, 2]), G.p([5, 2])]) { $0[0].matmul($0[1], transposeB: true) },
         GradCase(.matmul, "Aᵀ@Bᵀ skinny B", [G.p([2, 3]), G.p([6, 2])]) { $0[0].matmul($0[1], transposeA: true, transposeB: true) },
         GradCase(.matmul, "Aᵀ@Bᵀ", [G.p([4, 3]), G.p([5, 4])]) {

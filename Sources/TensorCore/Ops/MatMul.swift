@@ -1,6 +1,5 @@
 // The one matrix product. Transposed operands are BLAS flags (`x @ Wᵀ` for a linear layer reads
-// W in place), and so are the transposes in the backward rule: no operand is copied. (One
-// small result is: see the weight gradient of a skinny layer below.)
+// W in place), and so are the transposes in the backward rule: nothing is copied.
 
 extension Tensor {
     /// op(self) @ op(other) for 2-D tensors; `transposeB` gives PyTorch's `x @ W.t()`.
@@ -25,18 +24,9 @@ extension Tensor {
                     : Kernels.matmul(g, b.data, m: m, n: k, k: n, transA: false, transB: !tB)  // G·op(B)ᵀ : [m,k]
             }
             if b.requiresGrad {
-                if tB && 2 * k <= n {
-                    // A linear layer's weight gradient with few inputs and many outputs (the RNN's
-                    // [256, 42] input weights, summed over 4,096 rows): BLIS's skx kernels ran
-                    // Gᵀ·A at 48–65 GFLOP/s and (Aᵀ·G)ᵀ at 84–89, so compute the latter and
-                    // transpose the small result (10,752 values).
-                    let t = Kernels.matmul(a.data, g, m: k, n: n, k: m, transA: !tA, transB: false)  // op(A)ᵀ·G : [k,n]
-                    db = Kernels.permute(t, shape: [k, n], perm: [1, 0])
-                } else {
-                    db = tB
-                        ? Kernels.matmul(g, a.data, m: n, n: k, k: m, transA: true, transB: tA)    // Gᵀ·op(A) : [n,k]
-                        : Kernels.matmul(a.data, g, m: k, n: n, k: m, transA: !tA, transB: false)  // op(A)ᵀ·G : [k,n]
-                }
+                db = tB
+                    ? Kernels.matmul(g, a.data, m: n, n: k, k: m, transA: true, transB: tA)    // Gᵀ·op(A) : [n,k]
+                    : Kernels.matmul(a.data, g, m: k, n: n, k: m, transA: !tA, transB: false)  // op(A)ᵀ·G : [k,n]
             }
             return [da, db]
         }
