@@ -120,7 +120,7 @@ final class GradientTests: XCTestCase {
     func testCheckerCatchesAWrongRule() {
         let wrongTanh = GradCase(.tanh, "deliberately wrong rule", [G.p([2, 3])]) { xs in
             Tensor.record(.tanh, [xs[0]], shape: xs[0].shape, data: Kernels.tanh(xs[0].data)) { ctx in
-                [Kernels.zipSame(ctx.grad, ctx.result.data) { g, y in g * (1 - y) }]
+                [Kernels.zipSame(ctx.grad, ctx.result.data, WrongTanhBackward())]
             }
         }
         let messages = gradientMismatches(wrongTanh)
@@ -130,4 +130,9 @@ final class GradientTests: XCTestCase {
             XCTAssert(m.contains(part), "failure message lacks \(part): \(m)")
         }
     }
+}
+
+/// grad · (1 − result): tanh's backward rule with the square left out, for the checker to catch.
+private struct WrongTanhBackward: PointwiseBinary {
+    func callAsFunction(_ g: Float, _ y: Float) -> Float { g * (1 - y) }
 }

@@ -24,6 +24,9 @@ final class BroadcastTests: XCTestCase {
         XCTAssertEqual((m - Tensor(shape: [2, 1], data: [1, 2])).data, [0, 1, 2, 2, 3, 4])
         XCTAssertEqual((m * 2).data, [2, 4, 6, 8, 10, 12])
         XCTAssertEqual((m / Tensor([1, 2, 4])).data, [1, 1, 0.75, 4, 2.5, 1.5])
+        // The row on the left, as [3] and as [1, 3]: operands must not swap places.
+        XCTAssertEqual((Tensor([10, 20, 30]) - m).data, [9, 18, 27, 6, 15, 24])
+        XCTAssertEqual((Tensor([[8, 10, 12]]) / m).data, [8, 5, 4, 2, 2, 2])
     }
 
     func testOuterProductByBroadcasting() {

@@ -11,7 +11,19 @@ import Darwin
 public enum BLAS {
     /// Set the BLAS thread count explicitly: the default (all cores, or an environment variable
     /// the user forgot) makes timings unreproducible.
-    public static func setThreads(_ n: Int) { _ = kernels; unrolled_blas_set_threads(Int32(n)) }
+    /// Large elementwise kernels use as many (`Parallel`), on the calling thread's team.
+    public static func setThreads(_ n: Int) {
+        adaptive = nil
+        fixedThreads = max(1, n)
+        apply(threads: fixedThreads)
+    }
+    nonisolated(unsafe) static var fixedThreads = 1
+
+    static func apply(threads n: Int) {
+        _ = kernels
+        unrolled_blas_set_threads(Int32(n))
+        Parallel.owner = pthread_self()
+    }
 
     /// The kernel family BLIS runs ("skx", "haswell", ...), fixed before its first call.
     ///
@@ -38,8 +50,8 @@ public enum BLAS {
     /// at 16 MFLOP, and a CharRnn slice 4.02/4.33 s against 4.38/4.92 s; at 1 MFLOP the
     /// products were too small to gain and runs varied 4.3–5.6 s.
     public static func adaptThreads(maxThreads: Int, minimumFlops: Int = 1 << 22) {
-        adaptive = maxThreads > 1 ? AdaptiveThreads(many: maxThreads, minimumFlops: minimumFlops) : nil
         setThreads(1)
+        adaptive = maxThreads > 1 ? AdaptiveThreads(many: maxThreads, minimumFlops: minimumFlops) : nil
         current = 1
     }
     nonisolated(unsafe) static var adaptive: AdaptiveThreads?
@@ -68,7 +80,7 @@ public enum BLAS {
             return
         }
         let t = auto.choose()
-        if t != current { setThreads(t); current = t }
+        if t != current { apply(threads: t); current = t }
         let begin = DispatchClock.nanoseconds()
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
         let end = DispatchClock.nanoseconds()
@@ -141,6 +153,12 @@ final class AdaptiveThreads {
             return best == 0 ? many : 1
         }
         return best == 0 ? 1 : many
+    }
+
+    /// Whether `many` threads measured faster so far (elementwise kernels follow this).
+    var prefersMany: Bool {
+        guard let one = cost[0], let several = cost[1] else { return false }
+        return several < one
     }
 
     func record(threads: Int, nanosecondsPerFlop x: Double) {

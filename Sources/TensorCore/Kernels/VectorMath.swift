@@ -96,11 +96,14 @@ extension Kernels {
             make(xp.count) { out in
                 let n = xp.count, whole = n & ~7
                 let src = UnsafeRawPointer(xp.baseAddress!), dst = UnsafeMutableRawPointer(out)
-                var i = 0
-                while i < whole {
-                    let v = src.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                    dst.storeBytes(of: tanh8(v), toByteOffset: i * 4, as: SIMD8<Float>.self)
-                    i += 8
+                // Chunks are multiples of 16 values, so only the last one can end mid-vector.
+                Parallel.forRanges(whole) { r in
+                    var i = r.lowerBound
+                    while i < r.upperBound {
+                        let v = src.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        dst.storeBytes(of: tanh8(v), toByteOffset: i * 4, as: SIMD8<Float>.self)
+                        i += 8
+                    }
                 }
                 if whole < n {
                     var v = SIMD8<Float>(repeating: 0)
