@@ -50,6 +50,28 @@ final class ParallelKernelTests: XCTestCase {
         for i in [0, 15, 16, 50_000, 50_015, 50_016, n - 1] { XCTAssertEqual(sum[i], a[i] + b[i], "add at \(i)") }
     }
 
+    /// Trace statistics split by fixed sections, so a summary does not depend on the thread count.
+    func testMomentsAreTheSameOnTwoThreads() throws {
+        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        let x = values(100_003, seed: 7)
+        BLAS.setThreads(1)
+        let one = ValueSummary(x)
+        BLAS.setThreads(2)
+        let before = Parallel.regions
+        let two = ValueSummary(x)
+        XCTAssertEqual(Parallel.regions - before, 1, "moments did not split")
+        BLAS.setThreads(1)
+        XCTAssertEqual(one, two)
+        // And right, against sums taken here in Double.
+        let d = x.map(Double.init)
+        let mean = d.reduce(0, +) / Double(d.count)
+        let l2 = d.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        XCTAssertEqual(two.mean, mean, accuracy: 1e-6)
+        XCTAssertEqual(two.l2, l2, accuracy: l2 * 1e-6)
+        XCTAssertEqual(two.min, Double(x.min()!))
+        XCTAssertEqual(two.max, Double(x.max()!))
+    }
+
     func testBiasRowsSplitAcrossThreads() throws {
         try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
         let rows = 257, width = 389

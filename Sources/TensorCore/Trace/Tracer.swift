@@ -129,13 +129,26 @@ public enum Tracer {
                                 values: [Float], block: TensorBlock? = nil, withValues: Bool = true) -> TracedTensor {
         var t = TracedTensor(id: id, label: label, shape: shape, kind: kind)
         guard withValues else { return t }
-        // The statistics are computed on the trace queue (`summarise`); here the tensor only
-        // keeps a reference to the values, which costs no copy.
-        if level != .off { t.storedValues = values; t.block = block }
+        switch level {
+        case .off:
+            break
+        case .summary:
+            // Statistics now, on this thread and BLAS's worker (`Kernels.moments` splits large
+            // buffers across both). On the trace queue instead, they took the second core from
+            // BLAS's worker in the middle of products: a traced CharLoop slice spent 4.3–5.0 s
+            // in products against 2.9–3.3 s untraced.
+            t.summary = block == nil ? summary(of: values)
+                                     : ValueSummary(values, zerosAroundTo: shape.reduce(1, *))
+        case .full:
+            // The queue computes the statistics while it writes the values (`summarise`); here
+            // the tensor only keeps a reference to them, which costs no copy.
+            t.storedValues = values; t.block = block
+        }
         return t
     }
 
-    /// Recently summarised buffers (used on the trace queue only). Backward describes most
+    /// Recently summarised buffers (used by the training thread at `summary`, by the trace
+    /// queue at `full`; a level changes only after `drain()`). Backward describes most
     /// buffers twice (a rule's gradient for its input is the next rule's incoming `grad`, and
     /// `add` passes `grad` through unchanged), and a parameter used three times is described
     /// three times; a summary is a full pass over the values, so repeats are looked up here.
