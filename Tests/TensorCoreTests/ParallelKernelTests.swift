@@ -50,6 +50,50 @@ final class ParallelKernelTests: XCTestCase {
         for i in [0, 15, 16, 50_000, 50_015, 50_016, n - 1] { XCTAssertEqual(sum[i], a[i] + b[i], "add at \(i)") }
     }
 
+    /// Row-wise, column-block and copying kernels: each thread owns whole rows, whole columns or
+    /// a range of the copy, so the results equal one thread's bit for bit.
+    func testRowColumnAndCopyKernelsMatchOneThread() throws {
+        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        let rows = 517, width = 85  // CharSeqRnn's vocabulary, a row count that splits unevenly
+        let x = values(rows * width, seed: 8), g = values(rows * width, seed: 9)
+        let y = Kernels.logSoftmax(x, outer: rows, n: width, inner: 1)
+        let h = values(300 * 1000, seed: 10)  // 1,000 columns: 31 blocks of 32 and a ragged one
+        let block = TensorBlock(outer: 1, n: 3, inner: 60_000, start: 1, length: 1)
+        let cases: [(String, () -> [Float])] = [
+            ("logSoftmax", { Kernels.logSoftmax(x, outer: rows, n: width, inner: 1) }),
+            ("logSoftmaxBackward", { Kernels.logSoftmaxBackward(grad: g, result: y, outer: rows, n: width, inner: 1) }),
+            ("column sums", { Kernels.sum(h, outer: 1, n: 300, inner: 1000) }),
+            ("select", { Kernels.select(h, outer: 1, n: 3, inner: 100_000, index: 2) }),
+            ("slice rows", { Kernels.slice(h, outer: 300, n: 10, inner: 100, start: 3, length: 4) }),
+            ("stack", { Kernels.concat([h, Array(h.reversed())], ns: [1, 1], outer: 1, inner: h.count) }),
+            ("zeros", { Kernels.zeros(70_001) }),
+            ("addBlock", { var full = Array(h[0..<180_000]); Kernels.addBlock(&full, Array(h[0..<60_000]), block); return full }),
+            ("adam", {
+                var p = h, m = h.map { $0 * 0.1 }, v = h.map { $0 * $0 }
+                Kernels.adamStep(param: &p, grad: Array(h.reversed()), m: &m, v: &v, lr: 0.01, beta1: 0.9,
+                                 beta2: 0.999, eps: 1e-8, step: 3)
+                return p + m + v
+            }),
+        ]
+        for (name, body) in cases {
+            let r = bothWays(body)
+            XCTAssertGreaterThanOrEqual(r.regions, 1, "\(name) did not split")
+            XCTAssertTrue(r.one.map(\.bitPattern) == r.two.map(\.bitPattern), "\(name) differs on two threads")
+        }
+        // Spot values worked out here: a column sum, a selected value, a block add, zeros.
+        let sums = bothWays { Kernels.sum(h, outer: 1, n: 300, inner: 1000) }.two
+        for c in [0, 31, 32, 999] {
+            var s: Float = 0
+            for r in 0..<300 { s += h[r * 1000 + c] }
+            XCTAssertEqual(sums[c], s, "column \(c)")
+        }
+        XCTAssertEqual(bothWays { Kernels.select(h, outer: 1, n: 3, inner: 100_000, index: 2) }.two[99_999], h[299_999])
+        let added = bothWays { var full = Array(h[0..<180_000]); Kernels.addBlock(&full, Array(h[0..<60_000]), block); return full }.two
+        XCTAssertEqual(added[60_000 + 59_999], h[60_000 + 59_999] + h[59_999])
+        XCTAssertEqual(added[59_999], h[59_999])
+        XCTAssertTrue(bothWays { Kernels.zeros(70_001) }.two.allSatisfy { $0 == 0 })
+    }
+
     /// Trace statistics split by fixed sections, so a summary does not depend on the thread count.
     func testMomentsAreTheSameOnTwoThreads() throws {
         try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")

@@ -103,7 +103,7 @@ extension Tensor {
             for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
                 guard let c else { continue }
                 if let block = node.block {
-                    if input.grad == nil { input.grad = [Float](repeating: 0, count: input.count) }
+                    if input.grad == nil { input.grad = Kernels.zeros(input.count) }
                     Kernels.addBlock(&input.grad!, c, block)
                     continue
                 }

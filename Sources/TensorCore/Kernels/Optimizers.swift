@@ -31,13 +31,16 @@ extension Kernels {
         param.withUnsafeMutableBufferPointer { p in
             m.withUnsafeMutableBufferPointer { mp in
                 v.withUnsafeMutableBufferPointer { vp in
-                    grad.withUnsafeBufferPointer { g in
-                        for i in 0..<g.count {
-                            let gi = g[i]
-                            mp[i] = mp[i] + w1 * (gi - mp[i])
-                            vp[i] = vp[i] * beta2 + w2 * gi * gi
-                            let denom = vp[i].squareRoot() / bc2Sqrt + eps
-                            p[i] = p[i] - stepSize * (mp[i] / denom)
+                    grad.withUnsafeBufferPointer { gp in
+                        let (p, mp, vp, g) = (p.baseAddress!, mp.baseAddress!, vp.baseAddress!, gp.baseAddress!)
+                        Parallel.forRanges(gp.count) { range in
+                            for i in range {
+                                let gi = g[i]
+                                mp[i] = mp[i] + w1 * (gi - mp[i])
+                                vp[i] = vp[i] * beta2 + w2 * gi * gi
+                                let denom = vp[i].squareRoot() / bc2Sqrt + eps
+                                p[i] = p[i] - stepSize * (mp[i] / denom)
+                            }
                         }
                     }
                 }
