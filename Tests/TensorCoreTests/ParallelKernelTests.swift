@@ -94,6 +94,27 @@ final class ParallelKernelTests: XCTestCase {
         XCTAssertTrue(bothWays { Kernels.zeros(70_001) }.two.allSatisfy { $0 == 0 })
     }
 
+    /// A matmul's two gradients run at once, one per thread, with one-thread BLAS each; they
+    /// must equal the one-after-the-other products bit for bit (including the skinny weight
+    /// gradient computed transposed).
+    func testMatmulGradientsAtOnceMatchOneAfterTheOther() throws {
+        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        for (m, k, n) in [(512, 256, 256), (4096, 42, 256)] {
+            let x = Tensor(shape: [m, k], data: values(m * k, seed: 11), requiresGrad: true)
+            let w = Tensor(shape: [n, k], data: values(n * k, seed: 12), requiresGrad: true)
+            let g = values(m * n, seed: 13)
+            func grads() -> [Float] {
+                x.zeroGrad(); w.zeroGrad()
+                x.matmul(w, transposeB: true).backward(seed: g)
+                return x.grad! + w.grad!
+            }
+            let before = BLAS.pairs
+            let r = bothWays(grads)
+            XCTAssertEqual(BLAS.pairs - before, 1, "\(m)×\(k)×\(n): gradients not run as a pair")
+            XCTAssertTrue(r.one.map(\.bitPattern) == r.two.map(\.bitPattern), "\(m)×\(k)×\(n) differs")
+        }
+    }
+
     /// Trace statistics split by fixed sections, so a summary does not depend on the thread count.
     func testMomentsAreTheSameOnTwoThreads() throws {
         try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")

@@ -49,6 +49,12 @@ enum Parallel {
     /// libgomp start a second team.
     nonisolated(unsafe) static var owner: pthread_t? = nil
 
+    /// Whether this thread may open a region (the training thread, with libgomp present).
+    static var usable: Bool {
+        guard gomp != nil, let owner else { return false }
+        return pthread_equal(owner, pthread_self()) != 0
+    }
+
     /// Parallel regions opened so far (tests check that a large kernel really split).
     nonisolated(unsafe) static var regions = 0
 

@@ -17,18 +17,21 @@ extension Tensor {
             // C = op(A)·op(B), G = ∂L/∂C.  ∂L/∂op(A) = G·op(B)ᵀ and ∂L/∂op(B) = op(A)ᵀ·G;
             // when an operand was used transposed, its gradient is the transpose of that, which
             // BLAS produces by swapping the factors and flags.
-            var da: [Float]? = nil, db: [Float]? = nil
-            if a.requiresGrad {
-                da = tA
-                    ? Kernels.matmul(b.data, g, m: k, n: m, k: n, transA: tB, transB: true)    // op(B)·Gᵀ : [k,m]
-                    : Kernels.matmul(g, b.data, m: m, n: k, k: n, transA: false, transB: !tB)  // G·op(B)ᵀ : [m,k]
+            let da = tA
+                ? Kernels.MatrixProduct(b.data, g, m: k, n: m, k: n, transA: tB, transB: true)    // op(B)·Gᵀ : [k,m]
+                : Kernels.MatrixProduct(g, b.data, m: m, n: k, k: n, transA: false, transB: !tB)  // G·op(B)ᵀ : [m,k]
+            let db = tB
+                ? Kernels.MatrixProduct(g, a.data, m: n, n: k, k: m, transA: true, transB: tA)    // Gᵀ·op(A) : [n,k]
+                : Kernels.MatrixProduct(a.data, g, m: k, n: n, k: m, transA: !tA, transB: false)  // op(A)ᵀ·G : [k,n]
+            switch (a.requiresGrad, b.requiresGrad) {
+            case (true, true):
+                // Independent products: both at once when a second core is free.
+                let (ga, gb) = Kernels.matmulPair(da, db)
+                return [ga, gb]
+            case (true, false): return [Kernels.matmul(da), nil]
+            case (false, true): return [nil, Kernels.matmul(db)]
+            case (false, false): return [nil, nil]
             }
-            if b.requiresGrad {
-                db = tB
-                    ? Kernels.matmul(g, a.data, m: n, n: k, k: m, transA: true, transB: tA)    // Gᵀ·op(A) : [n,k]
-                    : Kernels.matmul(a.data, g, m: k, n: n, k: m, transA: !tA, transB: false)  // op(A)ᵀ·G : [k,n]
-            }
-            return [da, db]
         }
     }
 }
