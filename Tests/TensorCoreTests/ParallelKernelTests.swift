@@ -153,6 +153,24 @@ final class ParallelKernelTests: XCTestCase {
         }
     }
 
+    /// A team smaller than asked for (here: a region opened inside another, which libgomp runs
+    /// on one thread) must still cover every chunk.
+    func testEveryChunkIsDoneByASmallerTeam() throws {
+        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        let x = values(100_003, seed: 14)
+        BLAS.setThreads(1)
+        let expected = Kernels.tanh(x)
+        BLAS.setThreads(2)
+        var inner: [Float] = []
+        withUnsafeMutablePointer(to: &inner) { out in
+            Parallel.forRanges(2, width: 1 << 20) { range in
+                if range.contains(0) { out.pointee = Kernels.tanh(x) }
+            }
+        }
+        BLAS.setThreads(1)
+        XCTAssertTrue(inner.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
     func testSmallKernelsAndOtherThreadsStaySerial() throws {
         try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
         BLAS.setThreads(2)

@@ -26,10 +26,12 @@ enum Parallel {
 
     /// libgomp's entry points, found in the process (BLIS's OpenMP build loaded libgomp);
     /// nil with a BLAS that does not use it, and then every kernel runs on one thread.
-    static let gomp: (parallel: GOMPParallel, threadNumber: ThreadNumber)? = {
-        guard let p = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "GOMP_parallel"),
-              let t = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_thread_num") else { return nil }
-        return (unsafeBitCast(p, to: GOMPParallel.self), unsafeBitCast(t, to: ThreadNumber.self))
+    static let gomp: (parallel: GOMPParallel, threadNumber: ThreadNumber, teamSize: ThreadNumber)? = {
+        let process = UnsafeMutableRawPointer(bitPattern: 0)
+        guard let p = dlsym(process, "GOMP_parallel"), let t = dlsym(process, "omp_get_thread_num"),
+              let n = dlsym(process, "omp_get_num_threads") else { return nil }
+        return (unsafeBitCast(p, to: GOMPParallel.self), unsafeBitCast(t, to: ThreadNumber.self),
+                unsafeBitCast(n, to: ThreadNumber.self))
     }()
 
     /// Threads for elementwise kernels: 2 while BLAS runs its large products on 2 (fixed by
@@ -81,9 +83,16 @@ enum Parallel {
             withUnsafeMutablePointer(to: &job) { pointer in
                 gomp.parallel({ raw in
                     let job = raw!.assumingMemoryBound(to: Job.self).pointee
-                    let start = min(Int(Parallel.gomp!.threadNumber()) * job.chunk, job.count)
-                    let end = min(start + job.chunk, job.count)
-                    if start < end { job.body(start..<end) }
+                    // The team can be smaller than asked (OMP_THREAD_LIMIT, a region opened
+                    // inside another): each thread takes every team-size-th chunk, so every
+                    // chunk is done by someone.
+                    let gomp = Parallel.gomp!
+                    let team = max(1, Int(gomp.teamSize()))
+                    var start = Int(gomp.threadNumber()) * job.chunk
+                    while start < job.count {
+                        job.body(start..<min(start + job.chunk, job.count))
+                        start += team * job.chunk
+                    }
                 }, pointer, UInt32(parts), 0)
             }
         }
