@@ -9,11 +9,7 @@ struct Eval: ParsableCommand {
         abstract: "Loss of saved weights on the validation split (or on a range of rows).",
         discussion: "Weights are safetensors with PyTorch state_dict names, so a file saved by PyTorch evaluates here and one saved by `unrolled run --save` loads in PyTorch.")
 
-    @Argument(help: "Lesson id whose model the weights belong to.")
-    var lesson: String
-
-    @Option(name: .long, help: "Weights (safetensors, PyTorch state_dict names).")
-    var weights: String
+    @OptionGroup var trained: TrainedWeightsOptions
 
     @Option(name: .long, help: "Rows START:END of the lesson's layout instead of the validation split.")
     var rows: String?
@@ -22,12 +18,12 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let lesson = try catalog().lesson(self.lesson)
+            let lesson = try catalog().lesson(trained.lesson)
             guard lesson.model != .linearSGD else { throw InputError("eval: \(lesson.id) has no saved weights to evaluate") }
             let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
             let (corpus, data, split) = try runner.loadData()
             let model = runner.makeModel(vocabSize: corpus.vocabSize)
-            try Weights.load(weights, into: model)
+            try Weights.load(trained.weights, into: model)
             var evalSplit = split
             if let rows {
                 let parts = rows.split(separator: ":").map { Int($0) }

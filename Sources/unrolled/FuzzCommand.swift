@@ -128,7 +128,7 @@ enum Preflight {
             _ = try catalog().lesson(c.lesson)
             _ = try c.options.runOptions()
         case let c as Generate:
-            _ = try catalog().lesson(c.lesson)
+            _ = try catalog().lesson(c.trained.lesson)
             _ = try c.options.runOptions()
         default: break
         }

@@ -6,11 +6,7 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate text with trained weights (the seed's get_next_n: argmax, sliding window).")
 
-    @Argument(help: "Lesson id whose model the weights belong to.")
-    var lesson: String
-
-    @Option(name: .long, help: "Weights saved by `unrolled run --save` (or by PyTorch, state_dict names).")
-    var weights: String
+    @OptionGroup var trained: TrainedWeightsOptions
 
     @Option(name: .long, help: "The text to continue.")
     var prompt: String = "for thos"
@@ -26,12 +22,12 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let lesson = try catalog().lesson(self.lesson)
+            let lesson = try catalog().lesson(trained.lesson)
             guard lesson.model != .linearSGD else { throw InputError("lesson \(lesson.id) has no text model to generate with") }
             let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
             let corpus = try Corpus.load(path: CorpusLocator.resolve(options.corpus))
             let model = runner.makeModel(vocabSize: corpus.vocabSize)
-            try Weights.load(weights, into: model)
+            try Weights.load(trained.weights, into: model)
             say(try Generator.nextN(model, corpus: corpus, prompt: prompt, count: n))
         }
     }

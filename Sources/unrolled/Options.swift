@@ -2,6 +2,15 @@ import ArgumentParser
 import LessonEngine
 import Models
 
+/// A lesson's model and a file of its trained weights (eval, generate).
+struct TrainedWeightsOptions: ParsableArguments {
+    @Argument(help: "Lesson id whose model the weights belong to.")
+    var lesson: String
+
+    @Option(name: .long, help: "Weights: safetensors with PyTorch state_dict names, saved by `unrolled run --save` or by PyTorch.")
+    var weights: String
+}
+
 /// Flags shared by every command that runs a lesson.
 struct LessonOptions: ParsableArguments {
     @Option(name: .long, help: "Corpus text file (default: $UNROLLED_CORPUS, the download cache, or ../shared/data/nietzsche.txt).")
