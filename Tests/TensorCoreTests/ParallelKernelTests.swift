@@ -183,3 +183,50 @@ final class ParallelKernelTests: XCTestCase {
         XCTAssertEqual(Parallel.regions, before)
     }
 }
+
+/// The thread choice for large products, driven with made-up timings (no clock involved).
+final class AdaptiveThreadsTests: XCTestCase {
+    let big = AdaptiveThreads.Shape(m: 512, n: 256, k: 256, transA: false, transB: true)
+    let skinny = AdaptiveThreads.Shape(m: 256, n: 42, k: 4096, transA: true, transB: false)
+
+    /// Feed `choose`/`record` with a cost per setting for `calls` calls; return the settings used.
+    private func run(_ auto: AdaptiveThreads, _ shape: AdaptiveThreads.Shape, calls: Int,
+                     first: Double? = nil, cost: (Int) -> Double) -> [Int] {
+        var used: [Int] = []
+        for i in 0..<calls {
+            let t = auto.choose(shape)
+            used.append(t)
+            let x = (i < 4 && first != nil && t == 2 && !used.dropLast().contains(2)) ? first! : cost(t)
+            auto.record(shape, threads: t, nanosecondsPerFlop: x)
+        }
+        return used
+    }
+
+    func testFirstCallOfASettingIsNotCounted() {
+        let auto = AdaptiveThreads(many: 2, minimumFlops: 0)
+        // Two threads twice as fast, but their first call pays 500× (thread start-up).
+        let used = run(auto, big, calls: 200, first: 500) { $0 == 1 ? 1.0 : 0.5 }
+        XCTAssertEqual(Array(used.prefix(4)), [1, 1, 2, 2], "each setting is timed twice first")
+        XCTAssertGreaterThan(used.dropFirst(4).filter { $0 == 2 }.count, 180)
+        XCTAssertTrue(auto.prefersMany)
+    }
+
+    func testEachShapeKeepsItsOwnCosts() {
+        let auto = AdaptiveThreads(many: 2, minimumFlops: 0)
+        let bigUsed = run(auto, big, calls: 200) { $0 == 1 ? 1.0 : 0.5 }
+        let skinnyUsed = run(auto, skinny, calls: 200) { $0 == 1 ? 1.0 : 3.0 }
+        XCTAssertGreaterThan(bigUsed.suffix(150).filter { $0 == 2 }.count, 140)
+        XCTAssertGreaterThan(skinnyUsed.suffix(150).filter { $0 == 1 }.count, 140)
+        XCTAssertFalse(auto.prefersMany, "the last decided product ran on one thread")
+    }
+
+    func testASlowCallDoesNotFlipTheChoice() {
+        let auto = AdaptiveThreads(many: 2, minimumFlops: 0)
+        _ = run(auto, big, calls: 100) { $0 == 1 ? 1.0 : 0.5 }
+        // One preempted two-thread call at 100× the usual cost, then back to normal.
+        XCTAssertEqual(auto.choose(big), 2)
+        auto.record(big, threads: 2, nanosecondsPerFlop: 50)
+        let after = run(auto, big, calls: 50) { $0 == 1 ? 1.0 : 0.5 }
+        XCTAssertGreaterThan(after.filter { $0 == 2 }.count, 45)
+    }
+}

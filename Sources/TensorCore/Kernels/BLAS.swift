@@ -81,13 +81,14 @@ public enum BLAS {
             nanoseconds += DispatchClock.nanoseconds() - start
             return
         }
-        let t = auto.choose()
+        let shape = AdaptiveThreads.Shape(m: m, n: n, k: k, transA: transA, transB: transB)
+        let t = auto.choose(shape)
         if t != current { apply(threads: t); current = t }
         let begin = DispatchClock.nanoseconds()
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
         let end = DispatchClock.nanoseconds()
         nanoseconds += end - start
-        auto.record(threads: t, nanosecondsPerFlop: Double(end - begin) / Double(work))
+        auto.record(shape, threads: t, nanosecondsPerFlop: Double(end - begin) / Double(work))
     }
 
     @inline(__always)
@@ -196,39 +197,61 @@ extension Kernels {
 /// slower. Neither setting is safe, so measure: keep a moving average of nanoseconds per flop
 /// for each setting, run the faster one, and try the other once in a while — less often the
 /// worse it was, so a bad setting costs at most ~2% in exploration.
+///
+/// NOTE: costs are kept per product shape, and each setting's first call is not counted. With
+/// one table for all shapes and the first call counted, the first two-thread product (which
+/// starts OpenMP's threads and BLIS's packing buffers, 0.1–0.2 s) made two threads look
+/// hundreds of times slower, the next trial came thousands of calls later, and a CharLoop slice
+/// ran all its products on one thread at 42–81 GFLOP/s (7.8 s against 4.2–4.5 s).
 final class AdaptiveThreads {
+    struct Shape: Hashable { let m, n, k: Int; let transA, transB: Bool }
+
+    struct Costs {
+        /// Moving averages of ns/flop for one thread and for `many` (nil until measured).
+        var cost: [Double?] = [nil, nil]
+        /// Calls timed per setting (the first of each is discarded).
+        var timed = [0, 0]
+        var calls = 0
+        var nextTrial = 0
+    }
+
     let many: Int
     let minimumFlops: Int
-    /// Moving averages of ns/flop for one thread and for `many` (nil until measured).
-    var cost: [Double?] = [nil, nil]
-    var calls = 0
-    var nextTrial = 0
+    var shapes: [Shape: Costs] = [:]
+    /// The setting the last decided (not exploratory) product ran with: elementwise kernels and
+    /// gradient pairs follow it (`Parallel.threads`).
+    private(set) var prefersMany = false
 
     init(many: Int, minimumFlops: Int) { self.many = many; self.minimumFlops = minimumFlops }
 
-    func choose() -> Int {
-        calls += 1
-        guard let one = cost[0] else { return 1 }
-        guard let several = cost[1] else { return many }
+    func choose(_ shape: Shape) -> Int {
+        var c = shapes[shape] ?? Costs()
+        defer { shapes[shape] = c }
+        c.calls += 1
+        // Two calls on each setting first: the first pays one-time costs and is not counted.
+        guard let one = c.cost[0] else { return 1 }
+        guard let several = c.cost[1] else { return many }
         let best = one <= several ? 0 : 1
-        if calls >= nextTrial {
+        if c.calls >= c.nextTrial {
             // Try the other setting once; wait longer the worse it looked.
             let ratio = max(one, several) / min(one, several)
-            nextTrial = calls + Int(32 * min(ratio, 64))
+            c.nextTrial = c.calls + Int(32 * min(ratio, 64))
             return best == 0 ? many : 1
         }
+        prefersMany = best == 1
         return best == 0 ? 1 : many
     }
 
-    /// Whether `many` threads measured faster so far (elementwise kernels follow this).
-    var prefersMany: Bool {
-        guard let one = cost[0], let several = cost[1] else { return false }
-        return several < one
-    }
-
-    func record(threads: Int, nanosecondsPerFlop x: Double) {
+    func record(_ shape: Shape, threads: Int, nanosecondsPerFlop x: Double) {
         let i = threads == 1 ? 0 : 1
-        cost[i] = cost[i].map { 0.8 * $0 + 0.2 * x } ?? x
+        guard var c = shapes[shape] else { return }
+        c.timed[i] += 1
+        if c.timed[i] > 1 {
+            // One slow call (preempted, page faults) moves the average by at most 4× its value.
+            let sample = c.cost[i].map { Swift.min(x, 4 * $0) } ?? x
+            c.cost[i] = c.cost[i].map { 0.8 * $0 + 0.2 * sample } ?? sample
+        }
+        shapes[shape] = c
     }
 }
 
