@@ -212,6 +212,7 @@ struct JSONBuffer {
     /// Zeros (common in gradients) are written directly, as `description` spells them.
     static func text(_ p: UnsafeBufferPointer<Float>, _ range: Range<Int>, leadingComma: Bool) -> [UInt8] {
         let needed = range.count * (FloatText.maximumWidth + 2) + 1
+        let tables = FloatText.Tables.shared  // once per array, not per value (see Tables)
         return [UInt8](unsafeUninitializedCapacity: needed) { out, initialized in
             var n = 0
             let o = out.baseAddress!
@@ -223,7 +224,7 @@ struct JSONBuffer {
                     if v.sign == .minus { o[n] = UInt8(ascii: "-"); n += 1 }
                     o[n] = UInt8(ascii: "0"); o[n + 1] = UInt8(ascii: "."); o[n + 2] = UInt8(ascii: "0"); n += 3
                 } else if v.isFinite {
-                    n += FloatText.write(v, to: o + n)
+                    n += FloatText.write(v, to: o + n, tables: tables)
                 } else {
                     for c in (v.isNaN ? "\"NaN\"" : v < 0 ? "\"-Infinity\"" : "\"Infinity\"").utf8 { o[n] = c; n += 1 }
                 }
