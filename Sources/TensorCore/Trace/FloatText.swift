@@ -12,9 +12,9 @@
 //
 // Speed: the work per value is one long dependency chain (exponent → power of ten → multiply →
 // rounding → digits → layout → store), so what counts is its length and the instruction count,
-// not loops or calls. Over the 17.6 M values written for a full CharSeqRnn step (one thread,
-// into a reused buffer, medians on a noisy 2-core VM): ~45 ns a value with byte-at-a-time
-// digits and layout, ~21 ns as below:
+// not loops or calls. Over the 17.6 M values written for a full CharSeqRnn step, one thread
+// into a reused buffer: ~36 ns a value with byte-at-a-time digits and layout, ~15 ns as below
+// (medians of six runs on a noisy 2-core VM; fastest runs 32 and 12 ns):
 // - the decimal exponent's "one too low" correction is a table lookup by binary exponent
 //   (threshold below), not a second multiply and a data-dependent branch;
 // - the nine digits are one multiply into 57-bit fixed point, then a pair per multiply by 100,
@@ -38,7 +38,7 @@ enum FloatText {
     /// multiplying and comparing did.
     struct Binade { var threshold: UInt32; var exponent: Int32 }
 
-    /// The two tables `write` reads. Pass them in from outside a loop: a `static let` read in the
+    /// The tables `write` reads. Pass them in from outside a loop: a `static let` read in the
     /// loop is a `swift_once` call per value (the profile showed one per table; not hoisted).
     struct Tables {
         /// 10^k for k in -64...64 at index k + 64: exact for 0 ≤ k ≤ 22; otherwise within a few
@@ -47,6 +47,9 @@ enum FloatText {
         let powers: UnsafePointer<Double>
         /// Binary exponents -149...127 (see `Binade`).
         let binades: UnsafePointer<Binade>
+        /// "e-45" … "e38" for decimal exponents -45...38 at index e + 45, first byte lowest and
+        /// zero bytes above the text, so its length is 4 less its leading zero bytes.
+        let exponents: UnsafePointer<UInt32>
 
         /// Allocated once, never freed.
         static let shared: Tables = {
@@ -68,13 +71,21 @@ enum FloatText {
                 }
                 binades[k + 149] = Binade(threshold: low, exponent: Int32(e))
             }
-            return Tables(powers: UnsafePointer(powers), binades: UnsafePointer(binades))
+            let exponents = UnsafeMutablePointer<UInt32>.allocate(capacity: 84)
+            for e in -45...38 {
+                var text: UInt32 = 0
+                for (i, c) in "e\(e)".utf8.enumerated() { text |= UInt32(c) << (8 * i) }
+                exponents[e + 45] = text
+            }
+            return Tables(powers: UnsafePointer(powers), binades: UnsafePointer(binades),
+                          exponents: UnsafePointer(exponents))
         }()
     }
 
     /// "0." and six zeros, the start of every 0.000ddd (first byte lowest, as stored).
     static let fractionStart: UInt64 = 0x3030_3030_3030_2e30
-    /// An ASCII "0" in every byte: above the nine digits they are the "0" of "3.0" and "1.0e10".
+    /// An ASCII "0" in every byte: OR-ed onto digits 0...9 it makes them ASCII; above the nine
+    /// digits it is the "0" after the point of "123456789.0".
     static let zeros: UInt64 = 0x3030_3030_3030_3030
 
     /// Write a finite, non-zero Float at `out`; returns the bytes written (see `maximumWidth`).
@@ -116,38 +127,33 @@ enum FloatText {
         let negative = Int(bits >> 31)
         let o = UnsafeMutableRawPointer(out + negative)
         if e < 0 && e >= -5 {
-            // 0.000ddd (most values): "0.000000", then the digits from their place onwards.
+            // 0.000ddd (two thirds of a full trace's values): "0.000000", then the digits from
+            // their place onwards.
             let start = 1 - e
             o.storeBytes(of: fractionStart.littleEndian, as: UInt64.self)
             o.storeBytes(of: UInt8(truncatingIfNeeded: first) | 0x30, toByteOffset: start, as: UInt8.self)
             o.storeBytes(of: (rest | zeros).littleEndian, toByteOffset: start + 1, as: UInt64.self)
             return negative + start + count
         }
-        // The other two layouts are assembled in a 128-bit integer (first byte lowest), at most
-        // 14 bytes, stored as two overlapping words so as not to pass `maximumWidth`.
-        let digits = UInt128(first | 0x30) | UInt128(rest | zeros) << 8 | UInt128(zeros) << 72
-        var text: UInt128
-        var length: Int
-        if e >= 0 && e < 9 {
-            // ddd.ddd, at least one digit after the point (as `description` writes 3.0)
-            let point = 8 * (e + 1)
-            let below = (UInt128(1) << point) &- 1
-            text = (digits & below) | (digits & ~below) << 8 | UInt128(UInt8(ascii: ".")) << point
-            length = max(count, e + 2) + 1
-        } else {
-            // d.ddde±x
-            length = 1 + max(count, 2)
-            text = (digits & 0xff | UInt128(UInt8(ascii: ".")) << 8 | (digits >> 8) << 16) & ((1 << (8 * length)) &- 1)
-            var exponent = UInt128(UInt8(ascii: "e")), k = 1
-            if e < 0 { exponent |= UInt128(UInt8(ascii: "-")) << 8; k = 2 }
-            var a = abs(e)
-            if a >= 10 { exponent |= UInt128(a / 10 + 48) << (8 * k); k += 1; a %= 10 }
-            exponent |= UInt128(a + 48) << (8 * k); k += 1
-            text |= exponent << (8 * length)
-            length += k
+        if e < 0 || e >= 9 {
+            // d.ddde±x (a quarter of a full trace's values): the first digit and the point, the
+            // other eight digits, then the exponent over the trailing zeros.
+            let length = 1 + max(count, 2)
+            let exponent = tables.exponents[e + 45]
+            o.storeBytes(of: (UInt16(truncatingIfNeeded: first) | 0x2e30).littleEndian, as: UInt16.self)
+            o.storeBytes(of: (rest | zeros).littleEndian, toByteOffset: 2, as: UInt64.self)
+            o.storeBytes(of: exponent.littleEndian, toByteOffset: length, as: UInt32.self)
+            return negative + length + 4 - exponent.leadingZeroBitCount / 8
         }
+        // ddd.ddd, at least one digit after the point (as `description` writes 3.0), assembled
+        // in a 128-bit integer (first byte lowest), at most 11 bytes, stored as two overlapping
+        // words so as not to pass `maximumWidth`.
+        let digits = UInt128(first | 0x30) | UInt128(rest | zeros) << 8 | UInt128(zeros) << 72
+        let point = 8 * (e + 1)
+        let below = (UInt128(1) << point) &- 1
+        let text = (digits & below) | (digits & ~below) << 8 | UInt128(UInt8(ascii: ".")) << point
         o.storeBytes(of: UInt64(truncatingIfNeeded: text).littleEndian, as: UInt64.self)
         o.storeBytes(of: UInt64(truncatingIfNeeded: text >> 56).littleEndian, toByteOffset: 7, as: UInt64.self)
-        return negative + length
+        return negative + max(count, e + 2) + 1
     }
 }
