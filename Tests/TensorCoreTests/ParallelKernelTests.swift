@@ -137,6 +137,32 @@ final class ParallelKernelTests: XCTestCase {
         XCTAssertEqual(two.max, Double(x.max()!))
     }
 
+    /// At `summary` with two threads the statistics are computed on the training thread, with
+    /// one on the trace queue: the events must be the same either way.
+    func testSummaryEventsAreTheSameOnOneThreadOrTwo() throws {
+        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        let x = Tensor(shape: [300, 200], data: values(60_000, seed: 15), label: "x")
+        let w = Tensor(shape: [150, 200], data: values(30_000, seed: 16), label: "w", requiresGrad: true)
+        func events(threads: Int) -> [TraceEvent] {
+            BLAS.setThreads(threads)
+            defer { BLAS.setThreads(1) }
+            let sink = MemorySink()
+            TensorIDs.reset()
+            Tracer.recording(level: .summary, to: sink) {
+                w.zeroGrad()
+                x.matmul(w, transposeB: true).tanh().sum().backward()
+            }
+            return sink.events
+        }
+        let one = events(threads: 1)
+        let before = Parallel.regions
+        let two = events(threads: 2)
+        XCTAssertGreaterThan(Parallel.regions - before, 0, "two threads did not split anything")
+        XCTAssertEqual(one.count, 6)
+        XCTAssertTrue(one.allSatisfy { e in (e.inputs + e.outputs).allSatisfy { $0.storedValues == nil } })
+        XCTAssertEqual(one, two)
+    }
+
     func testBiasRowsSplitAcrossThreads() throws {
         try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
         let rows = 257, width = 389

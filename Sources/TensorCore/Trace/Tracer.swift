@@ -33,7 +33,8 @@ public enum Tracer {
         drain()
         level = .off
         sink = nil
-        queue.sync { recentSummaries.removeAll() }
+        queue.sync { queueSummaries.removeAll() }
+        trainingThreadSummaries.removeAll()
     }
 
     /// Deliver the held-back event, if any.
@@ -88,7 +89,7 @@ public enum Tracer {
             if tensors[i].block != nil {
                 tensors[i].summary = ValueSummary(values, zerosAroundTo: tensors[i].shape.reduce(1, *))
             } else {
-                tensors[i].summary = summary(of: values)
+                tensors[i].summary = summary(of: values, cache: &queueSummaries)
             }
             if level != .full { tensors[i].storedValues = nil; tensors[i].block = nil }
         }
@@ -119,7 +120,10 @@ public enum Tracer {
         defer {
             drain()
             self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq
-            if oldLevel == .off { queue.sync { recentSummaries.removeAll() } }
+            if oldLevel == .off {
+                queue.sync { queueSummaries.removeAll() }
+                trainingThreadSummaries.removeAll()
+            }
         }
         return try body()
     }
@@ -132,35 +136,38 @@ public enum Tracer {
         switch level {
         case .off:
             break
-        case .summary:
+        case .summary where Parallel.threads > 1 && Parallel.usable:
             // Statistics now, on this thread and BLAS's worker (`Kernels.moments` splits large
             // buffers across both). On the trace queue instead, they took the second core from
             // BLAS's worker in the middle of products: a traced CharLoop slice spent 4.3–5.0 s
             // in products against 2.9–3.3 s untraced.
-            t.summary = block == nil ? summary(of: values)
+            t.summary = block == nil ? summary(of: values, cache: &trainingThreadSummaries)
                                      : ValueSummary(values, zerosAroundTo: shape.reduce(1, *))
-        case .full:
-            // The queue computes the statistics while it writes the values (`summarise`); here
-            // the tensor only keeps a reference to them, which costs no copy.
+        case .summary, .full:
+            // With one BLAS thread the second core is free for the queue, which computes the
+            // statistics (and at `full` writes the values) beside training: a linear
+            // 512×256→256 training step cost +17% traced with them here, +5% on the queue.
+            // Until then the tensor only keeps a reference to the values, which costs no copy.
             t.storedValues = values; t.block = block
         }
         return t
     }
 
-    /// Recently summarised buffers (used by the training thread at `summary`, by the trace
-    /// queue at `full`; a level changes only after `drain()`). Backward describes most
-    /// buffers twice (a rule's gradient for its input is the next rule's incoming `grad`, and
-    /// `add` passes `grad` through unchanged), and a parameter used three times is described
-    /// three times; a summary is a full pass over the values, so repeats are looked up here.
-    nonisolated(unsafe) static var recentSummaries = RecentBuffers<ValueSummary>(limit: 16)
+    /// Recently summarised buffers, one list for the trace queue and one for the training
+    /// thread. Backward describes most buffers twice (a rule's gradient for its input is the
+    /// next rule's incoming `grad`, and `add` passes `grad` through unchanged), and a parameter
+    /// used three times is described three times; a summary is a full pass over the values, so
+    /// repeats are looked up here.
+    nonisolated(unsafe) static var queueSummaries = RecentBuffers<ValueSummary>(limit: 16)
+    nonisolated(unsafe) static var trainingThreadSummaries = RecentBuffers<ValueSummary>(limit: 16)
 
-    static func summary(of values: [Float]) -> ValueSummary {
+    static func summary(of values: [Float], cache: inout RecentBuffers<ValueSummary>) -> ValueSummary {
         // Small buffers (scalars, biases) cost less to summarise than to look up, and caching
         // them pushed the large ones out: lesson 1's x and y were summarised at every step.
         if values.count < 1024 { return ValueSummary(values) }
-        if let known = recentSummaries.lookup(values) { return known }
+        if let known = cache.lookup(values) { return known }
         let s = ValueSummary(values)
-        recentSummaries.remember(values, s)
+        cache.remember(values, s)
         return s
     }
 
