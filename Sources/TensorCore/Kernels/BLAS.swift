@@ -141,8 +141,9 @@ extension Kernels {
     ///
     /// Why: on two cores, one product at a time on two BLAS threads reached 163–203 GFLOP/s on
     /// the hidden layer's 512×256×256 backward products, while each runs at 126–137 on one
-    /// thread, so two at once do ~260. The values are the same either way: BLIS splits C's rows
-    /// and columns between threads, never the k sum, so every value is summed in one order.
+    /// thread, so two at once do ~260. Each product runs on one BLAS thread, so its values are
+    /// exactly a one-thread run's (a two-thread product can differ from those in the last bit
+    /// for some shapes: README, "Long runs").
     public static func matmulPair(_ p: MatrixProduct, _ q: MatrixProduct) -> ([Float], [Float]) {
         let minimum = BLAS.adaptive?.minimumFlops ?? (1 << 22)
         guard p.flops >= minimum, q.flops >= minimum, Parallel.threads > 1, Parallel.usable else {
