@@ -16,13 +16,13 @@ public enum BLAS {
         adaptive = nil
         fixedThreads = max(1, n)
         apply(threads: fixedThreads)
+        Parallel.owner = pthread_self()
     }
     nonisolated(unsafe) static var fixedThreads = 1
 
     static func apply(threads n: Int) {
         _ = kernels
         unrolled_blas_set_threads(Int32(n))
-        Parallel.owner = pthread_self()
     }
 
     /// The kernel family BLIS runs ("skx", "haswell", ...), fixed before its first call.
@@ -107,21 +107,34 @@ extension Kernels {
     /// op(A)·op(B) into a new buffer. A is [m,k] (or [k,m] when transA), B is [k,n] (or [n,k]).
     public static func matmul(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int,
                               transA: Bool = false, transB: Bool = false) -> [Float] {
+        matmul(MatrixProduct(a, b, m: m, n: n, k: k, transA: transA, transB: transB))
+    }
+
+    /// The product `p`. `accounted: false` skips BLAS's counters and thread choice (`BLAS.gemm`)
+    /// and calls sgemm directly, so that two threads can run products at once (`matmulPair`
+    /// accounts for both afterwards).
+    static func matmul(_ p: MatrixProduct, accounted: Bool = true) -> [Float] {
+        let (m, n, k) = (p.m, p.n, p.k)
         if m == 0 || n == 0 { return [] }
         if k == 0 { return [Float](repeating: 0, count: m * n) }
-        if transA && !transB && 2 * n <= m {
+        if p.transA && !p.transB && 2 * n <= m {
             // Aᵀ·B with few columns (a linear layer's weight gradient with few inputs: the RNN's
             // [256, 42] input weights summed over 4,096 rows). BLIS's skx kernels ran this at
             // 48–65 GFLOP/s and the transposed product Cᵀ = Bᵀ·A at 84–89, so compute that and
             // transpose the small result (10,752 values).
-            let ct = matmul(b, a, m: n, n: m, k: k, transA: true, transB: false)
+            let ct = matmul(MatrixProduct(p.b, p.a, m: n, n: m, k: k, transA: true), accounted: accounted)
             return permute(ct, shape: [n, m], perm: [1, 0])
         }
-        return a.withUnsafeBufferPointer { ap in
-            b.withUnsafeBufferPointer { bp in
+        return p.a.withUnsafeBufferPointer { ap in
+            p.b.withUnsafeBufferPointer { bp in
                 make(m * n) { c in
-                    BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k,
-                              a: ap.baseAddress!, b: bp.baseAddress!, c: c)
+                    if accounted {
+                        BLAS.gemm(transA: p.transA, transB: p.transB, m: m, n: n, k: k,
+                                  a: ap.baseAddress!, b: bp.baseAddress!, c: c)
+                    } else {
+                        BLAS.sgemm(transA: p.transA, transB: p.transB, m: m, n: n, k: k, alpha: 1,
+                                   a: ap.baseAddress!, b: bp.baseAddress!, beta: 0, c: c)
+                    }
                 }
             }
         }
@@ -157,7 +170,11 @@ extension Kernels {
             // Two items of "infinite" width: one per thread.
             Parallel.forRanges(2, width: 1 << 20) { range in
                 for i in range {
-                    if i == 0 { out.pointee.0 = unaccountedMatmul(p) } else { out.pointee.1 = unaccountedMatmul(q) }
+                    if i == 0 {
+                        out.pointee.0 = matmul(p, accounted: false)
+                    } else {
+                        out.pointee.1 = matmul(q, accounted: false)
+                    }
                 }
             }
         }
@@ -165,30 +182,6 @@ extension Kernels {
         BLAS.flops += p.flops + q.flops
         BLAS.pairs += 1
         return results
-    }
-
-    static func matmul(_ p: MatrixProduct) -> [Float] {
-        matmul(p.a, p.b, m: p.m, n: p.n, k: p.k, transA: p.transA, transB: p.transB)
-    }
-
-    /// `matmul` without BLAS's counters and thread choice, so that two threads can run it at
-    /// once (`matmulPair` accounts for both afterwards).
-    static func unaccountedMatmul(_ p: MatrixProduct) -> [Float] {
-        let (m, n, k) = (p.m, p.n, p.k)
-        if m == 0 || n == 0 { return [] }
-        if k == 0 { return [Float](repeating: 0, count: m * n) }
-        if p.transA && !p.transB && 2 * n <= m {
-            let ct = unaccountedMatmul(MatrixProduct(p.b, p.a, m: n, n: m, k: k, transA: true))
-            return permute(ct, shape: [n, m], perm: [1, 0])
-        }
-        return p.a.withUnsafeBufferPointer { ap in
-            p.b.withUnsafeBufferPointer { bp in
-                make(m * n) { c in
-                    BLAS.sgemm(transA: p.transA, transB: p.transB, m: m, n: n, k: k, alpha: 1,
-                               a: ap.baseAddress!, b: bp.baseAddress!, beta: 0, c: c)
-                }
-            }
-        }
     }
 }
 
