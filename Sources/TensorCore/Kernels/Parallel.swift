@@ -71,9 +71,7 @@ enum Parallel {
     /// multiples of 16 values (a 64-byte line), so the threads never write the same cache line.
     @inline(__always)
     static func forRanges(_ n: Int, width: Int = 1, _ body: (Range<Int>) -> Void) {
-        guard n &* width >= minimumCount, n > 1, let gomp, let owner, pthread_equal(owner, pthread_self()) != 0 else {
-            body(0..<n); return
-        }
+        guard n &* width >= minimumCount, n > 1, usable, let gomp else { body(0..<n); return }
         let parts = threads
         guard parts > 1 else { body(0..<n); return }
         let align = width >= 16 ? 1 : 16
