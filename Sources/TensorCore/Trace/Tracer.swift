@@ -33,8 +33,7 @@ public enum Tracer {
         drain()
         level = .off
         sink = nil
-        queue.sync { queueSummaries.removeAll() }
-        trainingThreadSummaries.removeAll()
+        forgetSummaries()
     }
 
     /// Deliver the held-back event, if any.
@@ -120,10 +119,7 @@ public enum Tracer {
         defer {
             drain()
             self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq
-            if oldLevel == .off {
-                queue.sync { queueSummaries.removeAll() }
-                trainingThreadSummaries.removeAll()
-            }
+            if oldLevel == .off { forgetSummaries() }
         }
         return try body()
     }
@@ -160,6 +156,12 @@ public enum Tracer {
     /// repeats are looked up here.
     nonisolated(unsafe) static var queueSummaries = RecentBuffers<ValueSummary>(limit: 16)
     nonisolated(unsafe) static var trainingThreadSummaries = RecentBuffers<ValueSummary>(limit: 16)
+
+    /// Drop both lists (and the buffers they keep alive) when tracing stops.
+    static func forgetSummaries() {
+        queue.sync { queueSummaries.removeAll() }
+        trainingThreadSummaries.removeAll()
+    }
 
     static func summary(of values: [Float], cache: inout RecentBuffers<ValueSummary>) -> ValueSummary {
         // Small buffers (scalars, biases) cost less to summarise than to look up, and caching
