@@ -35,15 +35,22 @@ final class JSONLSinkTests: XCTestCase {
             .resolvingValueReferences()
     }
 
-    func testFullTraceOfATrainingStepRoundTrips() throws {
-        let path = directory.appendingPathComponent("step.jsonl").path
+    /// Record `body` at `full` into a JSON Lines file in the test directory (not closed yet) and,
+    /// alongside, into memory.
+    private func recordFull(_ name: String, _ body: () -> Void) throws -> (file: JSONLSink, path: String, memory: MemorySink) {
+        let path = directory.appendingPathComponent(name).path
         let file = try JSONLSink(path: path)
         let memory = MemorySink()
+        Tracer.recording(level: .full, to: Tee(file, memory), body)
+        return (file, path, memory)
+    }
+
+    func testFullTraceOfATrainingStepRoundTrips() throws {
         let rng = SeededGenerator(seed: 11)
         let x = Tensor.uniform([8, 5], low: -1, high: 1, using: rng, label: "x")
         let w = Tensor.uniform([5, 3], low: -1, high: 1, using: rng, label: "l_in.weight").requiringGrad()
         let b = Tensor.zeros([3], label: "l_in.bias").requiringGrad()
-        Tracer.recording(level: .full, to: Tee(file, memory)) {
+        let (file, path, memory) = try recordFull("step.jsonl") {
             let logits = LabelScope.with("l_in(x)") { x.matmul(w) + b }
             logits.logSoftmax(axis: -1).nllLoss(Tensor([0, 1, 2, 0, 1, 2, 0, 1])).backward()
         }
@@ -63,13 +70,10 @@ final class JSONLSinkTests: XCTestCase {
     /// Large values written twice (a gradient passed through by add or reshape, a single
     /// contribution that is the next rule's incoming gradient) are written once and referenced.
     func testRepeatedValuesAreWrittenOnceAndReadBackWhole() throws {
-        let path = directory.appendingPathComponent("repeats.jsonl").path
-        let file = try JSONLSink(path: path)
-        let memory = MemorySink()
         let rng = SeededGenerator(seed: 5)
         let x = Tensor.uniform([64, 32], low: -1, high: 1, using: rng, label: "x")
         let w = Tensor.uniform([32, 32], low: -1, high: 1, using: rng, label: "w").requiringGrad()
-        Tracer.recording(level: .full, to: Tee(file, memory)) {
+        let (file, path, memory) = try recordFull("repeats.jsonl") {
             (x.matmul(w).reshape([2048]) + 1).tanh().sum().backward()
         }
         try file.close()
