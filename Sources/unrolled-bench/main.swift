@@ -68,11 +68,6 @@ func medians(_ variants: [() -> Void], repeats: Int = options.repeats) -> [Doubl
 func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 
-/// Discards events (so tracing cost is measured without a growing buffer).
-final class CountingSink: TraceSink {
-    var count = 0
-    func receive(_ event: TraceEvent) { count += 1 }
-}
 
 let rng = SeededGenerator(seed: 1)
 func random(_ shape: [Int]) -> Tensor { Tensor.uniform(shape, low: -1, high: 1, using: rng) }

@@ -90,8 +90,3 @@ struct BenchRun: ParsableCommand {
     }
 }
 
-/// Receives events and keeps only their number (the cost of `summary` without a file).
-final class CountingSink: TraceSink {
-    var count = 0
-    func receive(_ event: TraceEvent) { count += 1 }
-}

@@ -156,6 +156,40 @@ final class TraceTests: XCTestCase {
         XCTAssertEqual(sink.events.map { $0.inputs[0].summary?.max }, [11, 11, 100])
     }
 
+    /// With one BLAS thread, large buffers are summarised on the trace queue and small ones
+    /// where the op ran; events of the second kind may go straight to a sink that keeps them.
+    /// Interleaved, they must still arrive in order, each with its own statistics, for a sink
+    /// that receives inline (MemorySink) and for one that only receives on the queue.
+    func testQueuedAndInlineEventsArriveInOrder() {
+        BLAS.setThreads(1)
+        let big = Tracer.inlineSummaryLimit + 8
+        let large = Tensor(shape: [big], data: (0..<big).map { Float($0 % 7) }, label: "large")
+        let small = Tensor(shape: [5], data: [1, 2, 3, 4, 5], label: "small")
+        final class QueueOnly: TraceSink {
+            var events: [TraceEvent] = []
+            func receive(_ event: TraceEvent) { events.append(event) }
+        }
+        let memory = MemorySink(), queueOnly = QueueOnly()
+        for sink in [memory, queueOnly] as [TraceSink] {
+            Tracer.recording(level: .summary, to: sink) {
+                for _ in 0..<40 {
+                    _ = large.neg()
+                    _ = small.exp()
+                    _ = small.neg()
+                }
+            }
+        }
+        for events in [memory.events, queueOnly.events] {
+            XCTAssertEqual(events.map(\.seq), Array(1...120))
+            XCTAssertEqual(events.map(\.op), Array(repeating: ["neg", "exp", "neg"], count: 40).flatMap { $0 })
+            for (i, e) in events.enumerated() {
+                XCTAssertNil(e.outputs[0].storedValues, "summary keeps no values")
+                XCTAssertEqual(e.outputs[0].summary?.count, i % 3 == 0 ? big : 5)
+                XCTAssertEqual(e.outputs[0].summary?.min ?? .nan, i % 3 == 0 ? -6 : i % 3 == 1 ? M_E : -5, accuracy: 1e-6)
+            }
+        }
+    }
+
     func testFullCarriesValues() {
         var s = Step()
         let sink = MemorySink()

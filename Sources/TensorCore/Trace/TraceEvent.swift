@@ -162,4 +162,9 @@ public struct TraceEvent: Codable, Equatable, Sendable {
         self.seq = seq; self.phase = phase; self.op = op; self.label = label
         self.attributes = attributes; self.expression = expression; self.inputs = inputs; self.outputs = outputs
     }
+
+    /// True while some tensor still holds values for the queue to summarise or write.
+    var carriesValues: Bool {
+        inputs.contains { $0.storedValues != nil } || outputs.contains { $0.storedValues != nil }
+    }
 }
