@@ -75,12 +75,14 @@ public final class Adam: Optimizer {
     public var parameterNames: [String] { params.map(\.name) }
 }
 
-func traceUpdate(_ op: String, _ p: Tensor, grad: [Float], attributes: String) {
+/// `attributes` is only built when an event is made: formatting `lr=0.01` at every update was
+/// 1.5% of an untraced linear-SGD step.
+func traceUpdate(_ op: String, _ p: Tensor, grad: [Float], attributes: @autoclosure () -> String) {
     if AnomalyMode.isOn {
         AnomalyMode.check(.update, op: op, label: p.label, id: p.id, shape: p.shape, values: p.data, inputs: [grad])
     }
     guard Tracer.isOn else { return }
-    Tracer.emit(phase: .update, op: op, label: p.label, attributes: attributes,
+    Tracer.emit(phase: .update, op: op, label: p.label, attributes: attributes(),
                 inputs: [Tracer.describe(id: p.id, label: p.label, shape: p.shape, kind: .grad, values: grad)],
                 outputs: [Tracer.describe(id: p.id, label: p.label, shape: p.shape, values: p.data)])
 }

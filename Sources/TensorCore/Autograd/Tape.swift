@@ -116,12 +116,17 @@ extension Tensor {
     /// Every tensor this one depends on through recorded nodes, inputs before users.
     /// Ids grow with creation, so sorting by id is a topological order, and running it backwards
     /// replays the forward pass exactly in reverse (as PyTorch's engine does, by sequence number).
+    /// NOTE: visited tensors are marked with this walk's number instead of kept in a
+    /// `Set<ObjectIdentifier>`: hashing, growing the set and its generic metadata were 9% of an
+    /// untraced linear-SGD step.
     func topologicalOrder() -> [Tensor] {
-        var seen = Set<ObjectIdentifier>()
+        Tensor.walks &+= 1
+        let walk = Tensor.walks
         var reached: [Tensor] = []
         var stack = [self]
         while let t = stack.popLast() {
-            guard seen.insert(ObjectIdentifier(t)).inserted else { continue }
+            guard t.lastWalk != walk else { continue }
+            t.lastWalk = walk
             reached.append(t)
             if let node = t.node { stack.append(contentsOf: node.inputs) }
         }

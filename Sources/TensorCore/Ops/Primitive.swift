@@ -54,7 +54,9 @@ public enum Primitive: String, CaseIterable, Codable, Sendable {
     func autoLabel(_ inputs: [String], attributes: String) -> String {
         func short(_ s: String) -> String {
             if s.isEmpty { return "·" }
-            return s.count > 40 ? "…" : s
+            // Characters never outnumber UTF-8 bytes: most labels are decided without counting
+            // characters, which walks the string (this runs for every op, traced or not).
+            return s.utf8.count <= 40 || s.count <= 40 ? s : "…"
         }
         let a = inputs.map(short)
         switch self {

@@ -30,6 +30,9 @@ public final class Tensor {
     /// Made by an op (with or without a graph): its values were described by the event that
     /// made it, so the trace need not describe them again where it is used.
     var madeByOp = false
+    /// The last graph walk (`topologicalOrder`) that reached this tensor.
+    var lastWalk = 0
+    nonisolated(unsafe) static var walks = 0
 
     public init(shape: [Int], data: [Float], label: String = "", requiresGrad: Bool = false) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
