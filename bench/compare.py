@@ -1,5 +1,5 @@
 """`make bench`: the same training work in Unrolled and in PyTorch 2.15, alternated, one table;
-then raw sgemm on the lessons' product shapes, BLIS against OpenBLAS, a second table.
+then raw sgemm on the lessons' product shapes, BLIS against OpenBLAS and PyTorch's own, a second table.
 
 Each work runs as child processes in the order Unrolled (trace summary), PyTorch, Unrolled
 (trace off), repeated `--repeats` times, so a neighbour's load slows both sides alike; the
@@ -12,12 +12,13 @@ time), beside raw cblas_sgemm measured by unrolled-bench on this machine.
 The second table (work `gemm`) is raw sgemm GFLOP/s on the six products the lessons issue
 (hidden layer forward NT, backward data NN and weight TN; RNN input projection NT and its
 weight gradient TN; output layer NT), on 1 and 2 threads: BLIS through cblas_sgemm as Unrolled
-calls it (`unrolled-bench --gemm-json`, which also names BLIS's kernel family), and OpenBLAS as
-bundled in the venv's numpy (bench/raw_gemm_openblas.py, one child per thread count with
-OPENBLAS_NUM_THREADS set; it reports the core OpenBLAS picked at load). Each figure is the median
-of 51 calls after 5 warm-up calls; with `--repeats N` the three children alternate N times and
-the table shows each figure's median over the N runs. `--only gemm` prints this table alone, in
-a few seconds.
+calls it (`unrolled-bench --gemm-json`, which also names BLIS's kernel family), OpenBLAS as
+bundled in the venv's numpy, and `torch.mm` (the BLAS the PyTorch side multiplies with: MKL in
+the x86 wheels), each through bench/raw_gemm.py, one child per library and thread count (it
+reports the core OpenBLAS picked at load, and the BLAS PyTorch was built with). Each figure is
+the median of 51 calls after 5 warm-up calls; with `--repeats N` the five children alternate N
+times and the table shows each figure's median over the N runs. `--only gemm` prints this table
+alone, in a few seconds.
 
     .venv-torch/bin/python bench/compare.py [--epochs 1] [--repeats 1] [--only gemm,char3,...] [--markdown FILE]
 """
@@ -26,7 +27,8 @@ import argparse, datetime, json, os, platform, statistics, subprocess, sys, temp
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNROLLED = os.path.join(ROOT, ".build", "release", "unrolled")
 BENCH = os.path.join(ROOT, ".build", "release", "unrolled-bench")
-OPENBLAS = os.path.join(ROOT, "bench", "raw_gemm_openblas.py")
+RAW_GEMM = os.path.join(ROOT, "bench", "raw_gemm.py")
+OTHER_LIBRARIES = ("openblas", "torch")
 CHAR_LESSONS = ["char3", "char-loop", "char-loop-concat", "char-rnn", "char-seq-rnn"]
 TARGETS = {"linear-sgd": 0.10, "char3": 0.7, "char-loop": 0.6, "char-loop-concat": 0.6,
            "char-rnn": 0.6, "char-seq-rnn": 0.7}
@@ -50,37 +52,41 @@ def last_json(text):
 
 
 def raw_gemm(python, repeats):
-    """BLIS (unrolled-bench) and OpenBLAS (numpy, 1 and 2 threads) on the same shapes, alternated
-    `repeats` times; the BLIS report with each shape's median GFLOP/s per library and thread count."""
-    blis, openblas = [], {1: [], 2: []}
+    """BLIS (unrolled-bench), OpenBLAS (numpy) and PyTorch's torch.mm, 1 and 2 threads each, on
+    the same shapes, alternated `repeats` times; the BLIS report with each shape's median GFLOP/s
+    per library and thread count."""
+    blis, other = [], {(lib, t): [] for lib in OTHER_LIBRARIES for t in (1, 2)}
     for _ in range(repeats):
         blis.append(last_json(run([BENCH, "--gemm-json"])[0]))
         shapes = ",".join(f"{s['op']}:{s['m']}x{s['n']}x{s['k']}" for s in blis[0]["shapes"])
-        for threads in (1, 2):
-            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
-            out = run([python, OPENBLAS, "--threads", str(threads), "--shapes", shapes], env=env)[0]
-            openblas[threads].append(last_json(out))
+        for (library, threads), runs in other.items():
+            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+            out = run([python, RAW_GEMM, "--library", library, "--threads", str(threads), "--shapes", shapes], env=env)[0]
+            runs.append(last_json(out))
     report = dict(blis[0])
     for key in ("gflops_1", "gflops_2"):
         report[key] = statistics.median(b[key] for b in blis)
     for i, shape in enumerate(report["shapes"]):
         for key in ("gflops_1", "gflops_2"):
             shape[key] = statistics.median(b["shapes"][i][key] for b in blis)
-        for threads in (1, 2):
-            shape[f"openblas_{threads}"] = statistics.median(o["shapes"][i]["gflops"] for o in openblas[threads])
-    report["openblas"] = openblas[1][0]
-    report["openblas_threads"] = {t: openblas[t][0]["threads"] for t in (1, 2)}
+        for (library, threads), runs in other.items():
+            shape[f"{library}_{threads}"] = statistics.median(o["shapes"][i]["gflops"] for o in runs)
+    for library in OTHER_LIBRARIES:
+        report[library] = other[(library, 1)][0]
+        report[f"{library}_threads"] = {t: other[(library, t)][0]["threads"] for t in (1, 2)}
     report["runs"] = repeats
     return report
 
 
 def gemm_table(raw):
     ob = raw["openblas"]
-    lines = ["| product (lesson) | op | m×n×k | BLIS 1 thread | BLIS 2 threads | OpenBLAS 1 thread | OpenBLAS 2 threads |",
-             "|---|---|---|---:|---:|---:|---:|"]
+    pt = raw["torch"]
+    lines = ["| product (lesson) | op | m×n×k | BLIS 1 thread | BLIS 2 threads | OpenBLAS 1 thread | OpenBLAS 2 threads "
+             "| PyTorch 1 thread | PyTorch 2 threads |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for s in raw["shapes"]:
         lines.append(f"| {s['name']} | {s['op']} | {s['m']}×{s['n']}×{s['k']} | {s['gflops_1']:.1f} | {s['gflops_2']:.1f} | "
-                     f"{s['openblas_1']:.1f} | {s['openblas_2']:.1f} |")
+                     f"{s['openblas_1']:.1f} | {s['openblas_2']:.1f} | {s['torch_1']:.1f} | {s['torch_2']:.1f} |")
     version = ob["config"].split()[1] if ob["config"].startswith("OpenBLAS") else ob["config"]
     threads = raw["openblas_threads"]
     lines.append("")
@@ -90,7 +96,10 @@ def gemm_table(raw):
                  f"BLIS: cblas_sgemm as Unrolled calls it, kernel family `{raw['kernels']}`. "
                  f"OpenBLAS {version} as bundled in numpy {ob['numpy']} (core `{ob.get('core', '?')}` chosen at load; "
                  f"threads {threads[1]} and {threads[2]} as OPENBLAS_NUM_THREADS), through `numpy.matmul(a, b.T, out=c)`: "
-                 "transposed views go to sgemm as flags, not copies; each call's few µs of Python overhead is included.")
+                 "transposed views go to sgemm as flags, not copies. "
+                 f"PyTorch {pt['torch']}: `torch.mm(a, b.t(), out=c)` after `torch.set_num_threads` "
+                 f"({raw['torch_threads'][1]} and {raw['torch_threads'][2]}), the products its CPU build runs "
+                 f"({pt['config']}). Each call's few µs of Python overhead is included.")
     return lines
 
 

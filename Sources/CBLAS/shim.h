@@ -3,7 +3,8 @@
 // macOS) is a change to this header and the modulemap's `link` line, nothing else.
 //
 // BLIS (with its skx kernels, see BLAS.kernels) was measured against OpenBLAS on this project's
-// 2-core AVX-512 machine for the lessons' shapes (README, "Speed": `make bench` prints both).
+// 2-core AVX-512 machine for the lessons' shapes (README, "Speed": `make bench` prints both, and
+// PyTorch's MKL, which is faster there on two threads but is not a Debian main package).
 // Re-measure before changing it.
 #ifndef UNROLLED_CBLAS_SHIM_H
 #define UNROLLED_CBLAS_SHIM_H
