@@ -134,7 +134,7 @@ extension Kernels {
             var total = MomentsPartial()
             if whole > 0 {
                 let raw = UnsafeRawPointer(p.baseAddress!)
-                let sections = (whole + momentSection - 1) / momentSection
+                let sections = momentSections(whole)
                 if sections == 1 {
                     total = momentsPartial(raw, from: 0, to: whole)
                 } else {
@@ -150,39 +150,49 @@ extension Kernels {
                     }
                 }
             }
-            var m = Moments()
-            var tail = (sum: 0.0, squares: 0.0, lo: Float.infinity, hi: -Float.infinity, poison: Float(0))
-            for i in whole..<n {
-                let v = p[i]
-                tail.poison += v - v
-                tail.lo = Swift.min(tail.lo, v); tail.hi = Swift.max(tail.hi, v)
-                tail.sum += Double(v); tail.squares += Double(v) * Double(v)
-            }
-            // A NaN or infinity anywhere makes the Float block sums non-finite (so does a sum of
-            // squares past 3e38, which the exact loop then handles in Double).
-            let blockSums = total.s.sum() + total.q.sum()
-            if blockSums.isFinite && tail.poison == 0 {
-                m.finite = n
-                m.sum = total.s.sum() + tail.sum
-                m.sumOfSquares = total.q.sum() + tail.squares
-                if n > 0 {
-                    m.min = Double(Swift.min(total.lo.min(), tail.lo))
-                    m.max = Double(Swift.max(total.hi.max(), tail.hi))
-                }
-                return m
-            }
-            for i in 0..<n {
-                let v = p[i]
-                if v.isNaN { m.nan += 1; continue }
-                if v.isInfinite { m.inf += 1; continue }
-                let d = Double(v)
-                m.finite += 1
-                m.sum += d; m.sumOfSquares += d * d
-                if d < m.min { m.min = d }
-                if d > m.max { m.max = d }
+            return finishMoments(p, whole: whole, total: total)
+        }
+    }
+
+    /// How many sections of `momentSection` values cover `whole` values.
+    static func momentSections(_ whole: Int) -> Int { (whole + momentSection - 1) / momentSection }
+
+    /// The statistics of `p` from its sections' partials added in order (`total`, covering
+    /// 0..<whole): the scalar tail added, and when anything was not finite, the exact loop.
+    static func finishMoments(_ p: UnsafeBufferPointer<Float>, whole: Int, total: MomentsPartial) -> Moments {
+        let n = p.count
+        var m = Moments()
+        var tail = (sum: 0.0, squares: 0.0, lo: Float.infinity, hi: -Float.infinity, poison: Float(0))
+        for i in whole..<n {
+            let v = p[i]
+            tail.poison += v - v
+            tail.lo = Swift.min(tail.lo, v); tail.hi = Swift.max(tail.hi, v)
+            tail.sum += Double(v); tail.squares += Double(v) * Double(v)
+        }
+        // A NaN or infinity anywhere makes the Float block sums non-finite (so does a sum of
+        // squares past 3e38, which the exact loop then handles in Double).
+        let blockSums = total.s.sum() + total.q.sum()
+        if blockSums.isFinite && tail.poison == 0 {
+            m.finite = n
+            m.sum = total.s.sum() + tail.sum
+            m.sumOfSquares = total.q.sum() + tail.squares
+            if n > 0 {
+                m.min = Double(Swift.min(total.lo.min(), tail.lo))
+                m.max = Double(Swift.max(total.hi.max(), tail.hi))
             }
             return m
         }
+        for i in 0..<n {
+            let v = p[i]
+            if v.isNaN { m.nan += 1; continue }
+            if v.isInfinite { m.inf += 1; continue }
+            let d = Double(v)
+            m.finite += 1
+            m.sum += d; m.sumOfSquares += d * d
+            if d < m.min { m.min = d }
+            if d > m.max { m.max = d }
+        }
+        return m
     }
 
     /// Values per section of `moments` (a multiple of its 128-value blocks). 16,384 floats are
@@ -201,21 +211,36 @@ extension Kernels {
         }
     }
 
-    /// Values start..<end (multiples of 8). NOTE: sums run in Float lanes over blocks of 128
-    /// values (16 terms per lane, relative error ≤ 16 ulp, typically ~1), and each block's lanes
-    /// are added into Double: converting every value to Double made a summary cost as much as
-    /// the op it describes. Two vectors per step in separate accumulators, so that each add
-    /// waits on the one two steps back, not on the previous one (one chain of 4-cycle adds
-    /// measured 0.24 ns/float).
+    /// Values start..<end (multiples of 8), one block of 128 at a time. NOTE: sums run in Float
+    /// lanes over blocks of 128 values (16 terms per lane, relative error ≤ 16 ulp, typically
+    /// ~1), and each block's lanes are added into Double: converting every value to Double made
+    /// a summary cost as much as the op it describes.
     @inline(__always)
     static func momentsPartial(_ raw: UnsafeRawPointer, from start: Int, to end: Int) -> MomentsPartial {
-        var r = MomentsPartial()
-        var lo1 = r.lo, hi1 = r.hi
+        var acc = MomentsAccumulator()
         var i = start
         while i < end {
             let blockEnd = Swift.min(end, i + 128)
+            acc.add(raw, from: i, to: blockEnd)
+            i = blockEnd
+        }
+        return acc.partial
+    }
+
+    /// A section's partial, fed block by block: by `momentsPartial` over a buffer, or by a kernel
+    /// right after it writes each block (`makeMeasured`), with the same operations either way.
+    struct MomentsAccumulator {
+        var r = MomentsPartial()
+        var lo1 = SIMD8<Float>(repeating: .infinity), hi1 = SIMD8<Float>(repeating: -.infinity)
+
+        /// One block: start..<end, at most 128 values, a multiple of 8. NOTE: two vectors per
+        /// step in separate accumulators, so that each add waits on the one two steps back, not
+        /// on the previous one (one chain of 4-cycle adds measured 0.24 ns/float).
+        @inline(__always)
+        mutating func add(_ raw: UnsafeRawPointer, from start: Int, to end: Int) {
+            var i = start
             var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), q0 = SIMD8<Float>(), q1 = SIMD8<Float>()
-            while i + 16 <= blockEnd {
+            while i + 16 <= end {
                 let v = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
                 let w = raw.loadUnaligned(fromByteOffset: i &* 4 &+ 32, as: SIMD8<Float>.self)
                 // Not pointwiseMin/Max: those stay generic calls (measured 4× slower here).
@@ -227,21 +252,24 @@ extension Kernels {
                 q0 = fma(v, v, q0); q1 = fma(w, w, q1)
                 i &+= 16
             }
-            if i < blockEnd {
+            if i < end {
                 let v = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
                 r.lo.replace(with: v, where: v .< r.lo)
                 r.hi.replace(with: v, where: v .> r.hi)
                 s0 += v
                 q0 = fma(v, v, q0)
-                i &+= 8
             }
             let bs = s0 + s1, bq = q0 + q1
             r.s += SIMD4<Double>(bs.lowHalf) + SIMD4<Double>(bs.highHalf)
             r.q += SIMD4<Double>(bq.lowHalf) + SIMD4<Double>(bq.highHalf)
         }
-        r.lo.replace(with: lo1, where: lo1 .< r.lo)
-        r.hi.replace(with: hi1, where: hi1 .> r.hi)
-        return r
+
+        var partial: MomentsPartial {
+            var p = r
+            p.lo.replace(with: lo1, where: lo1 .< p.lo)
+            p.hi.replace(with: hi1, where: hi1 .> p.hi)
+            return p
+        }
     }
 
     /// Sum over `axis` of a tensor split as (outer, n, inner); result has outer·inner values.

@@ -27,10 +27,10 @@ extension Kernels {
     @inline(__always)
     static func map<F: PointwiseUnary>(_ x: [Float], _ f: F) -> [Float] {
         x.withUnsafeBufferPointer { xp in
-            make(xp.count) { out in
-                let x = xp.baseAddress!
-                Parallel.forRanges(xp.count) { r in for i in r { out[i] = f(x[i]) } }
-            }
+            // Unwrapped out here: with `x![i]` in the loop it stayed scalar (lesson 1's a·x and +b
+            // took ~5× as long).
+            guard let x = xp.baseAddress else { return [] }
+            return makeMeasured(xp.count) { out, r in for i in r { out[i] = f(x[i]) } }
         }
     }
 
@@ -39,10 +39,8 @@ extension Kernels {
         precondition(a.count == b.count)
         return a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
-                make(ap.count) { out in
-                    let a = ap.baseAddress!, b = bp.baseAddress!
-                    Parallel.forRanges(ap.count) { r in for i in r { out[i] = f(a[i], b[i]) } }
-                }
+                guard let a = ap.baseAddress, let b = bp.baseAddress else { return [] }
+                return makeMeasured(ap.count) { out, r in for i in r { out[i] = f(a[i], b[i]) } }
             }
         }
     }
@@ -177,8 +175,21 @@ extension Kernels {
     static func rowZip<F: PointwiseBinary>(_ x: [Float], _ row: [Float], rows: Int, width: Int, _ f: F) -> [Float] {
         x.withUnsafeBufferPointer { xp in
             row.withUnsafeBufferPointer { rp in
-                make(rows * width) { out in
-                    let x = xp.baseAddress!, b = rp.baseAddress!
+                let x = xp.baseAddress!, b = rp.baseAddress!
+                if Statistics.wantedFor(rows * width) {
+                    // Flat ranges (the statistics' blocks), each walked as pieces of rows.
+                    return makeMeasured(rows * width) { out, range in
+                        var i = range.lowerBound, column = i % width
+                        while i < range.upperBound {
+                            let piece = Swift.min(width - column, range.upperBound - i)
+                            let o = out + i, a = x + i, c = b + column
+                            for k in 0..<piece { o[k] = f(a[k], c[k]) }
+                            i += piece
+                            column = 0
+                        }
+                    }
+                }
+                return make(rows * width) { out in
                     Parallel.forRanges(rows, width: width) { range in
                         for r in range {
                             // Row pointers: checked index arithmetic kept the loop scalar.

@@ -52,8 +52,11 @@ enum Parallel {
     nonisolated(unsafe) static var owner: pthread_t? = nil
 
     /// Whether this thread may open a region (the training thread, with libgomp present).
-    static var usable: Bool {
-        guard gomp != nil, let owner else { return false }
+    static var usable: Bool { gomp != nil && onOwnerThread }
+
+    /// Whether this is the thread that set BLAS up.
+    static var onOwnerThread: Bool {
+        guard let owner else { return false }
         return pthread_equal(owner, pthread_self()) != 0
     }
 

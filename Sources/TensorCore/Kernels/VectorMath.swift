@@ -93,23 +93,22 @@ extension Kernels {
 
     public static func tanh(_ x: [Float]) -> [Float] {
         x.withUnsafeBufferPointer { xp in
-            make(xp.count) { out in
-                let n = xp.count, whole = n & ~7
-                let src = UnsafeRawPointer(xp.baseAddress!), dst = UnsafeMutableRawPointer(out)
-                // Chunks are multiples of 16 values, so only the last one can end mid-vector.
-                Parallel.forRanges(whole) { r in
-                    var i = r.lowerBound
-                    while i < r.upperBound {
-                        let v = src.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                        dst.storeBytes(of: tanh8(v), toByteOffset: i * 4, as: SIMD8<Float>.self)
-                        i += 8
-                    }
+            guard let src = xp.baseAddress else { return [] }
+            // Ranges start at multiples of 8 (threads' chunks are multiples of 16 values, the
+            // statistics' blocks of 128), so only the last one can end mid-vector.
+            return makeMeasured(xp.count) { out, r in
+                let dst = UnsafeMutableRawPointer(out), raw = UnsafeRawPointer(src)
+                var i = r.lowerBound
+                while i + 8 <= r.upperBound {
+                    let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    dst.storeBytes(of: tanh8(v), toByteOffset: i * 4, as: SIMD8<Float>.self)
+                    i += 8
                 }
-                if whole < n {
+                if i < r.upperBound {
                     var v = SIMD8<Float>(repeating: 0)
-                    for j in whole..<n { v[j - whole] = xp[j] }
+                    for j in i..<r.upperBound { v[j - i] = src[j] }
                     let t = tanh8(v)
-                    for j in whole..<n { out[j] = t[j - whole] }
+                    for j in i..<r.upperBound { out[j] = t[j - i] }
                 }
             }
         }

@@ -36,6 +36,7 @@ public enum Tracer {
         self.level = level
         self.sink = level == .off ? nil : sink
         seq = 0
+        Kernels.Statistics.wanted = level == .summary
     }
 
     public static func stop() {
@@ -142,6 +143,7 @@ public enum Tracer {
         defer {
             drain()
             self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq
+            Kernels.Statistics.wanted = oldLevel == .summary
             if oldLevel == .off { forgetSummaries() }
         }
         return try body()
@@ -152,6 +154,13 @@ public enum Tracer {
                                 values: [Float], block: TensorBlock? = nil, withValues: Bool = true) -> TracedTensor {
         var t = TracedTensor(id: id, label: label, shape: shape, kind: kind)
         guard withValues else { return t }
+        if level == .summary, block == nil, let m = Kernels.Statistics.take(values) {
+            // Taken while the kernel wrote the values (Kernels/Statistics.swift).
+            let s = ValueSummary(moments: m, count: values.count)
+            trainingThreadSummaries.remember(values, s)
+            t.summary = s
+            return t
+        }
         switch level {
         case .off:
             break
@@ -189,6 +198,7 @@ public enum Tracer {
     static func forgetSummaries() {
         queue.sync { queueSummaries.removeAll() }
         trainingThreadSummaries.removeAll()
+        Kernels.Statistics.forget()
     }
 
     static func summary(of values: [Float], cache: inout RecentBuffers<ValueSummary>) -> ValueSummary {

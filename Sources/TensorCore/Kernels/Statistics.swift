@@ -1,0 +1,103 @@
+// Statistics taken while a kernel writes its result, for `summary` tracing.
+//
+// Why: a summary is a second pass over every tensor. For a pointwise kernel that pass can ride
+// along with the kernel itself: each 128-value block is fed to the statistics right after it is
+// written, while it is still in L1, and the section loop is the one `Kernels.moments` runs, so
+// the statistics are bit-identical to `moments(result)` (tests compare them). The tracer picks
+// them up when it describes the result (`Kernels.Statistics.take`).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Kernels {
+    public enum Statistics {
+        /// Set by the tracer while it records at `summary`.
+        nonisolated(unsafe) public static var wanted = false
+
+        /// Smaller buffers are summarised directly (`Tracer.summary(of:)`).
+        static let minimumCount = 1024
+
+        /// Results made with statistics and not yet described, newest last. Holding the arrays
+        /// keeps their storage alive and unchanged (copy-on-write), so an address identifies
+        /// the values; a result nobody describes (an intermediate inside a backward rule) is
+        /// pushed out by newer ones.
+        nonisolated(unsafe) static var made: [(values: [Float], moments: Moments)] = []
+        static let limit = 4
+
+        static func remember(_ values: [Float], _ moments: Moments) {
+            if made.count == limit { made.removeFirst() }
+            made.append((values, moments))
+        }
+
+        /// Statistics handed over so far (tests check that the kernels' were used).
+        nonisolated(unsafe) static var taken = 0
+
+        /// The statistics taken while `values` was written, if it was, once.
+        public static func take(_ values: [Float]) -> Moments? {
+            guard !made.isEmpty else { return nil }
+            let address = values.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+            for i in made.indices.reversed() where made[i].values.count == values.count {
+                if made[i].values.withUnsafeBufferPointer({ UnsafeRawPointer($0.baseAddress) }) == address {
+                    taken += 1
+                    return made.remove(at: i).moments
+                }
+            }
+            return nil
+        }
+
+        public static func forget() { made.removeAll() }
+
+        /// Whether a kernel of `n` values on this thread should take statistics: only on the
+        /// training thread (the trace queue and other threads summarise on their own).
+        @inline(__always)
+        static func wantedFor(_ n: Int) -> Bool {
+            wanted && n >= minimumCount && Parallel.onOwnerThread
+        }
+    }
+
+    /// A new buffer of `n` values written by `body(out, range)` over flat ranges, split across
+    /// threads like any pointwise kernel. When statistics are wanted, they are taken block by
+    /// block as the buffer is written (see the top of this file) and kept for the tracer.
+    @inline(__always)
+    static func makeMeasured(_ n: Int, _ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) -> [Float] {
+        guard Statistics.wantedFor(n) else {
+            return make(n) { out in Parallel.forRanges(n) { r in body(out, r) } }
+        }
+        var moments = Moments()
+        let result = make(n) { out in
+            let whole = n & ~7
+            let sections = momentSections(whole)
+            let raw = UnsafeRawPointer(out)
+            withUnsafeTemporaryAllocation(of: MomentsPartial.self, capacity: sections) { parts in
+                let partials = parts.baseAddress!
+                Parallel.forRanges(sections, width: momentSection) { range in
+                    for j in range {
+                        let end = Swift.min(whole, (j + 1) * momentSection)
+                        var acc = MomentsAccumulator()
+                        var i = j * momentSection
+                        while i < end {
+                            let blockEnd = Swift.min(end, i + 128)
+                            body(out, i..<blockEnd)
+                            acc.add(raw, from: i, to: blockEnd)
+                            i = blockEnd
+                        }
+                        (partials + j).initialize(to: acc.partial)
+                    }
+                }
+                if whole < n { body(out, whole..<n) }
+                // Added in order, as `moments` does (one section is taken as it is).
+                var total = partials[0]
+                if sections > 1 {
+                    total = MomentsPartial()
+                    for j in 0..<sections { total.add(partials[j]) }
+                }
+                moments = finishMoments(UnsafeBufferPointer(start: out, count: n), whole: whole, total: total)
+            }
+        }
+        Statistics.remember(result, moments)
+        return result
+    }
+}

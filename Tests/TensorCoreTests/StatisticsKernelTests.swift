@@ -1,0 +1,115 @@
+// Statistics taken while a pointwise kernel writes its result (Kernels/Statistics.swift) must be
+// exactly what a separate pass (`Kernels.moments`) gives, on one thread or two, with section
+// edges, vector tails and non-finite values; and a traced step must describe the same summaries
+// whether the kernels take them or not.
+
+import Foundation
+import XCTest
+@testable import TensorCore
+
+final class StatisticsKernelTests: XCTestCase {
+    override func tearDown() {
+        Kernels.Statistics.wanted = false
+        Kernels.Statistics.forget()
+        BLAS.setThreads(1)
+    }
+
+    private func values(_ n: Int, seed: UInt64) -> [Float] {
+        let rng = SeededGenerator(seed: seed)
+        return (0..<n).map { _ in rng.uniform(-4, 4) }
+    }
+
+    private func assertSame(_ a: Kernels.Moments?, _ b: Kernels.Moments, _ what: String,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        guard let a else { return XCTFail("\(what): no statistics were taken", file: file, line: line) }
+        XCTAssertEqual(a.finite, b.finite, what, file: file, line: line)
+        XCTAssertEqual(a.nan, b.nan, what, file: file, line: line)
+        XCTAssertEqual(a.inf, b.inf, what, file: file, line: line)
+        XCTAssertEqual(a.sum.bitPattern, b.sum.bitPattern, "\(what): sum \(a.sum) vs \(b.sum)", file: file, line: line)
+        XCTAssertEqual(a.sumOfSquares.bitPattern, b.sumOfSquares.bitPattern, "\(what): Σx²", file: file, line: line)
+        XCTAssertEqual(a.min, b.min, what, file: file, line: line)
+        XCTAssertEqual(a.max, b.max, what, file: file, line: line)
+    }
+
+    func testKernelStatisticsEqualASeparatePass() {
+        // One section, two sections and a vector tail, three sections and a scalar tail.
+        for n in [1024, 16_384 + 13, 3 * 16_384 + 5] {
+            let a = values(n, seed: UInt64(n)), b = values(n, seed: UInt64(n) + 1)
+            var poisoned = a
+            poisoned[n / 2] = .nan
+            poisoned[n - 1] = .infinity
+            let width = n == 1024 ? 64 : 85  // 85: rows cross the statistics' blocks and sections
+            let rows = n / width
+            let m = Array(a.prefix(rows * width)), bias = Array(b.prefix(width))
+            let cases: [(String, () -> [Float])] = [
+                ("tanh", { Kernels.tanh(a) }),
+                ("relu", { Kernels.relu(a) }),
+                ("add", { Kernels.add(a, b) }),
+                ("tanhBackward", { Kernels.tanhBackward(grad: a, result: b) }),
+                ("scalar times", { Kernels.mul([0.5], [1], a, [n], out: [n]) }),
+                ("bias rows", { Kernels.add(m, [rows, width], bias, [width], out: [rows, width]) }),
+                ("NaN and ∞", { Kernels.scale(poisoned, 2) }),
+            ]
+            for threads in [1, 2] {
+                BLAS.setThreads(threads)
+                Kernels.Statistics.wanted = true
+                for (name, kernel) in cases {
+                    let result = kernel()
+                    let taken = Kernels.Statistics.take(result)
+                    Kernels.Statistics.wanted = false
+                    assertSame(taken, Kernels.moments(result), "\(name), n = \(n), \(threads) thread(s)")
+                    // And the result itself is the plain kernel's.
+                    XCTAssertTrue(kernel().map(\.bitPattern) == result.map(\.bitPattern), "\(name) values")
+                    Kernels.Statistics.wanted = true
+                }
+            }
+            Kernels.Statistics.wanted = false
+        }
+    }
+
+    func testStatisticsAreTakenOnlyWhenWantedAndOnlyOnce() {
+        BLAS.setThreads(1)
+        let x = values(4096, seed: 9)
+        XCTAssertNil(Kernels.Statistics.take(Kernels.relu(x)), "not wanted: nothing kept")
+        Kernels.Statistics.wanted = true
+        let r = Kernels.relu(x)
+        XCTAssertNotNil(Kernels.Statistics.take(r))
+        XCTAssertNil(Kernels.Statistics.take(r), "taken once")
+        XCTAssertNil(Kernels.Statistics.take(Kernels.relu(Array(x.prefix(100)))), "small buffers are summarised directly")
+        // Another thread (the trace queue) never takes statistics in its kernels.
+        // (async: `sync` may run the block on this very thread.)
+        nonisolated(unsafe) var fromQueue: [Float] = []
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue(label: "other").async { fromQueue = Kernels.relu(x); done.signal() }
+        done.wait()
+        XCTAssertNil(Kernels.Statistics.take(fromQueue))
+    }
+
+    /// A traced training step describes the same summaries when its kernels take the
+    /// statistics as when every buffer gets a separate pass.
+    func testTracedStepIsTheSameWithOrWithoutKernelStatistics() {
+        let x = Tensor(shape: [96, 64], data: values(96 * 64, seed: 21), label: "x")
+        let w = Tensor(shape: [48, 64], data: values(48 * 64, seed: 22), label: "w", requiresGrad: true)
+        let bias = Tensor(shape: [48], data: values(48, seed: 23), label: "b", requiresGrad: true)
+        func events(kernelStatistics: Bool, threads: Int) -> [TraceEvent] {
+            BLAS.setThreads(threads)
+            let sink = MemorySink()
+            TensorIDs.reset()
+            Tracer.recording(level: .summary, to: sink) {
+                Kernels.Statistics.wanted = kernelStatistics
+                w.zeroGrad(); bias.zeroGrad()
+                (x.matmul(w, transposeB: true) + bias).relu().tanh().sum().backward()
+            }
+            return sink.events
+        }
+        let separate = events(kernelStatistics: false, threads: 1)
+        let before = Kernels.Statistics.taken
+        XCTAssertEqual(separate.count, 10)
+        XCTAssertTrue(separate.allSatisfy { e in (e.inputs + e.outputs).allSatisfy { $0.storedValues == nil } })
+        for threads in [1, 2] {
+            XCTAssertEqual(events(kernelStatistics: true, threads: threads), separate, "\(threads) thread(s)")
+        }
+        // Bias add, relu, tanh and their two backward rules, at each thread count.
+        XCTAssertEqual(Kernels.Statistics.taken - before, 2 * 5, "the kernels' statistics were not used")
+    }
+}
