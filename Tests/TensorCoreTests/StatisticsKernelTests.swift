@@ -85,6 +85,20 @@ final class StatisticsKernelTests: XCTestCase {
         XCTAssertNil(Kernels.Statistics.take(fromQueue))
     }
 
+    func testOnlySummaryTracingAsksKernelsForStatistics() {
+        let sink = CountingSink()
+        Tracer.recording(level: .summary, to: sink) {
+            XCTAssertTrue(Kernels.Statistics.wanted)
+            Tracer.recording(level: .full, to: sink) { XCTAssertFalse(Kernels.Statistics.wanted) }
+            XCTAssertTrue(Kernels.Statistics.wanted, "restored after a nested recording")
+        }
+        XCTAssertFalse(Kernels.Statistics.wanted)
+        Tracer.start(level: .summary, sink: sink)
+        XCTAssertTrue(Kernels.Statistics.wanted)
+        Tracer.stop()
+        XCTAssertFalse(Kernels.Statistics.wanted, "stop() must switch it off")
+    }
+
     /// A traced training step describes the same summaries when its kernels take the
     /// statistics as when every buffer gets a separate pass.
     func testTracedStepIsTheSameWithOrWithoutKernelStatistics() {

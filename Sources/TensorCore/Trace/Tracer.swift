@@ -43,6 +43,7 @@ public enum Tracer {
         drain()
         level = .off
         sink = nil
+        Kernels.Statistics.wanted = false
         forgetSummaries()
     }
 
