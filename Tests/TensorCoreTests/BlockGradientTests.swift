@@ -21,6 +21,28 @@ final class BlockGradientTests: XCTestCase {
         XCTAssertEqual(x.grad, expected)
     }
 
+    /// A block large enough to be looked up (≥ 1,024 values) whose values the trace summarised
+    /// just before (the incoming grad, passed on unchanged by select): its statistics come from
+    /// that earlier pass and must still be the dense tensor's.
+    func testReusedBlockStatisticsHaveDenseMeaning() throws {
+        let width = 2048
+        let x = Tensor(shape: [4, width], data: (0..<(4 * width)).map { Float($0 % 97) / 50 - 1 },
+                       label: "x", requiresGrad: true)
+        for threads in [1, 2] {
+            BLAS.setThreads(threads)
+            defer { BLAS.setThreads(1) }
+            x.zeroGrad()
+            let sink = MemorySink()
+            Tracer.recording(level: .summary, to: sink) { x.select(axis: 0, index: 1).tanh().sum().backward() }
+            let event = try XCTUnwrap(sink.events.first { $0.phase == .backward && $0.op == "select" })
+            let g = try XCTUnwrap(event.outputs.first)
+            let dense = try XCTUnwrap(x.grad)
+            XCTAssertEqual(g.shape, [4, width])
+            XCTAssertEqual(g.summary, ValueSummary(dense), "\(threads) thread(s)")
+            XCTAssertEqual(event.inputs.first?.summary, ValueSummary(Array(dense[width..<(2 * width)])))
+        }
+    }
+
     func testTraceCarriesTheBlockWithDenseMeaning() throws {
         let x = Tensor(shape: [4, 3], data: (0..<12).map { Float($0) - 5 }, label: "x", requiresGrad: true)
         for level in [TraceLevel.summary, .full] {

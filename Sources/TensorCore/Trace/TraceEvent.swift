@@ -32,14 +32,30 @@ public struct ValueSummary: Codable, Equatable, Sendable {
     /// Statistics of a tensor of `count` values that holds `x` in one block and zeros elsewhere
     /// (a `select` or `slice` gradient), without writing the zeros out.
     public init(_ x: [Float], zerosAroundTo count: Int) {
-        var m = Kernels.moments(x)
-        let zeros = count - x.count
+        self.init(moments: Kernels.moments(x), zerosAroundTo: count, blockCount: x.count)
+    }
+
+    /// From the statistics of a block's `blockCount` values, those of the whole tensor of
+    /// `count` values, zero outside the block.
+    init(moments block: Kernels.Moments, zerosAroundTo count: Int, blockCount: Int) {
+        var m = block
+        let zeros = count - blockCount
         if zeros > 0 {
             m.finite += zeros
             m.min = Swift.min(m.min, 0)
             m.max = Swift.max(m.max, 0)
         }
         self.init(moments: m, count: count)
+    }
+
+    /// The summary of `count` described values: the whole tensor's, or with `block`, a tensor of
+    /// `shape` that is zero outside them.
+    init(moments m: Kernels.Moments, count: Int, block: TensorBlock?, shape: [Int]) {
+        if block == nil {
+            self.init(moments: m, count: count)
+        } else {
+            self.init(moments: m, zerosAroundTo: shape.reduce(1, *), blockCount: count)
+        }
     }
 
     init(moments m: Kernels.Moments, count: Int) {

@@ -110,11 +110,8 @@ public enum Tracer {
     static func summarise(_ tensors: inout [TracedTensor], level: TraceLevel) {
         for i in tensors.indices {
             guard let values = tensors[i].storedValues, tensors[i].summary == nil else { continue }
-            if tensors[i].block != nil {
-                tensors[i].summary = ValueSummary(values, zerosAroundTo: tensors[i].shape.reduce(1, *))
-            } else {
-                tensors[i].summary = summary(of: values, cache: &queueSummaries)
-            }
+            tensors[i].summary = summary(of: values, shape: tensors[i].shape, block: tensors[i].block,
+                                         cache: &queueSummaries)
             if level != .full { tensors[i].storedValues = nil; tensors[i].block = nil }
         }
     }
@@ -155,11 +152,10 @@ public enum Tracer {
                                 values: [Float], block: TensorBlock? = nil, withValues: Bool = true) -> TracedTensor {
         var t = TracedTensor(id: id, label: label, shape: shape, kind: kind)
         guard withValues else { return t }
-        if level == .summary, block == nil, let m = Kernels.Statistics.take(values) {
+        if level == .summary, let m = Kernels.Statistics.take(values) {
             // Taken while the kernel wrote the values (Kernels/Statistics.swift).
-            let s = ValueSummary(moments: m, count: values.count)
-            trainingThreadSummaries.remember(values, s)
-            t.summary = s
+            trainingThreadSummaries.remember(values, m)
+            t.summary = ValueSummary(moments: m, count: values.count, block: block, shape: shape)
             return t
         }
         switch level {
@@ -172,8 +168,7 @@ public enum Tracer {
             // in products against 2.9–3.3 s untraced. Small buffers are summarised here in any
             // case: handing them to the other core cost more than reading them (lesson 1's
             // 10,000-value buffers: 0.13 ns per value here, 0.49 on the queue, cold).
-            t.summary = block == nil ? summary(of: values, cache: &trainingThreadSummaries)
-                                     : ValueSummary(values, zerosAroundTo: shape.reduce(1, *))
+            t.summary = summary(of: values, shape: shape, block: block, cache: &trainingThreadSummaries)
         case .summary, .full:
             // With one BLAS thread the second core is free for the queue, which computes the
             // statistics (and at `full` writes the values) beside training: a linear
@@ -187,13 +182,14 @@ public enum Tracer {
     /// Buffers up to this many values (256 KB, within this core's L2) are summarised where the op ran.
     static let inlineSummaryLimit = 1 << 16
 
-    /// Recently summarised buffers, one list for the trace queue and one for the training
-    /// thread. Backward describes most buffers twice (a rule's gradient for its input is the
-    /// next rule's incoming `grad`, and `add` passes `grad` through unchanged), and a parameter
-    /// used three times is described three times; a summary is a full pass over the values, so
-    /// repeats are looked up here.
-    nonisolated(unsafe) static var queueSummaries = RecentBuffers<ValueSummary>(limit: 16)
-    nonisolated(unsafe) static var trainingThreadSummaries = RecentBuffers<ValueSummary>(limit: 16)
+    /// Statistics of recently summarised buffers, one list for the trace queue and one for the
+    /// training thread. Backward describes most buffers twice (a rule's gradient for its input
+    /// is the next rule's incoming `grad`, `add` passes `grad` through unchanged, and `select`
+    /// passes it on as a block of its input's gradient), and a parameter used three times is
+    /// described three times; a summary is a full pass over the values, so repeats are looked
+    /// up here.
+    nonisolated(unsafe) static var queueSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
+    nonisolated(unsafe) static var trainingThreadSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
 
     /// Drop both lists (and the buffers they keep alive) when tracing stops.
     static func forgetSummaries() {
@@ -202,14 +198,20 @@ public enum Tracer {
         Kernels.Statistics.forget()
     }
 
-    static func summary(of values: [Float], cache: inout RecentBuffers<ValueSummary>) -> ValueSummary {
+    /// The summary of a tensor of `shape` holding `values` (only inside `block` when given).
+    static func summary(of values: [Float], shape: [Int], block: TensorBlock?,
+                        cache: inout RecentBuffers<Kernels.Moments>) -> ValueSummary {
+        ValueSummary(moments: moments(of: values, cache: &cache), count: values.count, block: block, shape: shape)
+    }
+
+    static func moments(of values: [Float], cache: inout RecentBuffers<Kernels.Moments>) -> Kernels.Moments {
         // Small buffers (scalars, biases) cost less to summarise than to look up, and caching
         // them pushed the large ones out: lesson 1's x and y were summarised at every step.
-        if values.count < 1024 { return ValueSummary(values) }
+        if values.count < 1024 { return Kernels.moments(values) }
         if let known = cache.lookup(values) { return known }
-        let s = ValueSummary(values)
-        cache.remember(values, s)
-        return s
+        let m = Kernels.moments(values)
+        cache.remember(values, m)
+        return m
     }
 
     /// Emit one event (used by ops, the tape and optimizers; public for the optimizer's update).
