@@ -129,33 +129,43 @@ extension Kernels {
     /// added in order afterwards: the statistics are bit-identical on one thread or two.
     public static func moments(_ x: [Float]) -> Moments {
         x.withUnsafeBufferPointer { p in
-            let n = p.count
-            let whole = n & ~7
-            var total = MomentsPartial()
-            if whole > 0 {
-                let raw = UnsafeRawPointer(p.baseAddress!)
-                let sections = momentSections(whole)
-                if sections == 1 {
-                    total = momentsPartial(raw, from: 0, to: whole)
-                } else {
-                    withUnsafeTemporaryAllocation(of: MomentsPartial.self, capacity: sections) { parts in
-                        let out = parts.baseAddress!
-                        Parallel.forRanges(sections, width: momentSection) { range in
-                            for j in range {
-                                (out + j).initialize(to: momentsPartial(raw, from: j * momentSection,
-                                                                        to: Swift.min(whole, (j + 1) * momentSection)))
-                            }
-                        }
-                        for j in 0..<sections { total.add(parts[j]) }
-                    }
-                }
-            }
+            let whole = p.count & ~7
+            let total = whole == 0 ? MomentsPartial()
+                                   : sectionMoments(UnsafeRawPointer(p.baseAddress!), whole: whole) { _ in }
             return finishMoments(p, whole: whole, total: total)
         }
     }
 
-    /// How many sections of `momentSection` values cover `whole` values.
-    static func momentSections(_ whole: Int) -> Int { (whole + momentSection - 1) / momentSection }
+    /// The partials of values 0..<whole (a multiple of 8), section by section on the team, each
+    /// section in blocks of 128, added in order. `prepare(block)` runs just before each block is
+    /// measured: nothing for a buffer that exists (`moments`), writing it for a kernel that
+    /// measures as it writes (`makeMeasured`), so both run the very same sums.
+    @inline(__always)
+    static func sectionMoments(_ raw: UnsafeRawPointer, whole: Int,
+                               prepare: (Range<Int>) -> Void) -> MomentsPartial {
+        let sections = (whole + momentSection - 1) / momentSection
+        return withUnsafeTemporaryAllocation(of: MomentsPartial.self, capacity: sections) { parts in
+            let partials = parts.baseAddress!
+            Parallel.forRanges(sections, width: momentSection) { range in
+                for j in range {
+                    let end = Swift.min(whole, (j + 1) * momentSection)
+                    var acc = MomentsAccumulator()
+                    var i = j * momentSection
+                    while i < end {
+                        let blockEnd = Swift.min(end, i + 128)
+                        prepare(i..<blockEnd)
+                        acc.add(raw, from: i, to: blockEnd)
+                        i = blockEnd
+                    }
+                    (partials + j).initialize(to: acc.partial)
+                }
+            }
+            if sections == 1 { return partials[0] }
+            var total = MomentsPartial()
+            for j in 0..<sections { total.add(partials[j]) }
+            return total
+        }
+    }
 
     /// The statistics of `p` from its sections' partials added in order (`total`, covering
     /// 0..<whole): the scalar tail added, and when anything was not finite, the exact loop.
@@ -211,24 +221,10 @@ extension Kernels {
         }
     }
 
-    /// Values start..<end (multiples of 8), one block of 128 at a time. NOTE: sums run in Float
+    /// A section's partial, fed one block at a time (`sectionMoments`). NOTE: sums run in Float
     /// lanes over blocks of 128 values (16 terms per lane, relative error ≤ 16 ulp, typically
     /// ~1), and each block's lanes are added into Double: converting every value to Double made
     /// a summary cost as much as the op it describes.
-    @inline(__always)
-    static func momentsPartial(_ raw: UnsafeRawPointer, from start: Int, to end: Int) -> MomentsPartial {
-        var acc = MomentsAccumulator()
-        var i = start
-        while i < end {
-            let blockEnd = Swift.min(end, i + 128)
-            acc.add(raw, from: i, to: blockEnd)
-            i = blockEnd
-        }
-        return acc.partial
-    }
-
-    /// A section's partial, fed block by block: by `momentsPartial` over a buffer, or by a kernel
-    /// right after it writes each block (`makeMeasured`), with the same operations either way.
     struct MomentsAccumulator {
         var r = MomentsPartial()
         var lo1 = SIMD8<Float>(repeating: .infinity), hi1 = SIMD8<Float>(repeating: -.infinity)

@@ -28,7 +28,7 @@ extension Kernels {
                 let run = b.length * b.inner
                 for a in 0..<b.outer {
                     let dst = f.baseAddress! + (a * b.n + b.start) * b.inner, src = g.baseAddress! + a * run
-                    Parallel.forRanges(run) { r in for i in r { dst[i] += src[i] } }
+                    add(src, into: dst, count: run)
                 }
             }
         }

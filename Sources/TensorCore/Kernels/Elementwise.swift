@@ -81,10 +81,15 @@ extension Kernels {
         precondition(acc.count == x.count)
         acc.withUnsafeMutableBufferPointer { ap in
             x.withUnsafeBufferPointer { xp in
-                let a = ap.baseAddress!, x = xp.baseAddress!
-                Parallel.forRanges(xp.count) { r in for i in r { a[i] += x[i] } }
+                guard let a = ap.baseAddress, let x = xp.baseAddress else { return }
+                add(x, into: a, count: xp.count)
             }
         }
+    }
+
+    /// dst[i] += src[i] for `count` values, split across threads.
+    static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        Parallel.forRanges(count) { r in for i in r { dst[i] += src[i] } }
     }
 
     /// y += alpha · x, in place (optimizer steps).
@@ -170,32 +175,22 @@ extension Kernels {
         return width > 0 ? width : nil
     }
 
-    /// out[r, i] = f(x[r, i], row[i]) for `rows` rows of `width` values.
+    /// out[r, i] = f(x[r, i], row[i]) for `rows` rows of `width` values. Walked as flat ranges
+    /// (threads' chunks, or the statistics' blocks), each as pieces of rows: row pointers, since
+    /// checked index arithmetic kept the loop scalar.
     @inline(__always)
     static func rowZip<F: PointwiseBinary>(_ x: [Float], _ row: [Float], rows: Int, width: Int, _ f: F) -> [Float] {
         x.withUnsafeBufferPointer { xp in
             row.withUnsafeBufferPointer { rp in
                 let x = xp.baseAddress!, b = rp.baseAddress!
-                if Statistics.wantedFor(rows * width) {
-                    // Flat ranges (the statistics' blocks), each walked as pieces of rows.
-                    return makeMeasured(rows * width) { out, range in
-                        var i = range.lowerBound, column = i % width
-                        while i < range.upperBound {
-                            let piece = Swift.min(width - column, range.upperBound - i)
-                            let o = out + i, a = x + i, c = b + column
-                            for k in 0..<piece { o[k] = f(a[k], c[k]) }
-                            i += piece
-                            column = 0
-                        }
-                    }
-                }
-                return make(rows * width) { out in
-                    Parallel.forRanges(rows, width: width) { range in
-                        for r in range {
-                            // Row pointers: checked index arithmetic kept the loop scalar.
-                            let o = out + r &* width, a = x + r &* width
-                            for i in 0..<width { o[i] = f(a[i], b[i]) }
-                        }
+                return makeMeasured(rows * width) { out, range in
+                    var i = range.lowerBound, column = i % width
+                    while i < range.upperBound {
+                        let piece = Swift.min(width - column, range.upperBound - i)
+                        let o = out + i, a = x + i, c = b + column
+                        for k in 0..<piece { o[k] = f(a[k], c[k]) }
+                        i += piece
+                        column = 0
                     }
                 }
             }

@@ -69,33 +69,9 @@ extension Kernels {
         var moments = Moments()
         let result = make(n) { out in
             let whole = n & ~7
-            let sections = momentSections(whole)
-            let raw = UnsafeRawPointer(out)
-            withUnsafeTemporaryAllocation(of: MomentsPartial.self, capacity: sections) { parts in
-                let partials = parts.baseAddress!
-                Parallel.forRanges(sections, width: momentSection) { range in
-                    for j in range {
-                        let end = Swift.min(whole, (j + 1) * momentSection)
-                        var acc = MomentsAccumulator()
-                        var i = j * momentSection
-                        while i < end {
-                            let blockEnd = Swift.min(end, i + 128)
-                            body(out, i..<blockEnd)
-                            acc.add(raw, from: i, to: blockEnd)
-                            i = blockEnd
-                        }
-                        (partials + j).initialize(to: acc.partial)
-                    }
-                }
-                if whole < n { body(out, whole..<n) }
-                // Added in order, as `moments` does (one section is taken as it is).
-                var total = partials[0]
-                if sections > 1 {
-                    total = MomentsPartial()
-                    for j in 0..<sections { total.add(partials[j]) }
-                }
-                moments = finishMoments(UnsafeBufferPointer(start: out, count: n), whole: whole, total: total)
-            }
+            let total = sectionMoments(UnsafeRawPointer(out), whole: whole) { block in body(out, block) }
+            if whole < n { body(out, whole..<n) }
+            moments = finishMoments(UnsafeBufferPointer(start: out, count: n), whole: whole, total: total)
         }
         Statistics.remember(result, moments)
         return result
