@@ -14,38 +14,25 @@ import Darwin
 
 extension Kernels {
     public enum Statistics {
-        /// Set by the tracer while it records at `summary`.
+        /// True while the tracer records at `summary` (it follows `Tracer.level`).
         nonisolated(unsafe) public static var wanted = false
 
-        /// Smaller buffers are summarised directly (`Tracer.summary(of:)`).
+        /// Smaller buffers are summarised directly (`Tracer.moments(of:cache:)`).
         static let minimumCount = 1024
 
-        /// Results made with statistics and not yet described, newest last. Holding the arrays
-        /// keeps their storage alive and unchanged (copy-on-write), so an address identifies
-        /// the values; a result nobody describes (an intermediate inside a backward rule) is
-        /// pushed out by newer ones.
-        nonisolated(unsafe) static var made: [(values: [Float], moments: Moments)] = []
-        static let limit = 4
-
-        static func remember(_ values: [Float], _ moments: Moments) {
-            if made.count == limit { made.removeFirst() }
-            made.append((values, moments))
-        }
+        /// Results made with statistics and not yet described. Held arrays keep their storage
+        /// alive and unchanged, so an address identifies the values; a result nobody describes
+        /// (an intermediate inside a backward rule) is pushed out by newer ones.
+        nonisolated(unsafe) static var made = RecentBuffers<Moments>(limit: 4)
 
         /// Statistics handed over so far (tests check that the kernels' were used).
         nonisolated(unsafe) static var taken = 0
 
         /// The statistics taken while `values` was written, if it was, once.
         public static func take(_ values: [Float]) -> Moments? {
-            guard !made.isEmpty else { return nil }
-            let address = values.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-            for i in made.indices.reversed() where made[i].values.count == values.count {
-                if made[i].values.withUnsafeBufferPointer({ UnsafeRawPointer($0.baseAddress) }) == address {
-                    taken += 1
-                    return made.remove(at: i).moments
-                }
-            }
-            return nil
+            guard let m = made.take(values) else { return nil }
+            taken += 1
+            return m
         }
 
         public static func forget() { made.removeAll() }
@@ -73,7 +60,7 @@ extension Kernels {
             if whole < n { body(out, whole..<n) }
             moments = finishMoments(UnsafeBufferPointer(start: out, count: n), whole: whole, total: total)
         }
-        Statistics.remember(result, moments)
+        Statistics.made.remember(result, moments)
         return result
     }
 }

@@ -29,14 +29,9 @@ public struct ValueSummary: Codable, Equatable, Sendable {
 
     public init(_ x: [Float]) { self.init(moments: Kernels.moments(x), count: x.count) }
 
-    /// Statistics of a tensor of `count` values that holds `x` in one block and zeros elsewhere
-    /// (a `select` or `slice` gradient), without writing the zeros out.
-    public init(_ x: [Float], zerosAroundTo count: Int) {
-        self.init(moments: Kernels.moments(x), zerosAroundTo: count, blockCount: x.count)
-    }
-
     /// From the statistics of a block's `blockCount` values, those of the whole tensor of
-    /// `count` values, zero outside the block.
+    /// `count` values, zero outside the block (a `select` or `slice` gradient), without writing
+    /// the zeros out.
     init(moments block: Kernels.Moments, zerosAroundTo count: Int, blockCount: Int) {
         var m = block
         let zeros = count - blockCount

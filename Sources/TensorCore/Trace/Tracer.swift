@@ -20,7 +20,10 @@ extension TraceSink {
 }
 
 public enum Tracer {
-    nonisolated(unsafe) public private(set) static var level: TraceLevel = .off
+    nonisolated(unsafe) public private(set) static var level: TraceLevel = .off {
+        // Pointwise kernels take their results' statistics as they write them at `summary`.
+        didSet { Kernels.Statistics.wanted = level == .summary }
+    }
     nonisolated(unsafe) public private(set) static var sink: TraceSink?
     nonisolated(unsafe) static var seq = 0
     /// The newest forward event, held back until the next event so that a model naming the
@@ -36,14 +39,12 @@ public enum Tracer {
         self.level = level
         self.sink = level == .off ? nil : sink
         seq = 0
-        Kernels.Statistics.wanted = level == .summary
     }
 
     public static func stop() {
         drain()
         level = .off
         sink = nil
-        Kernels.Statistics.wanted = false
         forgetSummaries()
     }
 
@@ -141,7 +142,6 @@ public enum Tracer {
         defer {
             drain()
             self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq
-            Kernels.Statistics.wanted = oldLevel == .summary
             if oldLevel == .off { forgetSummaries() }
         }
         return try body()

@@ -1,7 +1,8 @@
-// "Have I seen these values?" for the trace, answered by storage identity. Holding each array
-// keeps its storage alive and copy-on-write (nobody can change it in place), so the same storage
-// address means the same values. Used for summaries (a summary is a full pass over the values)
-// and for JSON Lines (values written once, then referenced).
+// "Have I seen these values?", answered by storage identity. Holding each array keeps its
+// storage alive and copy-on-write (nobody can change it in place), so the same storage address
+// means the same values. Used for the statistics kernels took while writing a result
+// (`Kernels.Statistics`), for summaries (a summary is a full pass over the values) and for
+// JSON Lines (values written once, then referenced).
 
 struct RecentBuffers<Value> {
     let limit: Int
@@ -20,6 +21,17 @@ struct RecentBuffers<Value> {
     func lookup(_ buffer: [Float]) -> Value? {
         let key = RecentBuffers.key(buffer)
         for i in keys.indices where keys[i].address == key.address && keys[i].count == key.count {
+            return values[i]
+        }
+        return nil
+    }
+
+    /// What was remembered for this storage, forgotten as it is handed out.
+    mutating func take(_ buffer: [Float]) -> Value? {
+        let key = RecentBuffers.key(buffer)
+        for i in keys.indices where keys[i].address == key.address && keys[i].count == key.count {
+            keys[i] = (nil, -1)  // matches nothing until the slot is reused
+            held[i] = []
             return values[i]
         }
         return nil
