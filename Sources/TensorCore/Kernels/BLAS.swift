@@ -162,8 +162,7 @@ extension Kernels {
         guard p.flops >= minimum, q.flops >= minimum, Parallel.threads > 1, Parallel.usable else {
             return (matmul(p), matmul(q))
         }
-        let previous = BLAS.current
-        if previous != 1 { BLAS.apply(threads: 1); BLAS.current = 1 }
+        if BLAS.current != 1 { BLAS.apply(threads: 1); BLAS.current = 1 }
         let start = DispatchClock.nanoseconds()
         var results: ([Float], [Float]) = ([], [])
         withUnsafeMutablePointer(to: &results) { out in

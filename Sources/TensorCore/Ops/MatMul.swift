@@ -1,5 +1,6 @@
 // The one matrix product. Transposed operands are BLAS flags (`x @ Wᵀ` for a linear layer reads
-// W in place), and so are the transposes in the backward rule: nothing is copied.
+// W in place), and so are the transposes in the backward rule: no operand is copied. (One
+// small result is: a skinny layer's weight gradient, see `Kernels.matmul`.)
 
 extension Tensor {
     /// op(self) @ op(other) for 2-D tensors; `transposeB` gives PyTorch's `x @ W.t()`.
