@@ -137,9 +137,9 @@ extension Kernels {
     }
 
     /// The partials of values 0..<whole (a multiple of 8), section by section on the team, each
-    /// section in blocks of 128, added in order. `prepare(block)` runs just before each block is
-    /// measured: nothing for a buffer that exists (`moments`), writing it for a kernel that
-    /// measures as it writes (`makeMeasured`), so both run the very same sums.
+    /// section in blocks of 128, added in order. `prepare(range)` runs just before each chunk of
+    /// blocks is measured: nothing for a buffer that exists (`moments`), writing it for a kernel
+    /// that measures as it writes (`makeMeasured`), so both run the very same sums.
     @inline(__always)
     static func sectionMoments(_ raw: UnsafeRawPointer, whole: Int,
                                prepare: (Range<Int>) -> Void) -> MomentsPartial {
@@ -152,10 +152,16 @@ extension Kernels {
                     var acc = MomentsAccumulator()
                     var i = j * momentSection
                     while i < end {
-                        let blockEnd = Swift.min(end, i + 128)
-                        prepare(i..<blockEnd)
-                        acc.add(raw, from: i, to: blockEnd)
-                        i = blockEnd
+                        // NOTE: `prepare` once per 16 blocks, not per block: the indirect call
+                        // made the compiler spill the accumulators around it and a 512×256
+                        // summary ran at 0.20 ns per value. 8 KB written is still in L1.
+                        let chunkEnd = Swift.min(end, i + momentChunk)
+                        prepare(i..<chunkEnd)
+                        while i < chunkEnd {
+                            let blockEnd = Swift.min(chunkEnd, i + 128)
+                            acc.add(raw, from: i, to: blockEnd)
+                            i = blockEnd
+                        }
                     }
                     (partials + j).initialize(to: acc.partial)
                 }
@@ -209,9 +215,12 @@ extension Kernels {
     /// 64 KB: a 512×256 activation is 8 sections, 4 per thread.
     static let momentSection = 1 << 14
 
+    /// Values a measuring kernel writes before they are measured (16 blocks, 8 KB).
+    static let momentChunk = 1 << 11
+
     /// Sums of one section in Double lanes, and its extremes in Float lanes.
     struct MomentsPartial {
-        var s = SIMD4<Double>(), q = SIMD4<Double>()
+        var s = SIMD8<Double>(), q = SIMD8<Double>()
         var lo = SIMD8<Float>(repeating: .infinity), hi = SIMD8<Float>(repeating: -.infinity)
 
         mutating func add(_ o: MomentsPartial) {
@@ -256,8 +265,11 @@ extension Kernels {
                 q0 = fma(v, v, q0)
             }
             let bs = s0 + s1, bq = q0 + q1
-            r.s += SIMD4<Double>(bs.lowHalf) + SIMD4<Double>(bs.highHalf)
-            r.q += SIMD4<Double>(bq.lowHalf) + SIMD4<Double>(bq.highHalf)
+            // NOTE: eight Double lanes, one per Float lane. Folding the halves first
+            // (SIMD4(bs.lowHalf) + SIMD4(bs.highHalf)) compiled to scalar converts and
+            // shuffles once inlined here: 0.12 against 0.09 ns per value.
+            r.s += SIMD8<Double>(bs)
+            r.q += SIMD8<Double>(bq)
         }
 
         var partial: MomentsPartial {

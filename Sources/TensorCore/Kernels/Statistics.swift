@@ -1,10 +1,11 @@
 // Statistics taken while a kernel writes its result, for `summary` tracing.
 //
-// Why: a summary is a second pass over every tensor. For a pointwise kernel that pass can ride
-// along with the kernel itself: each 128-value block is fed to the statistics right after it is
-// written, while it is still in L1, and the section loop is the one `Kernels.moments` runs, so
-// the statistics are bit-identical to `moments(result)` (tests compare them). The tracer picks
-// them up when it describes the result (`Kernels.Statistics.take`).
+// Why: a summary is a second pass over every tensor. For a pointwise or copy kernel that pass
+// can ride along with the kernel itself: each chunk of 2,048 values is fed to the statistics
+// right after it is written, while it is still in L1, and the section loop is the one
+// `Kernels.moments` runs, so the statistics are bit-identical to `moments(result)` (tests
+// compare them). The tracer picks them up when it describes the result
+// (`Kernels.Statistics.take`).
 
 #if canImport(Glibc)
 import Glibc
