@@ -1,4 +1,4 @@
-// Statistics taken while a pointwise kernel writes its result (Kernels/Statistics.swift) must be
+// Statistics taken while a pointwise or copy kernel writes its result (Kernels/Statistics.swift) must be
 // exactly what a separate pass (`Kernels.moments`) gives, on one thread or two, with section
 // edges, vector tails and non-finite values; and a traced step must describe the same summaries
 // whether the kernels take them or not.
@@ -49,6 +49,11 @@ final class StatisticsKernelTests: XCTestCase {
                 ("scalar times", { Kernels.mul([0.5], [1], a, [n], out: [n]) }),
                 ("bias rows", { Kernels.add(m, [rows, width], bias, [width], out: [rows, width]) }),
                 ("NaN and ∞", { Kernels.scale(poisoned, 2) }),
+                // Copies: rows of 85 - 7 values cross blocks, chunks and sections.
+                ("slice", { Kernels.slice(m + m, outer: 2 * rows, n: width, inner: 1, start: 3, length: width - 7) }),
+                ("select", { Kernels.select(a, outer: 1, n: 1, inner: n, index: 0) }),
+                ("concat", { Kernels.concat([m, a], ns: [width, n / rows], outer: rows, inner: 1) }),
+                ("gather rows", { Kernels.gatherRows(a, width: width, indices: (0..<rows).map { ($0 * 7) % rows }) }),
             ]
             for threads in [1, 2] {
                 BLAS.setThreads(threads)
@@ -65,6 +70,39 @@ final class StatisticsKernelTests: XCTestCase {
             }
             Kernels.Statistics.wanted = false
         }
+    }
+
+    /// The copy kernels write by flat ranges of their result (so that they can be measured):
+    /// each must still put every value where a plain loop puts it, measured or not, on one
+    /// thread or two, for parts and rows that do not line up with the ranges.
+    func testCopyKernelsMoveEveryValueToItsPlace() {
+        let outer = 37, inner = 5
+        let ns = [300, 0, 1, 97]  // an empty part, a one-entry part
+        let parts = ns.enumerated().map { j, k in values(outer * k * inner, seed: UInt64(100 + j)) }
+        let total = ns.reduce(0, +)
+        var expected: [Float] = []
+        for a in 0..<outer {
+            for (j, k) in ns.enumerated() { expected += parts[j][(a * k * inner)..<((a + 1) * k * inner)] }
+        }
+        let x = expected
+        var expectedSlice: [Float] = []
+        for a in 0..<outer { expectedSlice += x[((a * total + 150) * inner)..<((a * total + 350) * inner)] }
+        let table = values(85 * 42, seed: 7), indices = (0..<600).map { ($0 * 31) % 85 }
+        var expectedRows: [Float] = []
+        for r in indices { expectedRows += table[(r * 42)..<((r + 1) * 42)] }
+        for threads in [1, 2] {
+            BLAS.setThreads(threads)
+            for wanted in [false, true] {
+                Kernels.Statistics.wanted = wanted
+                let what = "\(threads) thread(s), statistics \(wanted)"
+                XCTAssertEqual(Kernels.concat(parts, ns: ns, outer: outer, inner: inner), expected, "concat, \(what)")
+                XCTAssertEqual(Kernels.slice(x, outer: outer, n: total, inner: inner, start: 150, length: 200),
+                               expectedSlice, "slice, \(what)")
+                XCTAssertEqual(Kernels.gatherRows(table, width: 42, indices: indices), expectedRows, "gather, \(what)")
+                Kernels.Statistics.forget()
+            }
+        }
+        Kernels.Statistics.wanted = false
     }
 
     func testStatisticsAreTakenOnlyWhenWantedAndOnlyOnce() {

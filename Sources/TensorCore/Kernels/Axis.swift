@@ -531,16 +531,21 @@ extension Kernels {
         slice(x, outer: outer, n: n, inner: inner, start: index, length: 1)
     }
 
-    /// x[..., start..<start+length, ...] along the middle axis.
+    /// x[..., start..<start+length, ...] along the middle axis. Written by flat ranges of the
+    /// result (`makeMeasured`), so at `summary` the copy is measured as it is made: CharRnn's
+    /// eight time-step selects and their gradients were each read a second time for statistics.
     public static func slice(_ x: [Float], outer: Int, n: Int, inner: Int, start: Int, length: Int) -> [Float] {
-        x.withUnsafeBufferPointer { p in
-            make(outer * length * inner) { out in
-                let block = length * inner
-                if outer == 1 { return copy(out, p.baseAddress! + start * inner, block) }
-                Parallel.forRanges(outer, width: block) { range in
-                    for a in range {
-                        (out + a * block).update(from: p.baseAddress! + (a * n + start) * inner, count: block)
-                    }
+        let block = length * inner
+        return x.withUnsafeBufferPointer { p in
+            let source = p.baseAddress!
+            return makeMeasured(outer * block) { out, range in
+                var i = range.lowerBound
+                while i < range.upperBound {
+                    // Result row a is source row a's block; copy up to its end or the range's.
+                    let a = i / block, offset = i - a * block
+                    let run = Swift.min(block - offset, range.upperBound - i)
+                    (out + i).update(from: source + (a * n + start) * inner + offset, count: run)
+                    i += run
                 }
             }
         }
@@ -561,21 +566,44 @@ extension Kernels {
     }
 
     /// Concatenate blocks along the middle axis; `parts[j]` has `ns[j]` entries on that axis.
+    /// Written by flat ranges of the result like `slice`, so it is measured as it is made.
     public static func concat(_ parts: [[Float]], ns: [Int], outer: Int, inner: Int) -> [Float] {
-        let total = ns.reduce(0, +)
-        return make(outer * total * inner) { out in
-            var offset = 0
-            for (j, part) in parts.enumerated() {
-                let block = ns[j] * inner
-                part.withUnsafeBufferPointer { p in
-                    if outer == 1 { return copy(out + offset, p.baseAddress!, block) }
-                    for a in 0..<outer {
-                        (out + a * total * inner + offset).update(from: p.baseAddress! + a * block, count: block)
+        let runs = ns.map { $0 * inner }
+        let row = runs.reduce(0, +)
+        return withBaseAddresses(parts) { sources in
+            makeMeasured(outer * row) { out, range in
+                var i = range.lowerBound
+                var a = i / row, within = i - a * row
+                // The part that `within` falls in, and where that part starts in a result row.
+                var j = 0, partStart = 0
+                while within >= partStart + runs[j] { partStart += runs[j]; j += 1 }
+                while i < range.upperBound {
+                    let offset = within - partStart
+                    let run = Swift.min(runs[j] - offset, range.upperBound - i)
+                    (out + i).update(from: sources[j] + a * runs[j] + offset, count: run)
+                    i += run; within += run
+                    // Next part, skipping empty ones; past the last, the next row's first.
+                    while i < range.upperBound && within >= partStart + runs[j] {
+                        partStart += runs[j]; j += 1
+                        if j == runs.count { j = 0; partStart = 0; within = 0; a += 1 }
                     }
                 }
-                offset += block
             }
         }
+    }
+
+    /// The base address of every array at once (an empty one's is never read).
+    static func withBaseAddresses<R>(_ arrays: [[Float]], _ body: ([UnsafePointer<Float>]) -> R) -> R {
+        var pointers: [UnsafePointer<Float>] = []
+        pointers.reserveCapacity(arrays.count)
+        func nest(_ k: Int) -> R {
+            if k == arrays.count { return body(pointers) }
+            return arrays[k].withUnsafeBufferPointer { p in
+                pointers.append(p.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<Float>.alignment)!)
+                return nest(k + 1)
+            }
+        }
+        return nest(0)
     }
 
     /// `count` values from `src` to `dst` (not overlapping); a large copy is split across threads.
@@ -619,12 +647,19 @@ extension Kernels {
 
     // MARK: gather / scatter (embedding)
 
-    /// Rows of `table` ([rows, width]) picked by `indices`: out[i] = table[indices[i]].
+    /// Rows of `table` ([rows, width]) picked by `indices`: out[i] = table[indices[i]]. Written
+    /// by flat ranges like `slice`, so it is measured as it is made.
     public static func gatherRows(_ table: [Float], width: Int, indices: [Int]) -> [Float] {
         table.withUnsafeBufferPointer { t in
-            make(indices.count * width) { out in
-                for (i, r) in indices.enumerated() {
-                    (out + i * width).update(from: t.baseAddress! + r * width, count: width)
+            indices.withUnsafeBufferPointer { rows in
+                makeMeasured(indices.count * width) { out, range in
+                    var i = range.lowerBound
+                    while i < range.upperBound {
+                        let r = i / width, offset = i - r * width
+                        let run = Swift.min(width - offset, range.upperBound - i)
+                        (out + i).update(from: t.baseAddress! + rows[r] * width + offset, count: run)
+                        i += run
+                    }
                 }
             }
         }
