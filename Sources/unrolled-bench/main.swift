@@ -228,6 +228,28 @@ func benchTracing() {
     }
 
     tracingCost("training step, linear 512×256→256", target: 10, trainingStep)
+    tracingCost("CharRnn-shaped step, 8 × 512×256", target: nil, rnnStep)
+}
+
+// CharRnn's step without the data pipeline: input products for all 8 steps at once, each step's
+// select + hidden product + tanh, the stack of states, the last state's output, the loss, and
+// backward through all of it (Models/Layers/RNN.swift builds the same graph).
+let rnnInput = random([8, 512, 42])
+let rnnIH = random([256, 42]).requiringGrad(), rnnHH = random([256, 256]).requiringGrad()
+let rnnBias = random([256]).requiringGrad(), rnnOut = random([85, 256]).requiringGrad()
+let rnnTargets = Tensor(shape: [512], data: (0..<512).map { Float($0 % 85) })
+
+func rnnStep() {
+    let ih = (rnnInput.reshape([-1, 42]).matmul(rnnIH, transposeB: true) + rnnBias).reshape([8, 512, 256])
+    var h = Tensor.zeros([512, 256])
+    var states: [Tensor] = []
+    for t in 0..<8 {
+        h = (ih.select(axis: 0, index: t) + h.matmul(rnnHH, transposeB: true)).tanh()
+        states.append(h)
+    }
+    let last = Tensor.stack(states, axis: 0).select(axis: 0, index: -1)
+    last.matmul(rnnOut, transposeB: true).logSoftmax(axis: 1).nllLoss(rnnTargets).backward()
+    for p in [rnnIH, rnnHH, rnnBias, rnnOut] { p.zeroGrad() }
 }
 
 // MARK: writing a full trace to disk
