@@ -539,14 +539,7 @@ extension Kernels {
         return x.withUnsafeBufferPointer { p in
             let source = p.baseAddress!
             return makeMeasured(outer * block) { out, range in
-                var i = range.lowerBound
-                while i < range.upperBound {
-                    // Result row a is source row a's block; copy up to its end or the range's.
-                    let a = i / block, offset = i - a * block
-                    let run = Swift.min(block - offset, range.upperBound - i)
-                    (out + i).update(from: source + (a * n + start) * inner + offset, count: run)
-                    i += run
-                }
+                copyRows(out, range, width: block) { a in source + (a * n + start) * inner }
             }
         }
     }
@@ -606,6 +599,20 @@ extension Kernels {
         return nest(0)
     }
 
+    /// Values `range` of a result made of rows of `width` values, row r copied from
+    /// `rowStart(r)`: whole rows where the range covers them, pieces at its ends.
+    @inline(__always)
+    static func copyRows(_ out: UnsafeMutablePointer<Float>, _ range: Range<Int>, width: Int,
+                         from rowStart: (Int) -> UnsafePointer<Float>) {
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let r = i / width, offset = i - r * width
+            let run = Swift.min(width - offset, range.upperBound - i)
+            (out + i).update(from: rowStart(r) + offset, count: run)
+            i += run
+        }
+    }
+
     /// `count` values from `src` to `dst` (not overlapping); a large copy is split across threads.
     @inline(__always)
     static func copy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int) {
@@ -653,13 +660,7 @@ extension Kernels {
         table.withUnsafeBufferPointer { t in
             indices.withUnsafeBufferPointer { rows in
                 makeMeasured(indices.count * width) { out, range in
-                    var i = range.lowerBound
-                    while i < range.upperBound {
-                        let r = i / width, offset = i - r * width
-                        let run = Swift.min(width - offset, range.upperBound - i)
-                        (out + i).update(from: t.baseAddress! + rows[r] * width + offset, count: run)
-                        i += run
-                    }
+                    copyRows(out, range, width: width) { i in t.baseAddress! + rows[i] * width }
                 }
             }
         }
