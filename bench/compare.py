@@ -3,7 +3,11 @@ then raw sgemm on the lessons' product shapes, BLIS against OpenBLAS and PyTorch
 
 Each work runs as child processes in the order Unrolled (trace summary), PyTorch, Unrolled
 (trace off), repeated `--repeats` times, so a neighbour's load slows both sides alike; the
-table reports each side's median. Times are training seconds as each program reports them
+table reports each side's median. Ratios and the summary cost are taken within each repeat
+(that repeat's summary run over the PyTorch or untraced run beside it), and the table shows
+their median with the lowest and highest in brackets: on a VM whose speed drifts by tens of
+percent over minutes, a ratio of runs a few seconds apart is steadier than a ratio of medians,
+and the range shows how far to trust it. Times are training seconds as each program reports them
 (steps plus per-epoch validation, not corpus loading); peak RSS is each child's ru_maxrss
 (os.wait4). GFLOP/s is the matrix-product work Unrolled issued (counted in BLAS.gemm) over the
 wall time spent inside cblas_sgemm in the untraced run (also reported as a share of its training
@@ -152,9 +156,14 @@ def main():
             loads.append(load_average())
         med = lambda js, k: statistics.median(j[k] for j in js)
         s, o, t = med(us, "train_seconds"), med(uo, "train_seconds"), med(tp, "train_seconds")
+        # Paired within each repeat (see the top of this file).
+        ratios = [u["train_seconds"] / p["train_seconds"] for u, p in zip(us, tp)]
+        costs = [u["train_seconds"] / q["train_seconds"] - 1 for u, q in zip(us, uo)]
         gflop = us[0]["gemm_gflop"]
         gemm_s = med(uo, "gemm_seconds") if all("gemm_seconds" in j for j in uo) else None
-        rows.append({"work": label, "key": work, "summary": s, "off": o, "torch": t, "ratio": s / t,
+        rows.append({"work": label, "key": work, "summary": s, "off": o, "torch": t,
+                     "ratio": statistics.median(ratios), "ratios": ratios,
+                     "cost": statistics.median(costs), "costs": costs,
                      "target": TARGETS[work], "rss_u": max(j["rss"] for j in us + uo),
                      "rss_t": max(j["rss"] for j in tp),
                      "gflops": gflop / gemm_s if gflop and gemm_s else None,
@@ -183,12 +192,19 @@ def main():
     lines.append("| work | Unrolled s (summary) | Unrolled s (off) | summary cost | PyTorch s | ratio (summary) | target | "
                  "peak RSS Unrolled | peak RSS PyTorch | Unrolled GEMM GFLOP/s | time in GEMM |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    def spread(values, fmt):
+        # "median (lowest–highest)" when there was more than one repeat.
+        m = fmt(statistics.median(values))
+        return m if len(values) < 2 else f"{m} ({fmt(min(values))}–{fmt(max(values))})"
+
     for r in rows:
         ok = "✓" if r["ratio"] <= r["target"] else "✗"
         g = f"{r['gflops']:.1f}" if r["gflops"] else "—"
         share = f"{100 * r['gemm_share']:.0f}%" if r.get("gemm_share") else "—"
-        lines.append(f"| {r['work']} | {r['summary']:.2f} | {r['off']:.2f} | {100 * (r['summary'] / r['off'] - 1):+.0f}% | {r['torch']:.2f} | "
-                     f"{r['ratio']:.2f} {ok} | ≤ {r['target']:.2f} | {r['rss_u']:.0f} MB | {r['rss_t']:.0f} MB | {g} | {share} |")
+        cost = spread(r["costs"], lambda c: f"{100 * c:+.0f}%")
+        ratio = spread(r["ratios"], lambda x: f"{x:.2f}")
+        lines.append(f"| {r['work']} | {r['summary']:.2f} | {r['off']:.2f} | {cost} | {r['torch']:.2f} | "
+                     f"{ratio} {ok} | ≤ {r['target']:.2f} | {r['rss_u']:.0f} MB | {r['rss_t']:.0f} MB | {g} | {share} |")
     if trace:
         ok = "✓" if trace["wall"] <= 1 and trace["rss"] <= 300 else "✗"
         lines.append(f"| `trace char-seq-rnn --level full` ({trace['mb']:.0f} MB file) | {trace['wall']:.2f} (whole process) | | | | "
@@ -196,7 +212,9 @@ def main():
     lines.append("")
     lines.append("Unrolled runs with its default BLAS threading (large products pick 1 or 2 threads by timing both; "
                  "see `Unrolled.swift`); PyTorch with `torch.set_num_threads(2)`. Summary cost = Unrolled with every "
-                 "op traced at `summary` (statistics of every tensor, to a counting sink) over the same run untraced.")
+                 "op traced at `summary` (statistics of every tensor, to a counting sink) over the same run untraced. "
+                 "Seconds are medians over the repeats; summary cost and ratio are taken within each repeat "
+                 "(median, lowest–highest in brackets).")
     lines.append("")
     lines.append(f"Raw cblas_sgemm (BLIS) 512×256×256 (NN) on this machine: {raw['gflops_1']:.1f} GFLOP/s on 1 thread, "
                  f"{raw['gflops_2']:.1f} on 2 threads (median of {raw['repeats']}"
