@@ -176,7 +176,7 @@ extension Kernels {
     }
 
     /// out[r, i] = f(x[r, i], row[i]) for `rows` rows of `width` values. Walked as flat ranges
-    /// (threads' chunks, or the statistics' blocks), each as pieces of rows: row pointers, since
+    /// (threads' chunks, or the statistics' chunks), each as pieces of rows: row pointers, since
     /// checked index arithmetic kept the loop scalar.
     @inline(__always)
     static func rowZip<F: PointwiseBinary>(_ x: [Float], _ row: [Float], rows: Int, width: Int, _ f: F) -> [Float] {

@@ -47,8 +47,8 @@ extension Kernels {
     }
 
     /// A new buffer of `n` values written by `body(out, range)` over flat ranges, split across
-    /// threads like any pointwise kernel. When statistics are wanted, they are taken block by
-    /// block as the buffer is written (see the top of this file) and kept for the tracer.
+    /// threads like any pointwise kernel. When statistics are wanted, they are taken chunk by
+    /// chunk as the buffer is written (see the top of this file) and kept for the tracer.
     @inline(__always)
     static func makeMeasured(_ n: Int, _ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) -> [Float] {
         guard Statistics.wantedFor(n) else {
@@ -57,7 +57,7 @@ extension Kernels {
         var moments = Moments()
         let result = make(n) { out in
             let whole = n & ~7
-            let total = sectionMoments(UnsafeRawPointer(out), whole: whole) { block in body(out, block) }
+            let total = sectionMoments(UnsafeRawPointer(out), whole: whole) { chunk in body(out, chunk) }
             if whole < n { body(out, whole..<n) }
             moments = finishMoments(UnsafeBufferPointer(start: out, count: n), whole: whole, total: total)
         }

@@ -95,7 +95,7 @@ extension Kernels {
         x.withUnsafeBufferPointer { xp in
             guard let src = xp.baseAddress else { return [] }
             // Ranges start at multiples of 8 (threads' chunks are multiples of 16 values, the
-            // statistics' blocks of 128), so only the last one can end mid-vector.
+            // statistics' chunks of 2,048), so only the last one can end mid-vector.
             return makeMeasured(xp.count) { out, r in
                 let dst = UnsafeMutableRawPointer(out), raw = UnsafeRawPointer(src)
                 var i = r.lowerBound

@@ -21,7 +21,7 @@ extension TraceSink {
 
 public enum Tracer {
     nonisolated(unsafe) public private(set) static var level: TraceLevel = .off {
-        // Pointwise kernels take their results' statistics as they write them at `summary`.
+        // Pointwise and copy kernels measure their results as they write them at `summary`.
         didSet { Kernels.Statistics.wanted = level == .summary }
     }
     nonisolated(unsafe) public private(set) static var sink: TraceSink?
