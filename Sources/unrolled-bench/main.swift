@@ -68,7 +68,6 @@ func medians(_ variants: [() -> Void], repeats: Int = options.repeats) -> [Doubl
 func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 
-
 let rng = SeededGenerator(seed: 1)
 func random(_ shape: [Int]) -> Tensor { Tensor.uniform(shape, low: -1, high: 1, using: rng) }
 
@@ -233,7 +232,8 @@ func benchTracing() {
 
 // CharRnn's step without the data pipeline: input products for all 8 steps at once, each step's
 // select + hidden product + tanh, the stack of states, the last state's output, the loss, and
-// backward through all of it (Models/Layers/RNN.swift builds the same graph).
+// backward through all of it (Models/Layers/RNN.swift's graph, less its hidden bias add at each
+// step).
 let rnnInput = random([8, 512, 42])
 let rnnIH = random([256, 42]).requiringGrad(), rnnHH = random([256, 256]).requiringGrad()
 let rnnBias = random([256]).requiringGrad(), rnnOut = random([85, 256]).requiringGrad()
