@@ -162,8 +162,7 @@ def main():
         gflop = us[0]["gemm_gflop"]
         gemm_s = med(uo, "gemm_seconds") if all("gemm_seconds" in j for j in uo) else None
         rows.append({"work": label, "key": work, "summary": s, "off": o, "torch": t,
-                     "ratio": statistics.median(ratios), "ratios": ratios,
-                     "cost": statistics.median(costs), "costs": costs,
+                     "ratio": statistics.median(ratios), "ratios": ratios, "costs": costs,
                      "target": TARGETS[work], "rss_u": max(j["rss"] for j in us + uo),
                      "rss_t": max(j["rss"] for j in tp),
                      "gflops": gflop / gemm_s if gflop and gemm_s else None,
