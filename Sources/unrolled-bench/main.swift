@@ -18,7 +18,7 @@ struct Options {
     var threads = 1  // as the CLI (see Unrolled.swift)
     var repeats = 31
     var warmup = 5
-    /// Run one section only (matmul, trace, jsonl): for profiling with perf or callgrind.
+    /// Run one section only (matmul, trace, jsonl, or linear: the lesson-1 line of trace): for profiling with perf or callgrind.
     var only: String?
     /// Print raw cblas_sgemm GFLOP/s on the lessons' product shapes (1 and 2 threads) and the BLIS
     /// kernel family as one JSON line and exit (bench/compare.py's reference figures).
@@ -33,7 +33,7 @@ struct Options {
             case "--only": only = it.next()
             case "--gemm-json": gemmJSON = true
             case "--help", "-h":
-                print("usage: unrolled-bench [--threads N (default 1)] [--repeats N (default 31)] [--only matmul|trace|jsonl] [--gemm-json]")
+                print("usage: unrolled-bench [--threads N (default 1)] [--repeats N (default 31)] [--only matmul|trace|jsonl|linear] [--gemm-json]")
                 exit(0)
             default:
                 print("unknown argument \(a); try --help")
@@ -228,6 +228,32 @@ func benchTracing() {
 
     tracingCost("training step, linear 512×256→256", target: 10, trainingStep)
     tracingCost("CharRnn-shaped step, 8 × 512×256", target: nil, rnnStep)
+    benchLinear()
+}
+
+func benchLinear() {
+    if options.only == "linear" { print(pad("step", 34) + pad("level", 9) + pad("ms", 10) + "vs off") }
+    tracingCost("linear SGD, 100 steps of 10k pts", target: nil, linearSteps)
+}
+
+// Lesson 1's loop (Models/Lessons/LinearSGD.swift) on TensorCore alone: 10,000 points,
+// loss = mse(a·x + b, y), backward, a −= lr·∂a, b −= lr·∂b, grads cleared. The update is the
+// bare kernel (the lesson's `SGD.update` also emits an update event per parameter at `summary`).
+// 100 steps per timing: one step is ~15–30 µs, too short to time alone.
+let linearX = Tensor(shape: [10_000], data: (0..<10_000).map { _ in rng.unit() }, label: "x")
+let linearY = Tensor(shape: [10_000], data: linearX.data.map { 3 * $0 + 8 + 0.3 * rng.normal() }, label: "y")
+let linearA = Tensor(shape: [1], data: [-1], label: "a", requiresGrad: true)
+let linearB = Tensor(shape: [1], data: [1], label: "b", requiresGrad: true)
+
+func linearSteps() {
+    for _ in 0..<100 {
+        let loss = (linearA * linearX + linearB).named("lin(a,b,x)").mse(linearY).named("loss")
+        loss.backward()
+        for p in [linearA, linearB] {
+            p.update { Kernels.sgdStep(param: &$0, grad: p.grad!, lr: 1e-3) }
+            p.zeroGrad()
+        }
+    }
 }
 
 // CharRnn's step without the data pipeline: input products for all 8 steps at once, each step's
@@ -290,4 +316,5 @@ func section(_ name: String) -> Bool { options.only == nil || options.only == na
 if section("matmul") { benchMatMul() }
 if section("trace") { benchTracing() }
 if section("jsonl") { benchJSONL() }
+if options.only == "linear" { benchLinear() }
 print(missed.isEmpty ? "\nall targets met" : "\ntargets missed: " + missed.joined(separator: "; "))
