@@ -12,45 +12,57 @@ struct RecentBuffers<Value> {
     private var keys: [(address: UnsafeRawPointer?, count: Int)] = []
     private var held: [[Float]] = []
     private var values: [Value] = []
-    /// Where the next entry goes once the list is full (the oldest entry).
-    private var next = 0
+    /// When each entry was last remembered or found; the stalest is replaced when full.
+    /// NOTE: least recently used, not oldest: lesson 1's x and y are looked up at every step
+    /// while three new buffers per step are remembered, and first-in-first-out pushed them out
+    /// every few steps (2,000 second passes over each in 10,000 steps).
+    private var used: [Int] = []
+    private var clock = 0
 
     init(limit: Int) { self.limit = limit }
 
-    /// What was remembered for this very storage, if it is among the last `limit` buffers.
-    func lookup(_ buffer: [Float]) -> Value? {
-        let key = RecentBuffers.key(buffer)
-        for i in keys.indices where keys[i].address == key.address && keys[i].count == key.count {
-            return values[i]
-        }
-        return nil
+    /// What was remembered for this very storage, if it is among the `limit` most recently
+    /// used buffers; a hit counts as a use.
+    mutating func lookup(_ buffer: [Float]) -> Value? {
+        guard let i = index(of: buffer) else { return nil }
+        clock += 1
+        used[i] = clock
+        return values[i]
     }
 
     /// What was remembered for this storage, forgotten as it is handed out.
     mutating func take(_ buffer: [Float]) -> Value? {
-        let key = RecentBuffers.key(buffer)
-        for i in keys.indices where keys[i].address == key.address && keys[i].count == key.count {
-            keys[i] = (nil, -1)  // matches nothing until the slot is reused
-            held[i] = []
-            return values[i]
-        }
-        return nil
+        guard let i = index(of: buffer) else { return nil }
+        keys[i] = (nil, -1)  // matches nothing, and is the first slot reused
+        held[i] = []
+        used[i] = 0
+        return values[i]
     }
 
-    /// Remember `value` for `buffer`, forgetting the oldest entry when full.
+    /// Remember `value` for `buffer`, forgetting the least recently used entry when full.
     mutating func remember(_ buffer: [Float], _ value: Value) {
+        clock += 1
         let key = RecentBuffers.key(buffer)
         if keys.count < limit {
-            keys.append(key); held.append(buffer); values.append(value)
+            keys.append(key); held.append(buffer); values.append(value); used.append(clock)
             return
         }
-        keys[next] = key; held[next] = buffer; values[next] = value
-        next = (next + 1) % limit
+        var stalest = 0
+        for i in used.indices where used[i] < used[stalest] { stalest = i }
+        keys[stalest] = key; held[stalest] = buffer; values[stalest] = value; used[stalest] = clock
     }
 
     mutating func removeAll() {
-        keys.removeAll(); held.removeAll(); values.removeAll()
-        next = 0
+        keys.removeAll(); held.removeAll(); values.removeAll(); used.removeAll()
+        clock = 0
+    }
+
+    private func index(of buffer: [Float]) -> Int? {
+        let key = RecentBuffers.key(buffer)
+        for i in keys.indices where keys[i].address == key.address && keys[i].count == key.count {
+            return i
+        }
+        return nil
     }
 
     private static func key(_ buffer: [Float]) -> (address: UnsafeRawPointer?, count: Int) {
