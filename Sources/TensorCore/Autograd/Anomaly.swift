@@ -35,7 +35,7 @@ public struct Anomaly: Error, CustomStringConvertible, Equatable, Sendable {
 
 public enum AnomalyMode {
     /// The one branch ops pay when detection is off.
-    nonisolated(unsafe) public private(set) static var isOn = false
+    @exclusivity(unchecked) nonisolated(unsafe) public private(set) static var isOn = false
     nonisolated(unsafe) public private(set) static var first: Anomaly?
     nonisolated(unsafe) static var counter = 0
 

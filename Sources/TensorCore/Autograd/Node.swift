@@ -16,7 +16,7 @@ final class Node {
     let op: Primitive
     let inputs: [Tensor]
     /// Starts as the op's label; the model's name replaces it when it names the result.
-    var label: String
+    @exclusivity(unchecked) var label: String
     let attributes: String
     let rule: BackwardRule
     /// Set for `select` and `slice`: the rule's gradient covers only this block of its input

@@ -4,7 +4,7 @@
 // topologically and runs each node's rule once, in reverse, emitting one backward event per rule.
 
 public enum GradMode {
-    nonisolated(unsafe) public private(set) static var enabled = true
+    @exclusivity(unchecked) nonisolated(unsafe) public private(set) static var enabled = true
 
     /// Run `body` without building a graph (evaluation, generation, optimizer updates).
     public static func noGrad<R>(_ body: () throws -> R) rethrows -> R {
@@ -17,7 +17,7 @@ public enum GradMode {
 
 /// Labels set by layers for the ops they run (`l_in(e(c1))` for both its matmul and bias add).
 public enum LabelScope {
-    nonisolated(unsafe) static var stack: [String] = []
+    @exclusivity(unchecked) nonisolated(unsafe) static var stack: [String] = []
 
     public static var current: String? { stack.last }
 

@@ -18,7 +18,7 @@ public enum BLAS {
         apply(threads: fixedThreads)
         Parallel.owner = pthread_self()
     }
-    nonisolated(unsafe) static var fixedThreads = 1
+    @exclusivity(unchecked) nonisolated(unsafe) static var fixedThreads = 1
 
     static func apply(threads n: Int) {
         _ = kernels
@@ -54,18 +54,18 @@ public enum BLAS {
         adaptive = maxThreads > 1 ? AdaptiveThreads(many: maxThreads, minimumFlops: minimumFlops) : nil
         current = 1
     }
-    nonisolated(unsafe) static var adaptive: AdaptiveThreads?
-    nonisolated(unsafe) static var current = 1
+    @exclusivity(unchecked) nonisolated(unsafe) static var adaptive: AdaptiveThreads?
+    @exclusivity(unchecked) nonisolated(unsafe) static var current = 1
 
     /// Floating-point operations (2·m·n·k per product) issued through `gemm` since start: what
     /// `make bench` divides by wall time to compare with raw cblas_sgemm. One add per call.
-    nonisolated(unsafe) public static var flops = 0
+    @exclusivity(unchecked) nonisolated(unsafe) public static var flops = 0
     /// Wall time spent inside cblas_sgemm since start (two clock reads per product, ~40 ns
     /// against the ≥ 10 µs of a lesson's smallest product): with `flops`, the rate BLAS
     /// actually reaches inside a training run, between the elementwise ops.
-    nonisolated(unsafe) public static var nanoseconds: UInt64 = 0
+    @exclusivity(unchecked) nonisolated(unsafe) public static var nanoseconds: UInt64 = 0
     /// Pairs of products run at once (`Kernels.matmulPair`).
-    nonisolated(unsafe) public static var pairs = 0
+    @exclusivity(unchecked) nonisolated(unsafe) public static var pairs = 0
 
     /// C = alpha · op(A) · op(B) + beta · C, row-major. op(A) is m×k, op(B) is k×n.
     @inline(__always)

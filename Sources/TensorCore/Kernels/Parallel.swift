@@ -49,7 +49,7 @@ enum Parallel {
     /// The thread that set BLAS up (the training thread). Kernels called from any other thread
     /// (the trace queue, Dispatch workers) run serially: a region opened there would make
     /// libgomp start a second team.
-    nonisolated(unsafe) static var owner: pthread_t? = nil
+    @exclusivity(unchecked) nonisolated(unsafe) static var owner: pthread_t? = nil
 
     /// Whether this thread may open a region (the training thread, with libgomp present).
     static var usable: Bool { gomp != nil && onOwnerThread }
@@ -61,7 +61,7 @@ enum Parallel {
     }
 
     /// Parallel regions opened so far (tests check that a large kernel really split).
-    nonisolated(unsafe) static var regions = 0
+    @exclusivity(unchecked) nonisolated(unsafe) static var regions = 0
 
     struct Job {
         let body: (Range<Int>) -> Void

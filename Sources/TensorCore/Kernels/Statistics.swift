@@ -16,7 +16,7 @@ import Darwin
 extension Kernels {
     public enum Statistics {
         /// True while the tracer records at `summary` (it follows `Tracer.level`).
-        nonisolated(unsafe) public static var wanted = false
+        @exclusivity(unchecked) nonisolated(unsafe) public static var wanted = false
 
         /// Smaller buffers are summarised directly (`Tracer.moments(of:cache:)`).
         static let minimumCount = 1024
@@ -24,10 +24,10 @@ extension Kernels {
         /// Results made with statistics and not yet described. Held arrays keep their storage
         /// alive and unchanged, so an address identifies the values; a result nobody describes
         /// (an intermediate inside a backward rule) is pushed out by newer ones.
-        nonisolated(unsafe) static var made = RecentBuffers<Moments>(limit: 4)
+        @exclusivity(unchecked) nonisolated(unsafe) static var made = RecentBuffers<Moments>(limit: 4)
 
         /// Statistics handed over so far (tests check that the kernels' were used).
-        nonisolated(unsafe) static var taken = 0
+        @exclusivity(unchecked) nonisolated(unsafe) static var taken = 0
 
         /// The statistics taken while `values` was written, if it was, once.
         public static func take(_ values: [Float]) -> Moments? {

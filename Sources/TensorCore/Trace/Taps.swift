@@ -4,7 +4,7 @@
 // names. A later tensor with the same label replaces an earlier one.
 
 public final class Taps {
-    nonisolated(unsafe) public static var current: Taps?
+    @exclusivity(unchecked) nonisolated(unsafe) public static var current: Taps?
 
     public private(set) var order: [String] = []
     public private(set) var tensors: [String: Tensor] = [:]

@@ -20,15 +20,15 @@ extension TraceSink {
 }
 
 public enum Tracer {
-    nonisolated(unsafe) public private(set) static var level: TraceLevel = .off {
+    @exclusivity(unchecked) nonisolated(unsafe) public private(set) static var level: TraceLevel = .off {
         // Pointwise and copy kernels measure their results as they write them at `summary`.
         didSet { Kernels.Statistics.wanted = level == .summary }
     }
-    nonisolated(unsafe) public private(set) static var sink: TraceSink?
-    nonisolated(unsafe) static var seq = 0
+    @exclusivity(unchecked) nonisolated(unsafe) public private(set) static var sink: TraceSink?
+    @exclusivity(unchecked) nonisolated(unsafe) static var seq = 0
     /// The newest forward event, held back until the next event so that a model naming the
     /// result (`relu(...).named("in1")`) can still give the event that name.
-    nonisolated(unsafe) static var pending: TraceEvent?
+    @exclusivity(unchecked) nonisolated(unsafe) static var pending: TraceEvent?
 
     /// True when events should be built. The one branch an untraced op pays.
     @inline(__always) public static var isOn: Bool { level != .off }
@@ -62,8 +62,8 @@ public enum Tracer {
     static let queue = DispatchQueue(label: "unrolled.trace")
 
     /// Events made but not yet handed to the queue, and the bytes of values they hold.
-    nonisolated(unsafe) static var outbox: [TraceEvent] = []
-    nonisolated(unsafe) static var outboxBytes = 0
+    @exclusivity(unchecked) nonisolated(unsafe) static var outbox: [TraceEvent] = []
+    @exclusivity(unchecked) nonisolated(unsafe) static var outboxBytes = 0
 
     /// Batches handed to the queue and not yet delivered to the sink.
     static let inFlight = Atomic<Int>(0)
@@ -189,7 +189,7 @@ public enum Tracer {
     /// described three times; a summary is a full pass over the values, so repeats are looked
     /// up here.
     nonisolated(unsafe) static var queueSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
-    nonisolated(unsafe) static var trainingThreadSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
+    @exclusivity(unchecked) nonisolated(unsafe) static var trainingThreadSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
 
     /// Drop both lists (and the buffers they keep alive) when tracing stops.
     static func forgetSummaries() {
