@@ -50,10 +50,7 @@ public enum Tracer {
 
     /// Deliver the held-back event, if any.
     public static func flush() {
-        if let event = pending {
-            pending = nil
-            deliver(event)
-        }
+        if let event = pending.take() { deliver(event) }
     }
 
     /// Statistics, JSON and sinks run here, on the second core, while training goes on: the op
@@ -127,11 +124,12 @@ public enum Tracer {
     /// The model named tensor `id`: if the held-back event made it, relabel the event and keep
     /// the expression it was built as.
     static func rename(id: Int, to name: String) {
-        guard var event = pending, event.outputs.first?.id == id, event.label != name else { return }
-        if event.expression.isEmpty { event.expression = event.label }
-        event.label = name
-        event.outputs[0].label = name
-        pending = event
+        guard let event = pending, event.outputs.first?.id == id, event.label != name else { return }
+        // In place: a copy of the event shared its outputs array with `pending`, and renaming
+        // an output then copied every traced tensor in it (a third of lesson 1's retains).
+        if event.expression.isEmpty { pending!.expression = event.label }
+        pending!.label = name
+        pending!.outputs[0].label = name
     }
 
     /// Run `body` with tracing to `sink`, restoring the previous tracer afterwards.
@@ -150,33 +148,32 @@ public enum Tracer {
     /// Describe a buffer at the current level.
     public static func describe(id: Int, label: String, shape: [Int], kind: TracedTensor.Kind = .value,
                                 values: [Float], block: TensorBlock? = nil, withValues: Bool = true) -> TracedTensor {
-        var t = TracedTensor(id: id, label: label, shape: shape, kind: kind)
-        guard withValues else { return t }
+        // NOTE: each path builds its TracedTensor once and returns it; a `var t` filled in
+        // along the way was copied and destroyed on the way out (lesson 1: 8 copies per step).
+        guard withValues, level != .off else {
+            return TracedTensor(id: id, label: label, shape: shape, kind: kind)
+        }
         if level == .summary, let m = Kernels.Statistics.take(values) {
             // Taken while the kernel wrote the values (Kernels/Statistics.swift).
             trainingThreadSummaries.remember(values, m)
-            t.summary = ValueSummary(moments: m, count: values.count, block: block, shape: shape)
-            return t
+            return TracedTensor(id: id, label: label, shape: shape, kind: kind,
+                                summary: ValueSummary(moments: m, count: values.count, block: block, shape: shape))
         }
-        switch level {
-        case .off:
-            break
-        case .summary where (Parallel.threads > 1 && Parallel.usable) || values.count <= inlineSummaryLimit:
+        if level == .summary && ((Parallel.threads > 1 && Parallel.usable) || values.count <= inlineSummaryLimit) {
             // Statistics now, on this thread and BLAS's worker (`Kernels.moments` splits large
             // buffers across both). On the trace queue instead, they took the second core from
             // BLAS's worker in the middle of products: a traced CharLoop slice spent 4.3–5.0 s
             // in products against 2.9–3.3 s untraced. Small buffers are summarised here in any
             // case: handing them to the other core cost more than reading them (lesson 1's
             // 10,000-value buffers: 0.13 ns per value here, 0.49 on the queue, cold).
-            t.summary = summary(of: values, shape: shape, block: block, cache: &trainingThreadSummaries)
-        case .summary, .full:
-            // With one BLAS thread the second core is free for the queue, which computes the
-            // statistics (and at `full` writes the values) beside training: a linear
-            // 512×256→256 training step cost +17% traced with them here, +5% on the queue.
-            // Until then the tensor only keeps a reference to the values, which costs no copy.
-            t.storedValues = values; t.block = block
+            return TracedTensor(id: id, label: label, shape: shape, kind: kind,
+                                summary: summary(of: values, shape: shape, block: block, cache: &trainingThreadSummaries))
         }
-        return t
+        // With one BLAS thread the second core is free for the queue, which computes the
+        // statistics (and at `full` writes the values) beside training: a linear 512×256→256
+        // training step cost +17% traced with them here, +5% on the queue. Until then the
+        // tensor only keeps a reference to the values, which costs no copy.
+        return TracedTensor(id: id, label: label, shape: shape, kind: kind, values: values, block: block)
     }
 
     /// Buffers up to this many values (256 KB, within this core's L2) are summarised where the op ran.
