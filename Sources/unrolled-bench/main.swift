@@ -18,7 +18,8 @@ struct Options {
     var threads = 1  // as the CLI (see Unrolled.swift)
     var repeats = 31
     var warmup = 5
-    /// Run one section only (matmul, trace, jsonl, or linear: the lesson-1 line of trace): for profiling with perf or callgrind.
+    /// Run one section only (matmul, trace, jsonl; or linear, the lesson-1 line of trace): for
+    /// profiling with perf or callgrind, and for A/B runs of lesson 1's per-op costs.
     var only: String?
     /// Print raw cblas_sgemm GFLOP/s on the lessons' product shapes (1 and 2 threads) and the BLIS
     /// kernel family as one JSON line and exit (bench/compare.py's reference figures).
