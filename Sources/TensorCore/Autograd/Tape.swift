@@ -122,14 +122,19 @@ extension Tensor {
     func topologicalOrder() -> [Tensor] {
         Tensor.walks &+= 1
         let walk = Tensor.walks
+        // Room for a lesson step's graph up front, sorted in place: growing both arrays from
+        // empty and sorting into a copy were a third of this walk in lesson 1.
         var reached: [Tensor] = []
+        reached.reserveCapacity(64)
         var stack = [self]
+        stack.reserveCapacity(64)
         while let t = stack.popLast() {
             guard t.lastWalk != walk else { continue }
             t.lastWalk = walk
             reached.append(t)
             if let node = t.node { stack.append(contentsOf: node.inputs) }
         }
-        return reached.sorted { $0.id < $1.id }
+        reached.sort { $0.id < $1.id }
+        return reached
     }
 }
