@@ -34,7 +34,7 @@ extension Tensor {
     static func record(_ op: Primitive, _ inputs: [Tensor], shape: [Int], data: [Float],
                        attributes: String = "", gradientBlock: TensorBlock? = nil,
                        backward rule: @escaping BackwardRule) -> Tensor {
-        let label = LabelScope.current ?? op.autoLabel(inputs.map(\.label), attributes: attributes)
+        let label = LabelScope.current ?? op.autoLabel(inputs, attributes: attributes)
         let needsGrad = GradMode.enabled && inputs.contains { $0.requiresGrad }
         let result = Tensor(shape: shape, data: data, label: label, requiresGrad: needsGrad)
         result.madeByOp = true

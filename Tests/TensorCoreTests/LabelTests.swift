@@ -1,0 +1,37 @@
+// What an op's result is called when the model does not name it: the lesson's notation, built
+// from its inputs' names (Ops/Primitive.swift, `autoLabel`).
+
+import XCTest
+@testable import TensorCore
+
+final class LabelTests: XCTestCase {
+    private func t(_ label: String, _ shape: [Int] = [2, 2]) -> Tensor {
+        Tensor(shape: shape, data: [Float](repeating: 1, count: shape.reduce(1, *)), label: label)
+    }
+
+    func testArithmeticReadsAsTheLessonWritesIt() {
+        let (a, x, b) = (t("a"), t("x"), t("b"))
+        XCTAssertEqual((a * x).label, "a*x")
+        XCTAssertEqual((a * x + b).label, "a*x+b")
+        XCTAssertEqual((a - b).label, "a-b")
+        XCTAssertEqual((a / b).label, "a/b")
+        XCTAssertEqual((-a).label, "-a")
+        XCTAssertEqual(a.matmul(x, transposeB: true).label, "a@x")
+    }
+
+    func testFunctionsListTheirInputsThenTheirAttributes() {
+        let (h, y) = (t("h1+inp2"), t("y"))
+        XCTAssertEqual(h.tanh().label, "tanh(h1+inp2)")
+        XCTAssertEqual(h.mse(y).label, "mse(h1+inp2, y)")
+        XCTAssertEqual(h.logSoftmax(axis: 1).label, "log_softmax(h1+inp2, axis=1)")
+        XCTAssertEqual(t("outp", [3, 2]).select(axis: 0, index: 2).label, "outp[2,:]")
+    }
+
+    func testUnnamedAndOverlongInputsAreShortened() {
+        XCTAssertEqual((t("") * t("x")).label, "·*x")
+        let long = String(repeating: "é", count: 41)  // 82 UTF-8 bytes, 41 characters
+        XCTAssertEqual(t(long).tanh().label, "tanh(…)")
+        let forty = String(repeating: "é", count: 40)  // 80 bytes but only 40 characters: kept
+        XCTAssertEqual(t(forty).tanh().label, "tanh(\(forty))")
+    }
+}
