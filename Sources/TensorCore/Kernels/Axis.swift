@@ -185,6 +185,16 @@ extension Kernels {
             tail.lo = Swift.min(tail.lo, v); tail.hi = Swift.max(tail.hi, v)
             tail.sum += Double(v); tail.squares += Double(v) * Double(v)
         }
+        // Fewer than 8 values (lesson 1's a, b, loss and their gradients, at every step): no
+        // blocks, so skip reducing their empty lanes. The same sums as below, which add the
+        // tail to zero.
+        if whole == 0 && tail.poison == 0 {
+            m.finite = n
+            m.sum = 0 + tail.sum
+            m.sumOfSquares = 0 + tail.squares
+            if n > 0 { m.min = Double(tail.lo); m.max = Double(tail.hi) }
+            return m
+        }
         // A NaN or infinity anywhere makes the Float block sums non-finite (so does a sum of
         // squares past 3e38, which the exact loop then handles in Double).
         let blockSums = total.s.sum() + total.q.sum()
