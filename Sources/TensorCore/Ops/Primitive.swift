@@ -60,7 +60,8 @@ public enum Primitive: String, CaseIterable, Codable, Sendable {
             let l = inputs[i].label
             // Characters never outnumber UTF-8 bytes: most labels are decided without counting
             // characters, which walks the string.
-            if l.isEmpty { s += "·" } else if l.utf8.count <= 40 || l.count <= 40 { s += l } else { s += "…" }
+            if l.isEmpty { s += "·"; return }
+            s += l.utf8.count <= 40 || l.count <= 40 ? l : "…"
         }
         func infix(_ op: String) { input(0); s += op; input(1) }
         switch self {
