@@ -185,26 +185,20 @@ extension Kernels {
             tail.lo = Swift.min(tail.lo, v); tail.hi = Swift.max(tail.hi, v)
             tail.sum += Double(v); tail.squares += Double(v) * Double(v)
         }
-        // Fewer than 8 values (lesson 1's a, b, loss and their gradients, at every step): no
-        // blocks, so skip reducing their empty lanes. The same sums as below, which add the
-        // tail to zero.
-        if whole == 0 && tail.poison == 0 {
-            m.finite = n
-            m.sum = 0 + tail.sum
-            m.sumOfSquares = 0 + tail.squares
-            if n > 0 { m.min = Double(tail.lo); m.max = Double(tail.hi) }
-            return m
-        }
+        // Lanes are reduced only when there were blocks: lesson 1 summarises a, b, the loss and
+        // their gradients (fewer than 8 values, no blocks) about 12 times per step. Without
+        // blocks the sums are zero and the extremes ±infinity, as the reductions would give.
+        let blocks = whole > 0
+        let blockSum = blocks ? total.s.sum() : 0, blockSquares = blocks ? total.q.sum() : 0
         // A NaN or infinity anywhere makes the Float block sums non-finite (so does a sum of
         // squares past 3e38, which the exact loop then handles in Double).
-        let blockSums = total.s.sum() + total.q.sum()
-        if blockSums.isFinite && tail.poison == 0 {
+        if (blockSum + blockSquares).isFinite && tail.poison == 0 {
             m.finite = n
-            m.sum = total.s.sum() + tail.sum
-            m.sumOfSquares = total.q.sum() + tail.squares
+            m.sum = blockSum + tail.sum
+            m.sumOfSquares = blockSquares + tail.squares
             if n > 0 {
-                m.min = Double(Swift.min(total.lo.min(), tail.lo))
-                m.max = Double(Swift.max(total.hi.max(), tail.hi))
+                m.min = Double(blocks ? Swift.min(total.lo.min(), tail.lo) : tail.lo)
+                m.max = Double(blocks ? Swift.max(total.hi.max(), tail.hi) : tail.hi)
             }
             return m
         }
