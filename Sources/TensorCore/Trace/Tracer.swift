@@ -124,10 +124,10 @@ public enum Tracer {
     /// The model named tensor `id`: if the held-back event made it, relabel the event and keep
     /// the expression it was built as.
     static func rename(id: Int, to name: String) {
-        guard let event = pending, event.outputs.first?.id == id, event.label != name else { return }
+        guard pending?.outputs.first?.id == id, let old = pending?.label, old != name else { return }
         // In place: a copy of the event shared its outputs array with `pending`, and renaming
         // an output then copied every traced tensor in it (a third of lesson 1's retains).
-        if event.expression.isEmpty { pending!.expression = event.label }
+        if pending!.expression.isEmpty { pending!.expression = old }
         pending!.label = name
         pending!.outputs[0].label = name
     }
