@@ -88,6 +88,34 @@ final class JSONLSinkTests: XCTestCase {
         XCTAssertLessThan(written, whole * 3 / 4, "written \(written) of \(whole) values")
     }
 
+    /// Values that are one run inside a larger tensor written before (a select along the first
+    /// axis, each part of a stack's gradient) are referenced with an offset into it, also when
+    /// the larger tensor is listed without values (made by an earlier op), and read back whole.
+    func testRunsInsideLargerValuesAreReferencedWithAnOffset() throws {
+        let rng = SeededGenerator(seed: 8)
+        let x = Tensor.uniform([256, 16], low: -1, high: 1, using: rng, label: "x")
+        let w = Tensor.uniform([16, 32], low: -1, high: 1, using: rng, label: "w").requiringGrad()
+        let c = Tensor.uniform([4, 64, 32], low: -1, high: 1, using: rng, label: "c")
+        let (file, path, memory) = try recordFull("runs.jsonl") {
+            let ih = x.matmul(w).reshape([4, 64, 32]).named("ih")  // 2,048 values per step
+            let steps = (0..<4).map { ih.select(axis: 0, index: $0).tanh() }
+            (Tensor.stack(steps, axis: 0) * c).sum().backward()
+        }
+        try file.close()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let raw = try text.split(separator: "\n").map { try JSONDecoder().decode(TraceEvent.self, from: Data($0.utf8)) }
+        let selects = raw.filter { $0.phase == .forward && $0.op == "select" }
+        XCTAssertEqual(selects.count, 4)
+        for (t, e) in selects.enumerated() {
+            XCTAssertTrue(e.inputs[0].storedValues == nil, "ih is listed without values: an op made it")
+            XCTAssertTrue(e.outputs[0].storedValues == nil, "step \(t)'s values are not written again")
+            XCTAssertEqual(e.outputs[0].valuesFrom?.offset, t * 2048)
+        }
+        let stackGradient = try XCTUnwrap(raw.first { $0.phase == .backward && $0.op == "stack" })
+        XCTAssertEqual(stackGradient.outputs.map { $0.valuesFrom?.offset }, [0, 2048, 4096, 6144])
+        XCTAssertEqual(raw.resolvingValueReferences(), memory.events)
+    }
+
     /// Nine significant digits read back as the same Float for every exponent, subnormals
     /// included; short decimals stay short.
     func testFloatTextReadsBackExactly() {

@@ -108,17 +108,73 @@ struct JSONBuffer {
         raw(",\"attributes\":"); string(e.attributes)
         raw(",\"expression\":"); string(e.expression)
         raw(",\"inputs\":"); tensors(e.inputs, seq: e.seq, side: .inputs, referencing: referencingRepeats)
-        raw(",\"outputs\":"); tensors(e.outputs, seq: e.seq, side: .outputs, referencing: referencingRepeats)
+        raw(",\"outputs\":")
+        tensors(e.outputs, seq: e.seq, side: .outputs, referencing: referencingRepeats, within: e.inputs)
         raw("}")
     }
 
-    mutating func tensors(_ ts: [TracedTensor], seq: Int, side: ValuesReference.Side, referencing: Bool) {
+    /// `within`: tensors written just before (the event's inputs) whose values may contain an
+    /// output's values as one run.
+    mutating func tensors(_ ts: [TracedTensor], seq: Int, side: ValuesReference.Side, referencing: Bool,
+                          within: [TracedTensor] = []) {
         raw("[")
         for (i, t) in ts.enumerated() {
             if i > 0 { raw(",") }
-            tensor(t, at: referencing ? ValuesReference(seq: seq, side: side, index: i) : nil)
+            tensor(t, at: referencing ? ValuesReference(seq: seq, side: side, index: i) : nil,
+                   within: referencing ? within : [])
         }
         raw("]")
+    }
+
+    /// Where `values` appear as one run inside an input of event `seq`, starting at a multiple of
+    /// their length: what `select` along the first axis makes (`ih[t]`, `outp[-1]`) and what a
+    /// `stack` along it gives back to each part in backward. A CharSeqRnn step's full trace wrote
+    /// 29 MB of its 233 MB twice that way. Compared bit for bit, so a match is always the same
+    /// values, whatever op made them. An input listed without values (made by an earlier op)
+    /// is found in `written`.
+    mutating func run(of values: [Float], within inputs: [TracedTensor], seq: Int) -> ValuesReference? {
+        let n = values.count
+        guard n >= JSONBuffer.referenceMinimum else { return nil }
+        for (i, input) in inputs.enumerated() where input.block == nil {
+            let container: (place: ValuesReference, values: [Float])
+            if let v = input.storedValues {
+                container = (ValuesReference(seq: seq, side: .inputs, index: i), v)
+            } else if input.valuesFrom == nil, let j = written.firstIndex(where: { $0.id == input.id }) {
+                // Used again: kept longest (CharSeqRnn's `rnn.ih(e(cs))` is read by 8 selects,
+                // with ~4 large tensors written between two of them).
+                let w = written.remove(at: j)
+                written.append(w)
+                container = (w.place, w.values)
+            } else {
+                continue
+            }
+            let whole = container.values
+            guard whole.count > n, whole.count % n == 0 else { continue }
+            let found = values.withUnsafeBytes { v in
+                whole.withUnsafeBytes { w -> Int? in
+                    for k in 0..<(whole.count / n)
+                    where memcmp(w.baseAddress! + k * n * 4, v.baseAddress!, n * 4) == 0 {
+                        return k * n
+                    }
+                    return nil
+                }
+            }
+            if let offset = found {
+                let p = container.place
+                return ValuesReference(seq: p.seq, side: p.side, index: p.index, offset: offset)
+            }
+        }
+        return nil
+    }
+
+    /// The large tensors written or used most recently, by id, with the place that holds their
+    /// values (16, as `recent`).
+    var written: [(id: Int, place: ValuesReference, values: [Float])] = []
+
+    mutating func rememberWritten(_ t: TracedTensor, _ values: [Float], at place: ValuesReference) {
+        guard values.count >= JSONBuffer.referenceMinimum, t.block == nil else { return }
+        if written.count == 16 { written.removeFirst() }
+        written.append((t.id, place, values))
     }
 
     /// The earlier place these (large) values were written, or nil after remembering this one.
@@ -129,7 +185,7 @@ struct JSONBuffer {
         return nil
     }
 
-    mutating func tensor(_ t: TracedTensor, at here: ValuesReference? = nil) {
+    mutating func tensor(_ t: TracedTensor, at here: ValuesReference? = nil, within: [TracedTensor] = []) {
         raw("{\"id\":"); int(t.id)
         raw(",\"label\":"); string(t.label)
         raw(",\"shape\":[")
@@ -141,8 +197,11 @@ struct JSONBuffer {
         // Absent optionals are left out, as JSONEncoder does; the decoder reads them as nil.
         if let s = t.summary { raw(",\"summary\":"); summary(s) }
         if let v = t.storedValues {
+            if let here { rememberWritten(t, v, at: here) }
             if let here, let earlier = reference(to: v, from: here) {
                 valuesFrom(earlier)
+            } else if let here, t.block == nil, let run = run(of: v, within: within, seq: here.seq) {
+                valuesFrom(run)
             } else {
                 raw(",\"values\":"); floats(v)
             }
@@ -164,6 +223,7 @@ struct JSONBuffer {
         raw(",\"values_from\":{\"seq\":"); int(r.seq)
         raw(",\"side\":"); string(r.side.rawValue)
         raw(",\"index\":"); int(r.index)
+        if r.offset != 0 { raw(",\"offset\":"); int(r.offset) }
         raw("}")
     }
 

@@ -116,14 +116,38 @@ public struct TracedTensor: Codable, Equatable, Sendable {
 }
 
 /// Where in a trace file a tensor's values were first written: event `seq`, its `inputs` or
-/// `outputs`, position `index`.
+/// `outputs`, position `index`; from `offset` on when they are a run inside a larger tensor's
+/// values (`ih[t]` inside `rnn.ih(e(cs))`, one time step's part of a `stack` gradient), as many
+/// as the tensor holds.
 public struct ValuesReference: Codable, Equatable, Sendable {
     public enum Side: String, Codable, Sendable { case inputs, outputs }
     public var seq: Int
     public var side: Side
     public var index: Int
+    public var offset: Int
 
-    public init(seq: Int, side: Side, index: Int) { self.seq = seq; self.side = side; self.index = index }
+    public init(seq: Int, side: Side, index: Int, offset: Int = 0) {
+        self.seq = seq; self.side = side; self.index = index; self.offset = offset
+    }
+
+    enum CodingKeys: String, CodingKey { case seq, side, index, offset }
+
+    // `offset` is written only when it is not 0, as the trace file does.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        seq = try c.decode(Int.self, forKey: .seq)
+        side = try c.decode(Side.self, forKey: .side)
+        index = try c.decode(Int.self, forKey: .index)
+        offset = try c.decodeIfPresent(Int.self, forKey: .offset) ?? 0
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(side, forKey: .side)
+        try c.encode(index, forKey: .index)
+        if offset != 0 { try c.encode(offset, forKey: .offset) }
+    }
 }
 
 extension Array where Element == TraceEvent {
@@ -140,9 +164,15 @@ extension Array where Element == TraceEvent {
                     let t = side == .inputs ? out[i].inputs[k] : out[i].outputs[k]
                     guard let ref = t.valuesFrom, let j = position[ref.seq] else { continue }
                     let source = ref.side == .inputs ? out[j].inputs : out[j].outputs
-                    guard ref.index < source.count else { continue }
+                    guard ref.index < source.count, let values = source[ref.index].storedValues else { continue }
                     var resolved = t
-                    resolved.storedValues = source[ref.index].storedValues
+                    let count = t.block?.count ?? t.shape.product
+                    if ref.offset == 0 && values.count == count {
+                        resolved.storedValues = values
+                    } else {
+                        guard ref.offset >= 0, ref.offset + count <= values.count else { continue }
+                        resolved.storedValues = [Float](values[ref.offset..<ref.offset + count])
+                    }
                     resolved.valuesFrom = nil
                     if side == .inputs { out[i].inputs[k] = resolved } else { out[i].outputs[k] = resolved }
                 }
