@@ -173,7 +173,12 @@ struct JSONBuffer {
 
     mutating func rememberWritten(_ t: TracedTensor, _ values: [Float], at place: ValuesReference) {
         guard values.count >= JSONBuffer.referenceMinimum, t.block == nil else { return }
-        if written.count == 16 { written.removeFirst() }
+        // One entry per tensor: a weight listed at every time step must not fill the list.
+        if let j = written.firstIndex(where: { $0.id == t.id }) {
+            written.remove(at: j)
+        } else if written.count == 16 {
+            written.removeFirst()
+        }
         written.append((t.id, place, values))
     }
 
