@@ -46,4 +46,22 @@ final class RecentBuffersTests: XCTestCase {
         XCTAssertEqual(recent.lookup(b), 2)
         XCTAssertEqual(recent.lookup(c), 3)
     }
+
+    /// Entries found by what was stored in them (JSON Lines finds a tensor's values by its id)
+    /// hand back the held buffer, count as a use, and never match a taken entry.
+    func testEntriesFoundByValueAreUsedAndTakenOnesAreNot() {
+        var recent = RecentBuffers<Int>(limit: 2)
+        let a = buffer(8, 1), b = buffer(8, 2), c = buffer(8, 3)
+        recent.remember(a, 1)
+        recent.remember(b, 2)
+        let found = recent.first { $0 == 1 }
+        XCTAssertEqual(found?.buffer, a)
+        XCTAssertEqual(found?.value, 1)
+        recent.remember(c, 3)  // a was just used: b goes
+        XCTAssertNil(recent.lookup(b))
+        XCTAssertEqual(recent.lookup(a, changing: { $0 += 10 }), 11)
+        XCTAssertEqual(recent.lookup(a), 11, "the change is kept")
+        XCTAssertEqual(recent.take(c), 3)
+        XCTAssertNil(recent.first { $0 == 3 }, "a taken entry matches nothing")
+    }
 }

@@ -30,6 +30,24 @@ struct RecentBuffers<Value> {
         return values[i]
     }
 
+    /// What was remembered for this storage after `change` (a hit counts as a use).
+    mutating func lookup(_ buffer: [Float], changing change: (inout Value) -> Void) -> Value? {
+        guard let i = index(of: buffer) else { return nil }
+        clock += 1
+        used[i] = clock
+        change(&values[i])
+        return values[i]
+    }
+
+    /// The first held buffer whose entry satisfies `match`, with that entry (a hit counts as a
+    /// use): for callers that know an entry by what they stored in it, not by its storage.
+    mutating func first(where match: (Value) -> Bool) -> (buffer: [Float], value: Value)? {
+        guard let i = values.indices.first(where: { keys[$0].count >= 0 && match(values[$0]) }) else { return nil }
+        clock += 1
+        used[i] = clock
+        return (held[i], values[i])
+    }
+
     /// What was remembered for this storage, forgotten as it is handed out.
     mutating func take(_ buffer: [Float]) -> Value? {
         guard let i = index(of: buffer) else { return nil }

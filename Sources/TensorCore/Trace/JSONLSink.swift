@@ -97,8 +97,18 @@ struct JSONBuffer {
     /// same storage means the same values. In a full CharSeqRnn step 42% of the values were
     /// repeats (add and reshape pass `grad` through; a single contribution becomes the next
     /// rule's incoming `grad`); they are written as a `values_from` reference instead.
-    var recent = RecentBuffers<ValuesReference>(limit: 16)
+    var recent = RecentBuffers<Written>(limit: 16)
     static let referenceMinimum = 1024
+
+    /// Where a held array's values were written, and the tensors (ids) that have had them: an
+    /// event lists a tensor made by an earlier op without its values, and `run(of:within:)`
+    /// finds them here by its id.
+    struct Written {
+        var place: ValuesReference
+        var ids: [Int]
+        /// All of the tensor's values, not only a block of a gradient.
+        var whole: Bool
+    }
 
     mutating func event(_ e: TraceEvent, referencingRepeats: Bool = false) {
         raw("{\"seq\":"); int(e.seq)
@@ -131,7 +141,7 @@ struct JSONBuffer {
     /// `stack` along it gives back to each part in backward. A CharSeqRnn step's full trace wrote
     /// 29 MB of its 233 MB twice that way. Compared bit for bit, so a match is always the same
     /// values, whatever op made them. An input listed without values (made by an earlier op)
-    /// is found in `written`.
+    /// is found in `recent` by its id.
     mutating func run(of values: [Float], within inputs: [TracedTensor], seq: Int) -> ValuesReference? {
         let n = values.count
         guard n >= JSONBuffer.referenceMinimum else { return nil }
@@ -139,12 +149,9 @@ struct JSONBuffer {
             let container: (place: ValuesReference, values: [Float])
             if let v = input.storedValues {
                 container = (ValuesReference(seq: seq, side: .inputs, index: i), v)
-            } else if input.valuesFrom == nil, let j = written.firstIndex(where: { $0.id == input.id }) {
-                // Used again: kept longest (CharSeqRnn's `rnn.ih(e(cs))` is read by 8 selects,
-                // with ~4 large tensors written between two of them).
-                let w = written.remove(at: j)
-                written.append(w)
-                container = (w.place, w.values)
+            } else if input.valuesFrom == nil,
+                      let held = recent.first(where: { $0.whole && $0.ids.contains(input.id) }) {
+                container = (held.value.place, held.buffer)
             } else {
                 continue
             }
@@ -167,26 +174,14 @@ struct JSONBuffer {
         return nil
     }
 
-    /// The large tensors written or used most recently, by id, with the place that holds their
-    /// values (16, as `recent`).
-    var written: [(id: Int, place: ValuesReference, values: [Float])] = []
-
-    mutating func rememberWritten(_ t: TracedTensor, _ values: [Float], at place: ValuesReference) {
-        guard values.count >= JSONBuffer.referenceMinimum, t.block == nil else { return }
-        // One entry per tensor: a weight listed at every time step must not fill the list.
-        if let j = written.firstIndex(where: { $0.id == t.id }) {
-            written.remove(at: j)
-        } else if written.count == 16 {
-            written.removeFirst()
-        }
-        written.append((t.id, place, values))
-    }
-
     /// The earlier place these (large) values were written, or nil after remembering this one.
-    mutating func reference(to values: [Float], from here: ValuesReference) -> ValuesReference? {
+    mutating func reference(to t: TracedTensor, _ values: [Float], from here: ValuesReference) -> ValuesReference? {
         guard values.count >= JSONBuffer.referenceMinimum else { return nil }
-        if let earlier = recent.lookup(values) { return earlier }
-        recent.remember(values, here)
+        let id = t.id
+        if let earlier = recent.lookup(values, changing: { if !$0.ids.contains(id) { $0.ids.append(id) } }) {
+            return earlier.place
+        }
+        recent.remember(values, Written(place: here, ids: [id], whole: t.block == nil))
         return nil
     }
 
@@ -202,8 +197,7 @@ struct JSONBuffer {
         // Absent optionals are left out, as JSONEncoder does; the decoder reads them as nil.
         if let s = t.summary { raw(",\"summary\":"); summary(s) }
         if let v = t.storedValues {
-            if let here { rememberWritten(t, v, at: here) }
-            if let here, let earlier = reference(to: v, from: here) {
+            if let here, let earlier = reference(to: t, v, from: here) {
                 valuesFrom(earlier)
             } else if let here, t.block == nil, let run = run(of: v, within: within, seq: here.seq) {
                 valuesFrom(run)
