@@ -34,4 +34,28 @@ final class LabelTests: XCTestCase {
         let forty = String(repeating: "é", count: 40)  // 80 bytes but only 40 characters: kept
         XCTAssertEqual(t(forty).tanh().label, "tanh(\(forty))")
     }
+
+    /// Untraced ops that build a graph leave their labels to be made when first read
+    /// (Node.label): nothing reads them as the op runs. Read later, they are the same text.
+    func testUntracedGraphLabelsAreMadeWhenReadAndReadTheSame() {
+        XCTAssertFalse(Tracer.isOn)
+        let a = t("a", [1]).requiringGrad(), b = t("b", [1]).requiringGrad()
+        let (x, y) = (t("x", [1]), t("y", [1]))
+        let ax = a * x
+        let yHat = (ax + b).named("lin(a,b,x)")
+        let loss = yHat.mse(y)
+        XCTAssertNil(ax.givenLabel)
+        XCTAssertNil(ax.node?.givenLabel)
+        XCTAssertNil(loss.node?.givenLabel)
+        XCTAssertEqual(yHat.label, "lin(a,b,x)")
+        XCTAssertEqual(loss.label, "mse(lin(a,b,x), y)")
+        XCTAssertEqual(ax.label, "a*x")
+        XCTAssertEqual(ax.node?.givenLabel, "a*x")
+        // Traced, the same ops are labelled as they run, with the same text.
+        let sink = MemorySink()
+        let traced = Tracer.recording(level: .summary, to: sink) { (a * x + b).named("lin(a,b,x)").mse(y) }
+        XCTAssertNotNil(traced.node?.givenLabel)
+        XCTAssertEqual(traced.label, loss.label)
+        XCTAssertEqual(sink.events.map(\.label), ["a*x", "lin(a,b,x)", "mse(lin(a,b,x), y)"])
+    }
 }

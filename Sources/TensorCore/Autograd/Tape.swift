@@ -34,8 +34,19 @@ extension Tensor {
     static func record(_ op: Primitive, _ inputs: [Tensor], shape: [Int], data: [Float],
                        attributes: String = "", gradientBlock: TensorBlock? = nil,
                        backward rule: @escaping BackwardRule) -> Tensor {
-        let label = LabelScope.current ?? op.autoLabel(inputs, attributes: attributes)
         let needsGrad = GradMode.enabled && inputs.contains { $0.requiresGrad }
+        // An op with a node can leave its label to be made when first read (Node.label); only
+        // events, taps and anomaly checks read it as the op runs. Without a node it is made now.
+        let labelsReadNow = Tracer.isOn || Taps.current != nil || AnomalyMode.isOn
+        guard labelsReadNow || !needsGrad || LabelScope.current != nil else {
+            let result = Tensor(shape: shape, data: data, requiresGrad: true)
+            result.givenLabel = nil
+            result.madeByOp = true
+            result.node = Node(op: op, inputs: inputs, label: nil, attributes: attributes,
+                               block: gradientBlock, rule: rule)
+            return result
+        }
+        let label = LabelScope.current ?? op.autoLabel(inputs, attributes: attributes)
         let result = Tensor(shape: shape, data: data, label: label, requiresGrad: needsGrad)
         result.madeByOp = true
         if needsGrad {

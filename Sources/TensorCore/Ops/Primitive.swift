@@ -51,9 +51,10 @@ public enum Primitive: String, CaseIterable, Codable, Sendable {
     }
 
     /// The label an op's result gets when the model has not named it: the lesson's notation.
-    /// NOTE: appended piece by piece into one string (this runs for every op, traced or not);
-    /// interpolations over a mapped copy of the input labels and `joined` were ~1.7k
-    /// instructions per op, 8% of an untraced lesson-1 step.
+    /// NOTE: appended piece by piece into one string (this runs for every traced op, and for
+    /// every op without a graph); interpolations over a mapped copy of the input labels and
+    /// `joined` were ~1.7k instructions per op. Untraced ops with a graph no longer run it until
+    /// their label is read (Node.label).
     func autoLabel(_ inputs: [Tensor], attributes: String) -> String {
         var s = ""
         func input(_ i: Int) {

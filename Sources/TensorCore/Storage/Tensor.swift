@@ -31,7 +31,12 @@ public final class Tensor {
     /// Whether gradients flow to (and through) this tensor.
     @exclusivity(unchecked) public internal(set) var requiresGrad: Bool
     /// The name a learner sees: `e(c1)`, `l_hidden(h+in1)`, `l_in.weight`.
-    @exclusivity(unchecked) public var label: String
+    public var label: String {
+        get { givenLabel ?? node?.label ?? "" }
+        set { givenLabel = newValue }
+    }
+    /// Nil for an op's result whose label its node makes when first read (`Node.label`).
+    @exclusivity(unchecked) var givenLabel: String?
     /// How this tensor was made (nil for leaves: data, parameters, constants).
     @exclusivity(unchecked) var node: Node?
     /// Made by an op (with or without a graph): its values were described by the event that
@@ -48,7 +53,7 @@ public final class Tensor {
         self.id = TensorIDs.take()
         self.shape = shape
         self.data = data
-        self.label = label
+        self.givenLabel = label
         self.requiresGrad = requiresGrad
     }
 
