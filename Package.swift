@@ -13,10 +13,14 @@ let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 // `UNROLLED_PORTABLE=1 swift build ...` builds TensorCore for baseline x86-64 instead.
 #if arch(x86_64)
 let portable = Context.environment["UNROLLED_PORTABLE"] == "1"
-let kernelSettings: [SwiftSetting] = settings + (portable ? [] : [.unsafeFlags(["-target-cpu", "haswell"])])
+let cpuSettings: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "haswell"])]
 #else
-let kernelSettings: [SwiftSetting] = settings
+let cpuSettings: [SwiftSetting] = []
 #endif
+// `UNROLLED_NO_TRACE=1 swift build --scratch-path .build/no-trace ...` compiles every tracing
+// branch out of TensorCore: bench/compare.py (work `trace-off`) times tracing `off` against it.
+let noTrace: [SwiftSetting] = Context.environment["UNROLLED_NO_TRACE"] == "1" ? [.define("UNROLLED_NO_TRACE")] : []
+let kernelSettings: [SwiftSetting] = settings + cpuSettings + noTrace
 
 let package = Package(
     name: "Unrolled",

@@ -24,12 +24,21 @@ the median of 51 calls after 5 warm-up calls; with `--repeats N` the five childr
 times and the table shows each figure's median over the N runs. `--only gemm` prints this table
 alone, in a few seconds.
 
+The third table (work `trace-off`) is what tracing `off` costs: the same untraced runs in the
+release build and in one built with `UNROLLED_NO_TRACE=1` (every tracing branch compiled out of
+TensorCore; built into .build/no-trace on first use), alternated, lesson 1 (10,000 iterations)
+and `--epochs` × 0.2 of CharRnn, at least 8 pairs. With valgrind installed it adds the
+instructions per lesson-1 iteration of both builds (callgrind, the difference of 15,000- and
+5,000-iteration runs, address randomisation off), which do not drift with the machine.
+
     .venv-torch/bin/python bench/compare.py [--epochs 1] [--repeats 1] [--only gemm,char3,...] [--markdown FILE]
 """
-import argparse, datetime, json, os, platform, statistics, subprocess, sys, tempfile, time
+import argparse, datetime, json, os, platform, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNROLLED = os.path.join(ROOT, ".build", "release", "unrolled")
+NO_TRACE_BUILD = os.path.join(ROOT, ".build", "no-trace")
+UNROLLED_NO_TRACE = os.path.join(NO_TRACE_BUILD, "release", "unrolled")
 BENCH = os.path.join(ROOT, ".build", "release", "unrolled-bench")
 RAW_GEMM = os.path.join(ROOT, "bench", "raw_gemm.py")
 OTHER_LIBRARIES = ("openblas", "torch")
@@ -107,6 +116,88 @@ def gemm_table(raw):
     return lines
 
 
+def trace_off_cost(epochs, repeats):
+    """Untraced runs of the release build against the build with tracing compiled out,
+    alternated; with valgrind, instructions per lesson-1 iteration of both. Table lines."""
+    print("  building the reference with tracing compiled out (UNROLLED_NO_TRACE=1, .build/no-trace)",
+          file=sys.stderr, flush=True)
+    build = subprocess.run(["swift", "build", "-c", "release", "--scratch-path", NO_TRACE_BUILD, "--product", "unrolled"],
+                           cwd=ROOT, env=dict(os.environ, UNROLLED_NO_TRACE="1"), capture_output=True, text=True)
+    if build.returncode != 0:
+        sys.exit(f"building with UNROLLED_NO_TRACE=1 failed:\n{build.stderr[-2000:]}")
+    if last_json(run([UNROLLED_NO_TRACE, "bench-run", "linear-sgd", "--epochs", "0.01"])[0]).get("trace_compiled_in", True):
+        sys.exit(f"{UNROLLED_NO_TRACE}: still has tracing compiled in; remove .build/no-trace and run again")
+    works = [("linear-sgd", 1.0, "linear SGD, 10000 it × 10k points"),
+             ("char-rnn", 0.2 * epochs, f"char-rnn, {0.2 * epochs:g} epoch")]
+    lines = ["| work (untraced) | tracing off s | compiled out s | off ÷ compiled out |", "|---|---:|---:|---:|"]
+    for work, e, label in works:
+        on, out = [], []
+        for _ in range(max(repeats, 8)):
+            for binary, times in ((UNROLLED, on), (UNROLLED_NO_TRACE, out)):
+                cmd = [binary, "bench-run", work, "--epochs", str(e), "--trace-level", "off"]
+                times.append(last_json(run(cmd)[0])["train_seconds"])
+        ratios = sorted(x / y for x, y in zip(on, out))
+        lines.append(f"| {label} | {statistics.median(on):.3f} | {statistics.median(out):.3f} | "
+                     f"{statistics.median(ratios):.3f} ({ratios[0]:.3f}–{ratios[-1]:.3f}) |")
+        print(f"  {label}: off {statistics.median(on):.3f}s, compiled out {statistics.median(out):.3f}s",
+              file=sys.stderr, flush=True)
+    lines.append("")
+    note = (f"Both columns run untraced; \"compiled out\" is the same source built with `UNROLLED_NO_TRACE=1`, "
+            f"where `Tracer.isOn` is the constant false and every tracing branch is removed. Medians of "
+            f"{max(repeats, 8)} alternated pairs; off ÷ compiled out is taken within each pair (median, lowest–highest).")
+    counts = callgrind_per_iteration()
+    if counts:
+        (on_own, on_lib), (out_own, out_lib) = counts
+        note += (f" callgrind, lesson 1 (the difference of 15,000- and 5,000-iteration runs over 10,000, address "
+                 f"randomisation off), instructions per iteration with tracing off against compiled out: "
+                 f"{on_own + on_lib:,} against {out_own + out_lib:,} in all; in Unrolled's own code "
+                 f"{on_own:,} against {out_own:,} ({on_own - out_own:+,}); in the libraries it calls (Swift runtime, "
+                 f"malloc) {on_lib:,} against {out_lib:,}, counts that also move between two builds of the same "
+                 f"source as the binary's layout changes.")
+    else:
+        note += " (valgrind not installed: no instruction counts.)"
+    lines.append(note)
+    return lines
+
+
+def callgrind_per_iteration():
+    """Instructions per lesson-1 iteration, (tracing off, compiled out), or None without valgrind."""
+    if not shutil.which("valgrind"):
+        return None
+    prefix = ["setarch", platform.machine(), "-R"] if shutil.which("setarch") else []
+    result = []
+    with tempfile.TemporaryDirectory() as d:
+        for binary in (UNROLLED, UNROLLED_NO_TRACE):
+            # valgrind cannot read the Swift toolchain's debug information: count a stripped copy.
+            stripped = os.path.join(d, "unrolled")
+            subprocess.run(["strip", "-o", stripped, binary], check=True)
+            counts = []
+            for epochs in ("0.5", "1.5"):
+                cmd = prefix + ["valgrind", "--tool=callgrind", f"--callgrind-out-file={d}/out",
+                                stripped, "bench-run", "linear-sgd", "--epochs", epochs, "--trace-level", "off"]
+                p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+                annotated = subprocess.run(["callgrind_annotate", "--threshold=100", f"{d}/out"],
+                                           capture_output=True, text=True)
+                if p.returncode != 0 or annotated.returncode != 0:
+                    print(f"  callgrind failed ({' '.join(cmd)}): skipped", file=sys.stderr)
+                    return None
+                # Split by where the instructions ran: Unrolled's own code (the binary) or the
+                # libraries (Swift runtime, malloc), whose counts move with the binary's layout.
+                own = other = 0
+                for line in annotated.stdout.splitlines():
+                    fields = line.split()
+                    if len(fields) < 3 or not fields[0].replace(",", "").isdigit() or not line.rstrip().endswith("]"):
+                        continue
+                    n = int(fields[0].replace(",", ""))
+                    if line.rstrip().endswith(f"[{stripped}]"):
+                        own += n
+                    else:
+                        other += n
+                counts.append((own, other))
+            result.append(tuple(round((b - a) / 10_000) for a, b in zip(*counts)))
+    return tuple(result)
+
+
 def load_average():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -116,17 +207,17 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--epochs", type=float, default=1.0, help="epochs per character model (1 = the issue's work)")
     p.add_argument("--repeats", type=int, default=1)
-    p.add_argument("--only", default=None, help="comma-separated works (linear-sgd, char3, ..., trace, gemm)")
+    p.add_argument("--only", default=None, help="comma-separated works (linear-sgd, char3, ..., trace, gemm, trace-off)")
     p.add_argument("--markdown", default=None, help="also write the table as Markdown to this file")
     a = p.parse_args()
     python = sys.executable
-    works = ["linear-sgd"] + CHAR_LESSONS + ["trace", "gemm"]
+    works = ["linear-sgd"] + CHAR_LESSONS + ["trace", "gemm", "trace-off"]
     if a.only:
         unknown = set(a.only.split(",")) - set(works)
         if unknown:
             p.error(f"unknown work(s) {', '.join(sorted(unknown))}; choose from {', '.join(works)}")
         works = [w for w in works if w in a.only.split(",")]
-    training = [w for w in works if w != "gemm"]
+    training = [w for w in works if w not in ("gemm", "trace-off")]
 
     loads = [load_average()]
     if "gemm" in works:
@@ -187,8 +278,12 @@ def main():
     lines.append(f"{datetime.date.today()} · {platform.node() or 'host'}: {os.cpu_count()} cores, "
                  f"{cpu_name()} · load average during the run: {', '.join(loads)}")
     lines.append("")
+    off_cost = trace_off_cost(a.epochs, a.repeats) if "trace-off" in works else []
     if not training:
-        lines += gemm_table(raw)
+        if "gemm" in works:
+            lines += gemm_table(raw)
+        if off_cost:
+            lines += ([""] if "gemm" in works else []) + off_cost
         finish("\n".join(lines), a.markdown)
         return
     lines.append("| work | Unrolled s (summary) | Unrolled s (off) | summary cost | PyTorch s | ratio (summary) | target | "
@@ -233,14 +328,20 @@ def main():
     if "gemm" in works:
         lines.append("")
         lines += gemm_table(raw)
+    if off_cost:
+        lines.append("")
+        lines += off_cost
     finish("\n".join(lines), a.markdown)
 
 
 def finish(text, markdown):
     print(text)
     if markdown:
-        with open(markdown, "w") as f:
+        # Whole or not at all: a temporary file beside it, then renamed over it.
+        tmp = f"{markdown}.tmp{os.getpid()}"
+        with open(tmp, "w") as f:
             f.write(text + "\n")
+        os.replace(tmp, markdown)
 
 
 def cpu_name():

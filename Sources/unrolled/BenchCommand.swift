@@ -31,12 +31,15 @@ struct BenchRun: ParsableCommand {
                 throw InputError("--trace-level: expected off, summary or full, got '\(traceLevel)'")
             }
             guard epochs > 0, epochs.isFinite else { throw InputError("--epochs must be positive") }
+            guard Tracer.compiledIn || level == .off else {
+                throw InputError("--trace-level \(level.rawValue): this build has tracing compiled out (UNROLLED_NO_TRACE=1); only off runs")
+            }
             var lesson = try catalog().lesson(self.lesson)
             lesson.schedule = [lesson.schedule[0]]
             lesson.schedule[0].epochs = epochs
             let sink = CountingSink()
             var result: [String: Any] = ["lesson": lesson.id, "trace_level": level.rawValue,
-                                         "blas_threads": BLAS.threads]
+                                         "trace_compiled_in": Tracer.compiledIn, "blas_threads": BLAS.threads]
             if lesson.model == .linearSGD {
                 let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
                 let d = lesson.linearData

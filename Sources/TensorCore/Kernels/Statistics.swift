@@ -42,7 +42,11 @@ extension Kernels {
         /// training thread (the trace queue and other threads summarise on their own).
         @inline(__always)
         static func wantedFor(_ n: Int) -> Bool {
+            #if UNROLLED_NO_TRACE
+            false
+            #else
             wanted && n >= minimumCount && Parallel.onOwnerThread
+            #endif
         }
     }
 

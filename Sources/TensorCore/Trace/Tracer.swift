@@ -31,10 +31,20 @@ public enum Tracer {
     @exclusivity(unchecked) nonisolated(unsafe) static var pending: TraceEvent?
 
     /// True when events should be built. The one branch an untraced op pays.
+    #if UNROLLED_NO_TRACE
+    @inline(__always) public static var isOn: Bool { false }
+    /// False in a build made with `UNROLLED_NO_TRACE=1`, where every tracing branch is compiled
+    /// out: bench/compare.py's reference for what tracing `off` costs. It cannot record.
+    public static let compiledIn = false
+    #else
     @inline(__always) public static var isOn: Bool { level != .off }
+    public static let compiledIn = true
+    #endif
 
     /// Send events at `level` to `sink` until `stop()`. Sequence numbers restart at 1.
     public static func start(level: TraceLevel, sink: TraceSink) {
+        precondition(compiledIn || level == .off,
+                     "this build has tracing compiled out (UNROLLED_NO_TRACE=1); rebuild without it to trace")
         drain()
         self.level = level
         self.sink = level == .off ? nil : sink
