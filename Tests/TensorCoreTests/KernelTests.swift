@@ -13,6 +13,13 @@ final class BroadcastTests: XCTestCase {
         XCTAssertEqual(Shapes.broadcast([5, 4], [4]), [5, 4])
         XCTAssertNil(Shapes.broadcast([2, 3], [3, 2]))
         XCTAssertNil(Shapes.broadcast([3], [4]))
+        // Results that are one of the inputs (returned without a new array) and ones that are not.
+        XCTAssertEqual(Shapes.broadcast([1], [10_000]), [10_000])
+        XCTAssertEqual(Shapes.broadcast([512, 256], [256]), [512, 256])
+        XCTAssertEqual(Shapes.broadcast([1], []), [1])
+        XCTAssertEqual(Shapes.broadcast([2, 1], [1, 3]), [2, 3])
+        XCTAssertEqual(Shapes.broadcast([1, 4, 1], [3, 1, 5]), [3, 4, 5])
+        XCTAssertNil(Shapes.broadcast([2, 3], [1, 4]))
         // Strides of [3,1] laid against [2,3,4]: missing dim 0, size-1 dim broadcast → 0.
         XCTAssertEqual(Shapes.broadcastStrides([3, 1], to: [2, 3, 4]), [0, 1, 0])
         XCTAssertEqual(Shapes.broadcastStrides([2, 3, 4], to: [2, 3, 4]), [12, 4, 1])

@@ -84,7 +84,9 @@ extension Tensor {
         // for inspection, and adding an earlier call's gradient would send it to the leaves a
         // second time. Only leaves (parameters) accumulate across calls.
         for t in order where t.node != nil { t.grad = nil }
-        grad = seed ?? [Float](repeating: 1, count: count)
+        // A loss's seed as a literal: `[Float](repeating:count:)` costs a runtime metadata lookup
+        // (see `Shapes.broadcast`'s note).
+        grad = seed ?? (count == 1 ? [1] : [Float](repeating: 1, count: count))
         for t in order.reversed() {
             guard let node = t.node, let g = t.grad else { continue }
             let contributions = node.rule(BackwardContext(grad: g, result: t, inputs: node.inputs))

@@ -215,7 +215,8 @@ extension Kernels {
     public static func mulSumToShape(_ grad: [Float], _ other: [Float], _ otherShape: [Int],
                                      from: [Int], to: [Int]) -> [Float] {
         if to.product == 1 && otherShape == from {
-            return [Float](repeating: Float(dot(grad, other)), count: 1)
+            // A literal, not `[Float](repeating:count:)`: see `Shapes.broadcast`'s note.
+            return [Float(dot(grad, other))]
         }
         return sumToShape(mul(grad, from, other, otherShape, out: from), from: from, to: to)
     }

@@ -10,7 +10,13 @@ public enum ShapeError: Error, CustomStringConvertible {
 
 enum Shapes {
     /// NumPy/PyTorch broadcasting: align trailing dims; each pair must be equal or contain a 1.
+    /// NOTE: when the result is one of the inputs' shapes (same shapes, a bias row against a
+    /// batch, a scalar against a vector: every broadcast in the lessons), that array is returned
+    /// and nothing is allocated: `[Int](repeating:count:)` goes through the standard library's
+    /// unspecialised allocation path, ~500 instructions of runtime metadata lookup besides malloc.
     static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
+        if a == b { return a }
+        if let same = broadcastsTo(a, b) { return same ? b : a }
         let r = max(a.count, b.count)
         var out = [Int](repeating: 1, count: r)
         for i in 0..<r {
@@ -19,6 +25,20 @@ enum Shapes {
             if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
         }
         return out
+    }
+
+    /// true when `small` broadcasts to `large` unchanged (the result is `large`), false when
+    /// `large` broadcasts to `small`, nil when neither shape is the result.
+    private static func broadcastsTo(_ small: [Int], _ large: [Int]) -> Bool? {
+        func fits(_ x: [Int], into y: [Int]) -> Bool {
+            guard x.count <= y.count else { return false }
+            let shift = y.count - x.count
+            for i in x.indices where x[i] != y[i + shift] && x[i] != 1 { return false }
+            return true
+        }
+        if fits(small, into: large) { return true }
+        if fits(large, into: small) { return false }
+        return nil
     }
 
     /// Row-major strides of `shape` laid against an output of rank `rank`, with 0 where the
