@@ -152,8 +152,8 @@ def trace_off_cost(epochs, repeats):
                  f"randomisation off), instructions per iteration with tracing off against compiled out: "
                  f"{on_own + on_lib:,} against {out_own + out_lib:,} in all; in Unrolled's own code "
                  f"{on_own:,} against {out_own:,} ({on_own - out_own:+,}); in the libraries it calls (Swift runtime, "
-                 f"malloc) {on_lib:,} against {out_lib:,}, counts that also move between two builds of the same "
-                 f"source as the binary's layout changes.")
+                 f"malloc) {on_lib:,} against {out_lib:,}: counts that follow the binary's layout (where the runtime's "
+                 f"metadata cache lookups and malloc's free lists land) more than the branches.")
     else:
         note += " (valgrind not installed: no instruction counts.)"
     lines.append(note)
