@@ -30,9 +30,10 @@ demo: build
 test: deps
 	$(SWIFT) test --disable-swift-testing
 
-# Unrolled vs PyTorch on the same work, alternated (bench/compare.py; table for README "Speed"),
-# then the micro-benchmark (matmul vs raw cblas_sgemm, tracing cost). BENCH_ARGS e.g.
-# `--epochs 0.2 --only char3` for a quick look.
+# Unrolled vs PyTorch on the same work, alternated (bench/compare.py; tables for README "Speed":
+# the lessons, raw sgemm per library, and tracing off against a build with tracing compiled out,
+# which compare.py builds into .build/no-trace), then the micro-benchmark (matmul vs raw
+# cblas_sgemm, tracing cost). BENCH_ARGS e.g. `--epochs 0.2 --only char3` for a quick look.
 PYTHON ?= .venv-torch/bin/python
 bench: deps
 	$(SWIFT) build $(RELEASE) --product unrolled
