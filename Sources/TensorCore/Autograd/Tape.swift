@@ -38,21 +38,16 @@ extension Tensor {
         // An op with a node can leave its label to be made when first read (Node.label); only
         // events, taps and anomaly checks read it as the op runs. Without a node it is made now.
         let labelsReadNow = Tracer.isOn || Taps.current != nil || AnomalyMode.isOn
-        guard labelsReadNow || !needsGrad || LabelScope.current != nil else {
-            let result = Tensor(shape: shape, data: data, requiresGrad: true)
-            result.givenLabel = nil
-            result.madeByOp = true
-            result.node = Node(op: op, inputs: inputs, label: nil, attributes: attributes,
-                               block: gradientBlock, rule: rule)
-            return result
-        }
-        let label = LabelScope.current ?? op.autoLabel(inputs, attributes: attributes)
-        let result = Tensor(shape: shape, data: data, label: label, requiresGrad: needsGrad)
+        let made: String? = LabelScope.current
+            ?? (labelsReadNow || !needsGrad ? op.autoLabel(inputs, attributes: attributes) : nil)
+        let result = Tensor(shape: shape, data: data, requiresGrad: needsGrad)
+        result.givenLabel = made
         result.madeByOp = true
         if needsGrad {
-            result.node = Node(op: op, inputs: inputs, label: label, attributes: attributes,
+            result.node = Node(op: op, inputs: inputs, label: made, attributes: attributes,
                                block: gradientBlock, rule: rule)
         }
+        guard labelsReadNow, let label = made else { return result }
         Taps.current?.record(label, result)
         if AnomalyMode.isOn {
             AnomalyMode.check(.forward, op: op.rawValue, label: label, id: result.id, shape: shape,

@@ -24,10 +24,7 @@ struct RecentBuffers<Value> {
     /// What was remembered for this very storage, if it is among the `limit` most recently
     /// used buffers; a hit counts as a use.
     mutating func lookup(_ buffer: [Float]) -> Value? {
-        guard let i = index(of: buffer) else { return nil }
-        clock += 1
-        used[i] = clock
-        return values[i]
+        lookup(buffer, changing: { _ in })
     }
 
     /// What was remembered for this storage after `change` (a hit counts as a use).

@@ -15,7 +15,6 @@ enum Shapes {
     /// and nothing is allocated: `[Int](repeating:count:)` goes through the standard library's
     /// unspecialised allocation path, ~500 instructions of runtime metadata lookup besides malloc.
     static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
-        if a == b { return a }
         if let same = broadcastsTo(a, b) { return same ? b : a }
         let r = max(a.count, b.count)
         var out = [Int](repeating: 1, count: r)
