@@ -103,7 +103,7 @@ public struct LessonRunner {
             // The seed's get_cv_idxs argument: len(idx)-cs-1 for windows, len(xs)-cs-1 for sequences.
             let n = layout == .sequences ? data.rows - lesson.seqLength - 1 : data.rows
             guard n >= 5 else { throw tooShort() }
-            split = .cv(rows: data.rows, n: n, rng: SeededGenerator(seed: options.seed))
+            split = .cv(rows: data.rows, n: n)
         }
         guard split.train.count >= lesson.batchSize, !split.valid.isEmpty else { throw tooShort() }
         return (corpus, data, split)

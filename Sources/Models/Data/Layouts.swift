@@ -76,15 +76,15 @@ public struct Split: Sendable {
     public let train: [Int]
     public let valid: [Int]
 
-    /// fastai's `get_cv_idxs(n, val_pct=0.2)`: a seeded permutation of 0..<n, first 20% for
-    /// validation. `n` is what the seed passes, which for the sequence layout is not the row
+    /// fastai's `get_cv_idxs(n, val_pct=0.2)`: numpy's `RandomState(42).permutation(n)`, first
+    /// 20% for validation: the same rows on every run, whatever `--seed` chooses for weights and
+    /// batch order. `n` is what the seed passes, which for the sequence layout is not the row
     /// count (the seed calls `get_cv_idxs(len(xs)-cs-1)`), reproduced here on purpose.
-    public static func cv(rows: Int, n: Int, valPct: Double = 0.2, rng: SeededGenerator) -> Split {
-        let perm = rng.permutation(n)
-        let nVal = Int(valPct * Double(n))
-        let valid = Array(perm[0..<nVal])
-        let isValid = Set(valid)
-        return Split(train: (0..<rows).filter { !isValid.contains($0) }, valid: valid)
+    public static func cv(rows: Int, n: Int, valPct: Double = 0.2) -> Split {
+        let valid = CVIndices.getCVIdxs(n: n, valPct: valPct)
+        var isValid = [Bool](repeating: false, count: rows)
+        for i in valid { isValid[i] = true }
+        return Split(train: (0..<rows).filter { !isValid[$0] }, valid: valid)
     }
 
     /// Char3's split in the seed: `from_arrays('.', [-1], …)` validates on the last row alone —
