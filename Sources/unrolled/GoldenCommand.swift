@@ -43,19 +43,21 @@ struct Golden: ParsableCommand {
             let lr = Float(info["lr"] as? Double ?? Double(lesson.schedule[0].lr))
             let rows = try GoldenCheck.run(model: model, fixture: file.tensors, lr: lr, source: path)
             say("\(model.kind) against \(path)")
-            say("forward tolerance \(GoldenTolerance.forward), gradients \(GoldenTolerance.gradient), Adam steps atol 0.1·lr")
+            say("rules: forward \(GoldenTolerance.forward); gradients and Adam's change Δ over 3 steps \(GoldenTolerance.gradient)")
+            say("a row passes when every element is within its bound; 'worst' is the share of its bound the worst element used")
             let w = max(24, rows.map(\.label.count).max() ?? 0)
-            say("label".padding(toLength: w, withPad: " ", startingAt: 0) + "  phase     max abs diff  max rel diff")
+            say("label".padding(toLength: w, withPad: " ", startingAt: 0) + "  phase       max|ref|   max|a−b|/max|ref|  worst")
             for r in rows {
                 let mark = r.passed ? "✓" : "✗"
-                say(r.label.padding(toLength: w, withPad: " ", startingAt: 0) + "  "
-                    + r.phase.padding(toLength: 8, withPad: " ", startingAt: 0)
-                    + String(format: "  %12.3e  %12.3e  %@", r.maxAbsDiff, r.maxRelDiff, mark))
+                let head = r.label.padding(toLength: w, withPad: " ", startingAt: 0) + "  "
+                    + r.phase.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                guard let c = r.comparison else { say(head + "  " + r.verdict + "  " + mark); continue }
+                say(head + String(format: "  %10.3e  %17.3e  %6.1f%%  %@", c.scale, c.maxAbsDiffOfScale, 100 * c.worstOfBound, mark))
             }
             let failed = rows.filter { !$0.passed }
             say("\(rows.count - failed.count) of \(rows.count) match PyTorch")
             if let first = failed.first {
-                say("first divergence: \(first.label) (\(first.phase)): \(first.comparison)")
+                say("first divergence: \(first.label) (\(first.phase.rawValue)): \(first.verdict)")
                 throw ExitCode(1)
             }
         }

