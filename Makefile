@@ -4,7 +4,7 @@ APT_PACKAGES := libblis-dev libcairo2-dev pkg-config
 # Release builds for anything that trains: debug numeric Swift is 10–50× slower.
 RELEASE := -c release
 
-.PHONY: deps demo test bench build golden clean
+.PHONY: deps demo test test-kernels bench build golden clean
 
 # Install the C libraries when missing (apt on Debian/Ubuntu; elsewhere say what to install).
 deps:
@@ -29,6 +29,12 @@ demo: build
 # being the last line a reader sees.
 test: deps
 	$(SWIFT) test --disable-swift-testing
+
+# The proof again with BLIS's AVX2 ("haswell", BLIS_ARCH_TYPE=3) kernels: the golden and
+# fingerprint tests must hold for both kernel families. On a CPU without AVX-512 BLIS already
+# runs AVX2 kernels and the AVX-512 ones cannot run, so this repeats the default.
+test-kernels: deps
+	BLIS_ARCH_TYPE=3 $(SWIFT) test --disable-swift-testing --filter 'GoldenModelTests|GoldenOpsTests|FingerprintTests'
 
 # Unrolled vs PyTorch on the same work, alternated (bench/compare.py; tables for README "Speed":
 # the lessons, raw sgemm per library, and tracing off against a build with tracing compiled out,

@@ -57,16 +57,18 @@ let package = Package(
                           swiftSettings: settings),
 
         // MARK: tests
+        // Helpers every test target shares (finding the corpus as the CLI does).
+        .target(name: "UnrolledTestSupport", dependencies: ["Models"], path: "Tests/Support", swiftSettings: settings),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore"],
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "UnrolledTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
         // Fingerprints and help snapshots are read from the source tree (#filePath) so that
         // UNROLLED_RECORD_SNAPSHOTS=1 can re-record them in place.
-        .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore"],
+        .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore", "UnrolledTestSupport"],
                     exclude: ["Fingerprints"], swiftSettings: settings),
         .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
                     swiftSettings: settings),
-        .testTarget(name: "CLITests", dependencies: ["unrolled", "TensorCore"], exclude: ["Snapshots"], swiftSettings: settings),
+        .testTarget(name: "CLITests", dependencies: ["unrolled", "Models", "TensorCore", "UnrolledTestSupport"], exclude: ["Snapshots"], swiftSettings: settings),
     ]
 )

@@ -30,25 +30,6 @@ public struct RunOptions: Sendable {
     }
 }
 
-/// Where the corpus comes from when `--corpus` is not given: `UNROLLED_CORPUS`, the download
-/// cache, then the development copy beside a checkout (`../shared/data/nietzsche.txt`).
-public enum CorpusLocator {
-    public static var cachePath: String {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.cache")
-        return base + "/unrolled/nietzsche.txt"
-    }
-
-    public static func resolve(_ explicit: String?) -> String {
-        if let explicit { return explicit }
-        let env = ProcessInfo.processInfo.environment
-        if let p = env["UNROLLED_CORPUS"], !p.isEmpty { return p }
-        let fm = FileManager.default
-        for p in [cachePath, "../shared/data/nietzsche.txt"] where fm.fileExists(atPath: p) { return p }
-        return cachePath
-    }
-}
-
 /// Builds what a lesson needs — corpus, data layout, split, model, optimizer — and runs its
 /// schedule. `say` receives every line the lesson prints.
 public struct LessonRunner {

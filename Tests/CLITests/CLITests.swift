@@ -1,5 +1,7 @@
 import Foundation
+import Models
 import TensorCore
+import UnrolledTestSupport
 import XCTest
 
 /// Drives the built `unrolled` binary as a user would: arguments, stdin, exit status, output.
@@ -18,13 +20,25 @@ final class CLITests: XCTestCase {
 
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 
+    /// Each test's working directory, removed after it.
+    var scratch = ""
+    override func setUpWithError() throws {
+        scratch = NSTemporaryDirectory() + "unrolled-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: scratch) }
+
     func run(_ args: [String], stdin: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
-        p.currentDirectoryURL = CLITests.root
+        // Run where nothing of the checkout can be written: outputs land in a scratch directory,
+        // lessons and corpus are found through the variables a user outside a checkout sets.
+        p.currentDirectoryURL = URL(fileURLWithPath: scratch)
         var env = ProcessInfo.processInfo.environment
         env["COLUMNS"] = "100"  // help text wraps at the terminal width; pin it
+        env["UNROLLED_LESSONS"] = CLITests.root.appendingPathComponent("lessons").path
+        if let corpus = CorpusLocator.existing(nil) { env["UNROLLED_CORPUS"] = URL(fileURLWithPath: corpus).standardizedFileURL.path }
         p.environment = env
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
@@ -40,13 +54,7 @@ final class CLITests: XCTestCase {
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
-    func requireCorpus() throws {
-        let path = CLITests.root.deletingLastPathComponent().appendingPathComponent("shared/data/nietzsche.txt").path
-        if !FileManager.default.fileExists(atPath: path) {
-            if ProcessInfo.processInfo.environment["UNROLLED_REQUIRE_CORPUS"] != nil { XCTFail("corpus missing at \(path)") }
-            throw XCTSkip("corpus not found at \(path)")
-        }
-    }
+    func requireCorpus() throws { _ = try TestCorpus.path() }
 
     // MARK: step
 
@@ -116,6 +124,8 @@ final class CLITests: XCTestCase {
         let r = try run(["run", "linear-sgd", "--epochs-scale", "0.01"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("autograd vs hand-derived gradients"))
+        // The plot goes under the working directory, never into the checkout.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch + "/output/linear-sgd/loss.svg"), r.stdout)
     }
 
     // MARK: draw

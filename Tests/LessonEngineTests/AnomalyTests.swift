@@ -1,7 +1,7 @@
 import XCTest
 @testable import LessonEngine
 import Models
-import TensorCore
+@testable import TensorCore
 
 /// A step that produces NaN or infinity stops with an error naming the first op that did.
 final class AnomalyTests: XCTestCase {
@@ -20,8 +20,12 @@ final class AnomalyTests: XCTestCase {
         XCTAssertFalse(AnomalyMode.isOn)
     }
 
-    func testOffFindsNothing() {
+    /// With detection off, ops are neither counted nor checked: a NaN made then leaves no trace.
+    func testOffChecksNothing() {
+        XCTAssertFalse(AnomalyMode.isOn)
+        let before = AnomalyMode.counter
         _ = Tensor([-1], label: "x").log()
+        XCTAssertEqual(AnomalyMode.counter, before, "an op run with detection off was checked")
         XCTAssertNil(AnomalyMode.first)
     }
 

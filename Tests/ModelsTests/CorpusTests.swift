@@ -1,19 +1,11 @@
 import Foundation
 import XCTest
 @testable import Models
+import UnrolledTestSupport
 
-/// The lesson's corpus, from ../shared/data beside the checkout. Absent: the test says so and
-/// skips, unless UNROLLED_REQUIRE_CORPUS is set (CI sets it), where absence is a failure.
+/// The lesson's corpus, found as the CLI finds it (TestCorpus).
 func lessonCorpus(file: StaticString = #filePath, line: UInt = #line) throws -> Corpus {
-    let root = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let path = root.deletingLastPathComponent().appendingPathComponent("shared/data/nietzsche.txt").path
-    if !FileManager.default.fileExists(atPath: path) {
-        if ProcessInfo.processInfo.environment["UNROLLED_REQUIRE_CORPUS"] != nil {
-            XCTFail("corpus missing at \(path) and UNROLLED_REQUIRE_CORPUS is set", file: file, line: line)
-        }
-        throw XCTSkip("corpus not found at \(path); corpus tests skipped")
-    }
-    return try Corpus.load(path: path)
+    try Corpus.load(path: try TestCorpus.path(file: file, line: line))
 }
 
 final class CorpusTests: XCTestCase {

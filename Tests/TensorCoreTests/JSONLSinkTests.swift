@@ -119,7 +119,8 @@ final class JSONLSinkTests: XCTestCase {
     /// Nine significant digits read back as the same Float for every exponent, subnormals
     /// included; short decimals stay short.
     func testFloatTextReadsBackExactly() {
-        var rng = SystemRandomNumberGenerator()
+        // Seeded, so a failure names mantissas that reproduce.
+        var rng = SeededGenerator(seed: 20_181_203)
         var checked = 0
         for biased in UInt32(0)...254 {
             var mantissas: [UInt32] = [0, 1, 0x7f_ffff, 0x40_0000]

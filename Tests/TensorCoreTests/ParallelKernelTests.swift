@@ -28,7 +28,7 @@ final class ParallelKernelTests: XCTestCase {
     }
 
     func testPointwiseKernelsMatchOneThreadBitForBit() throws {
-        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        try requireGomp()
         let n = 100_003  // not a multiple of 16 or 8: chunk edges and the vector tail
         let a = values(n, seed: 1), b = values(n, seed: 2)
         let cases: [(String, () -> [Float])] = [
@@ -53,7 +53,7 @@ final class ParallelKernelTests: XCTestCase {
     /// Row-wise, column-block and copying kernels: each thread owns whole rows, whole columns or
     /// a range of the copy, so the results equal one thread's bit for bit.
     func testRowColumnAndCopyKernelsMatchOneThread() throws {
-        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        try requireGomp()
         let rows = 517, width = 85  // CharSeqRnn's vocabulary, a row count that splits unevenly
         let x = values(rows * width, seed: 8), g = values(rows * width, seed: 9)
         let y = Kernels.logSoftmax(x, outer: rows, n: width, inner: 1)
@@ -98,7 +98,7 @@ final class ParallelKernelTests: XCTestCase {
     /// must equal the one-after-the-other products bit for bit (including the skinny weight
     /// gradient computed transposed).
     func testMatmulGradientsAtOnceMatchOneAfterTheOther() throws {
-        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        try requireGomp()
         for (m, k, n) in [(512, 256, 256), (4096, 42, 256)] {
             let x = Tensor(shape: [m, k], data: values(m * k, seed: 11), requiresGrad: true)
             let w = Tensor(shape: [n, k], data: values(n * k, seed: 12), requiresGrad: true)
@@ -117,7 +117,7 @@ final class ParallelKernelTests: XCTestCase {
 
     /// Trace statistics split by fixed sections, so a summary does not depend on the thread count.
     func testMomentsAreTheSameOnTwoThreads() throws {
-        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        try requireGomp()
         let x = values(100_003, seed: 7)
         BLAS.setThreads(1)
         let one = ValueSummary(x)
@@ -140,7 +140,7 @@ final class ParallelKernelTests: XCTestCase {
     /// At `summary` with two threads the statistics are computed on the training thread, with
     /// one on the trace queue: the events must be the same either way.
     func testSummaryEventsAreTheSameOnOneThreadOrTwo() throws {
-        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        try requireGomp()
         let x = Tensor(shape: [300, 200], data: values(60_000, seed: 15), label: "x")
         let w = Tensor(shape: [150, 200], data: values(30_000, seed: 16), label: "w", requiresGrad: true)
         func events(threads: Int) -> [TraceEvent] {
@@ -164,7 +164,7 @@ final class ParallelKernelTests: XCTestCase {
     }
 
     func testBiasRowsSplitAcrossThreads() throws {
-        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        try requireGomp()
         let rows = 257, width = 389
         let m = values(rows * width, seed: 3), bias = values(width, seed: 4)
         let right = bothWays { Kernels.sub(m, [rows, width], bias, [width], out: [rows, width]) }
@@ -182,7 +182,7 @@ final class ParallelKernelTests: XCTestCase {
     /// A team smaller than asked for (here: a region opened inside another, which libgomp runs
     /// on one thread) must still cover every chunk.
     func testEveryChunkIsDoneByASmallerTeam() throws {
-        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        try requireGomp()
         let x = values(100_003, seed: 14)
         BLAS.setThreads(1)
         let expected = Kernels.tanh(x)
@@ -198,7 +198,7 @@ final class ParallelKernelTests: XCTestCase {
     }
 
     func testSmallKernelsAndOtherThreadsStaySerial() throws {
-        try XCTSkipIf(Parallel.gomp == nil, "this BLAS does not run on libgomp")
+        try requireGomp()
         BLAS.setThreads(2)
         let before = Parallel.regions
         _ = Kernels.tanh(values(1000, seed: 5))
@@ -255,4 +255,15 @@ final class AdaptiveThreadsTests: XCTestCase {
         let after = run(auto, big, calls: 50) { $0 == 1 ? 1.0 : 0.5 }
         XCTAssertGreaterThan(after.filter { $0 == 2 }.count, 45)
     }
+
+}
+
+/// The parallel path needs libgomp (BLIS's OpenMP build). Elsewhere these tests skip, unless
+/// UNROLLED_REQUIRE_GOMP is set (.ci/run sets it), where its absence is a failure.
+func requireGomp(file: StaticString = #filePath, line: UInt = #line) throws {
+    guard Parallel.gomp == nil else { return }
+    if ProcessInfo.processInfo.environment["UNROLLED_REQUIRE_GOMP"] != nil {
+        XCTFail("libgomp not found and UNROLLED_REQUIRE_GOMP is set", file: file, line: line)
+    }
+    throw XCTSkip("this BLAS does not run on libgomp")
 }
