@@ -201,9 +201,63 @@ def op_cases():
     return C
 
 
-def write_ops():
+def large_op_cases():
+    """Cases of at least 16,384 values (Parallel.minimumCount): the kernels' two-thread path and
+    their in-kernel statistics, which the small cases never reach. Each case also stores
+    PyTorch's statistics of its output and gradients (see write_ops)."""
+    C = []
+
+    def add(name, op, attrs, make, rg, fn):
+        C.append((name, op, attrs, make, rg, fn))
+
+    R, W = 64, 256  # 16,384 values
+    add("large_add", "add", {}, lambda g: [randn(g, R, W), randn(g, R, W)], [True, True], torch.add)
+    add("large_mul_bias_row", "mul", {}, lambda g: [randn(g, R, W), randn(g, W)], [True, True], torch.mul)
+    add("large_exp", "exp", {}, lambda g: [randn(g, R, W)], [True], torch.exp)
+    add("large_log", "log", {}, lambda g: [positive(g, R, W)], [True], torch.log)
+    add("large_tanh", "tanh", {}, lambda g: [randn(g, R, W) * 2], [True], torch.tanh)
+    add("large_relu", "relu", {}, lambda g: [away_from_zero(g, R, W)], [True], torch.relu)
+    add("large_sigmoid", "sigmoid", {}, lambda g: [randn(g, R, W) * 3], [True], torch.sigmoid)
+    add("large_sum_axis0", "sum", {"axis": 0, "keepdims": False}, lambda g: [randn(g, R, W)], [True],
+        lambda x: torch.sum(x, dim=0))
+    add("large_mean_all", "mean", {}, lambda g: [randn(g, R, W)], [True], torch.mean)
+    add("large_max_axis1", "max", {"axis": 1}, lambda g: [randn(g, R, W)], [False],
+        lambda x: torch.max(x, dim=1).values)
+    add("large_log_softmax_axis1", "log_softmax", {"axis": 1}, lambda g: [randn(g, 193, 85) * 2], [True],
+        lambda x: F.log_softmax(x, dim=1))
+    add("large_log_softmax_time", "log_softmax", {"axis": 0}, lambda g: [randn(g, 8, 25, 85) * 2], [True],
+        lambda x: F.log_softmax(x, dim=0))
+    add("large_nll_loss", "nll_loss", {},
+        lambda g: [F.log_softmax(randn(g, 193, 85), dim=1), indices(g, 193, 85, (193,))],
+        [True, False], lambda x, t: F.nll_loss(x, t.long()))
+    add("large_concat_axis1", "concat", {"axis": 1}, lambda g: [randn(g, R, 128), randn(g, R, 128)],
+        [True, True], lambda a, b: torch.cat((a, b), 1))
+    add("large_stack_axis0", "stack", {"axis": 0}, lambda g: [randn(g, 8, W) for _ in range(8)], [True] * 8,
+        lambda *p: torch.stack(p, 0))
+    add("large_select_axis0", "select", {"axis": 0, "index": 1}, lambda g: [randn(g, 2, R, W)], [True],
+        lambda x: x[1])
+    add("large_slice_axis1", "slice", {"axis": 1, "start": 22, "end": 278}, lambda g: [randn(g, R, 300)], [True],
+        lambda x: x[:, 22:278].contiguous())
+    add("large_transpose", "transpose", {"dims": [0, 1]}, lambda g: [randn(g, R, W)], [True],
+        lambda x: x.transpose(0, 1).contiguous())
+    add("large_embedding", "embedding", {}, lambda g: [randn(g, 85, 42), indices(g, 512, 85, (512,))],
+        [True, False], lambda w, i: F.embedding(i.long(), w))
+    add("large_mse", "mse", {}, lambda g: [randn(g, R, W), randn(g, R, W)], [True, True], F.mse_loss)
+    return C
+
+
+def statistics(t):
+    """What Unrolled's trace summary holds, from PyTorch's float32 values in float64: mean,
+    population std, min, max, L2 norm."""
+    x = t.detach().to(torch.float64).reshape(-1)
+    return [x.mean().item(), x.std(unbiased=False).item() if x.numel() > 1 else 0.0,
+            x.min().item(), x.max().item(), x.norm().item()]
+
+
+def write_ops(cases_fn=None, stem="ops", with_statistics=False):
+    cases_fn = cases_fn or op_cases
     tensors, cases = {}, []
-    for name, op, attrs, make, rg, fn in op_cases():
+    for name, op, attrs, make, rg, fn in cases_fn():
         g = case_generator(name)
         inputs = [x.clone().requires_grad_(r) for x, r in zip(make(g), rg)]
         out = fn(*inputs)
@@ -222,17 +276,22 @@ def write_ops():
                 if x.requires_grad:
                     tensors[f"{name}.grad{i}"] = f32(x.grad)
                     case["grads"][i] = f"{name}.grad{i}"
+        if with_statistics:
+            keys = [case["out"]] + [k for k in case["grads"] if k]
+            case["statistics"] = {k: statistics(tensors[k]) for k in keys}
         cases.append(case)
-    save(OPS_DIR / "ops.safetensors", tensors, {"generator": GENERATOR, "cases": len(cases)})
-    note = ("inputs/out/grad_out/grads are keys of ops.safetensors; integer inputs (indices, "
+    save(OPS_DIR / f"{stem}.safetensors", tensors, {"generator": GENERATOR, "cases": len(cases)})
+    note = (f"inputs/out/grad_out/grads are keys of {stem}.safetensors; integer inputs (indices, "
             "targets) are stored as float32; grads[i] is null where input i does not require "
-            "grad; grad_out is null for forward-only ops (max, argmax).")
+            "grad; grad_out is null for forward-only ops (max, argmax)."
+            + (" statistics: PyTorch's [mean, population std, min, max, L2 norm] of the output and each gradient."
+               if with_statistics else ""))
     # One case per line: readable, and a changed case is a one-line diff.
     lines = [f' "generator": {json.dumps(GENERATOR)},', f' "note": {json.dumps(note)},', ' "cases": [']
     lines += ["  " + json.dumps(c) + ("," if i < len(cases) - 1 else "") for i, c in enumerate(cases)]
     text = "{\n" + "\n".join(lines) + "\n ]\n}\n"
     assert json.loads(text)["cases"] == cases
-    (OPS_DIR / "ops.json").write_text(text)
+    (OPS_DIR / f"{stem}.json").write_text(text)
     return cases
 
 
@@ -586,6 +645,8 @@ def main():
 
     cases = write_ops()
     print(f"ops: {len(cases)} cases -> {OPS_DIR.relative_to(ROOT)}/ops.safetensors, ops.json")
+    large = write_ops(large_op_cases, "ops_large", with_statistics=True)
+    print(f"large ops: {len(large)} cases -> {OPS_DIR.relative_to(ROOT)}/ops_large.safetensors, ops_large.json")
 
     batches = lesson_batches(load_corpus(args.corpus))
     for name, make, layout, lr, loss_fn in MODELS:
