@@ -43,7 +43,8 @@ struct Golden: ParsableCommand {
             let lr = Float(info["lr"] as? Double ?? Double(lesson.schedule[0].lr))
             let rows = try GoldenCheck.run(model: model, fixture: file.tensors, lr: lr, source: path)
             say("\(model.kind) against \(path)")
-            say("rules: forward \(GoldenTolerance.forward); gradients and Adam's change Δ over 3 steps \(GoldenTolerance.gradient)")
+            say("rules: forward \(GoldenTolerance.forward); gradients \(GoldenTolerance.gradient); Adam's change Δ over 3 steps the same, "
+                + "plus up to lr per step where that step's gradient was rounding noise (docs/golden.md)")
             say("a row passes when every element is within its bound; 'worst' is the share of its bound the worst element used")
             let w = max(24, rows.map(\.label.count).max() ?? 0)
             say("label".padding(toLength: w, withPad: " ", startingAt: 0) + "  phase       max|ref|   max|a−b|/max|ref|  worst")
