@@ -42,14 +42,17 @@ test-kernels: deps
 # cblas_sgemm, tracing cost). BENCH_ARGS e.g. `--epochs 0.2 --only char3` for a quick look.
 PYTHON ?= .venv-torch/bin/python
 bench: deps
+	@[ -x "$(PYTHON)" ] || { echo "make bench needs PyTorch: python3 -m venv .venv-torch && .venv-torch/bin/pip install -r tools/golden/requirements.txt"; exit 1; }
 	$(SWIFT) build $(RELEASE) --product unrolled
 	$(SWIFT) build $(RELEASE) --product unrolled-bench
 	$(PYTHON) bench/compare.py $(BENCH_ARGS)
 	.build/release/unrolled-bench
 
-# Regenerate the PyTorch golden fixtures (needs the venv: see README, "Golden values").
+# Regenerate the PyTorch and numpy golden fixtures (needs the venv: see README, "Golden values").
 golden:
 	.venv-torch/bin/python tools/golden/make_golden.py
+	.venv-torch/bin/python tools/golden/make_state_dicts.py
+	.venv-torch/bin/python tools/golden/make_cv_idxs.py
 
 clean:
 	rm -rf .build
