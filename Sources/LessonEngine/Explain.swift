@@ -114,6 +114,11 @@ public struct Explainer {
         case "exp": return "\(name) = exp(\(v(input(0)[index]))) = \(result)"
         case "log": return "\(name) = log(\(v(input(0)[index]))) = \(result)"
         case "neg": return "\(name) = −\(v(input(0)[index])) = \(result)"
+        case "sqrt": return "\(name) = √\(v(input(0)[index])) = \(result)"
+        case "dropout":
+            let kept = input(1)[index] != 0
+            return "\(name) = \(e.inputs[0].label)\(at) × mask\(at) / (1 − p) = \(v(input(0)[index])) × \(kept ? 1 : 0) / (1 − \(e.attributes.dropFirst(2))) = \(result)"
+                + (kept ? "   (kept, scaled up so the expected value is unchanged)" : "   (dropped)")
         case "embedding":
             let width = out.shape.last!
             let row = index / width, col = index % width
@@ -164,6 +169,11 @@ public struct Explainer {
         case "sigmoid":
             let r = replay.valuesByID[e.inputs[0].id]?.values?[index] ?? .nan
             head += "\(name) = \(gl)\(at) × result × (1 − result) = \(v(g[index])) × \(v(r)) × \(v(1 - r)) = \(result)"
+        case "sqrt":
+            let r = replay.valuesByID[e.inputs[0].id]?.values?[index] ?? .nan
+            head += "\(name) = \(gl)\(at) / (2 × result\(at)) = \(v(g[index])) / (2 × \(v(r))) = \(result)"
+        case "dropout":
+            head += "\(name) = \(gl)\(at) × mask / (1 − p) = \(result)   (a dropped unit passes no gradient back)"
         case "add", "sub":
             if g.count == outValues.count {
                 head += "\(name) = \(e.op == "sub" && out.id == e.outputs.last?.id && e.outputs.count > 1 ? "−" : "")\(gl)\(at) = \(result)   (addition passes the gradient through)"

@@ -38,6 +38,7 @@ final class GoldenOpsTests: XCTestCase {
         let end: Int?
         let transpose_a: Bool?
         let transpose_b: Bool?
+        let p: Float?
     }
 
     struct MissingAttribute: Error, CustomStringConvertible {
@@ -74,6 +75,8 @@ final class GoldenOpsTests: XCTestCase {
         case .tanh: return x[0].tanh()
         case .relu: return x[0].relu()
         case .sigmoid: return x[0].sigmoid()
+        case .sqrt: return x[0].sqrt()
+        case .dropout: return x[0].dropout(mask: x[1], p: try need(a.p, "p"))
         case .sum:
             guard let axis = a.axis else { return x[0].sum() }
             return x[0].sum(axis: axis, keepDims: a.keepdims ?? false)

@@ -36,6 +36,8 @@ enum GradCases {
         GradCase(.tanh, "tanh", [G.p([3, 4], -2, 2)]) { $0[0].tanh() },
         GradCase(.relu, "relu away from the kink", [G.awayFromZero([3, 4])]) { $0[0].relu() },
         GradCase(.sigmoid, "sigmoid", [G.p([3, 4], -3, 3)]) { $0[0].sigmoid() },
+        // sqrt on [0.5, 2): |d³√x/dx³| = 3/(8x^2.5) ≤ 2.2.
+        GradCase(.sqrt, "sqrt", [G.p([3, 4], 0.5, 2)]) { $0[0].sqrt() },
         GradCase(.tanh, "used twice x*tanh(x)", [G.p([3, 4])]) { $0[0] * $0[0].tanh() },
     ]
 
@@ -90,6 +92,9 @@ enum GradCases {
             $0[0].logSoftmax(axis: 1).nllLoss($0[1])
         },
         GradCase(.mse, "both sides", [G.p([3, 4]), G.p([3, 4])]) { $0[0].mse($0[1]) },
+        GradCase(.dropout, "p 0.5, a fixed mask", [G.p([3, 4]), G.ints([3, 4], [1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 1])]) {
+            $0[0].dropout(mask: $0[1], p: 0.5)
+        },
     ]
 
     static let all = arithmetic + unary + reduction + layout + matmul + embeddingAndLoss

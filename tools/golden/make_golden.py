@@ -125,6 +125,23 @@ def op_cases():
     add("tanh", "tanh", {}, lambda g: [randn(g, 2, 3, 4) * 2], [True], torch.tanh)
     add("relu", "relu", {}, lambda g: [away_from_zero(g, 2, 3, 4)], [True], torch.relu)
     add("sigmoid", "sigmoid", {}, lambda g: [randn(g, 3, 4) * 3], [True], torch.sigmoid)
+    add("sqrt", "sqrt", {}, lambda g: [positive(g, 3, 4)], [True], torch.sqrt)
+    # PyTorch's own F.dropout draws the mask (under a fixed global seed); the mask is stored as
+    # the second input (1 where kept), so the Swift op replays it and the comparison is exact.
+    for p in (0.05, 0.5):
+        seed = zlib.crc32(f"dropout{p}".encode())
+
+        def torch_dropout(x, kept, p=p, seed=seed):
+            torch.manual_seed(seed)
+            y = F.dropout(x, p=p, training=True)
+            assert torch.equal((y != 0).float(), kept), "F.dropout drew another mask"
+            return y
+
+        def make(g, p=p, seed=seed):
+            x = away_from_zero(g, 4, 6)
+            torch.manual_seed(seed)
+            return [x, (F.dropout(x, p=p, training=True) != 0).float()]
+        add(f"dropout_p{p}".replace(".", ""), "dropout", {"p": p}, make, [True, False], torch_dropout)
 
     for op, fn in (("sum", torch.sum), ("mean", torch.mean)):
         add(f"{op}_all", op, {}, lambda g: [randn(g, 3, 4)], [True], fn)

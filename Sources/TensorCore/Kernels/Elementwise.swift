@@ -52,6 +52,7 @@ extension Kernels {
     public static func log(_ x: [Float]) -> [Float] { map(x, Log()) }
     public static func relu(_ x: [Float]) -> [Float] { map(x, Relu()) }
     public static func sigmoid(_ x: [Float]) -> [Float] { map(x, Sigmoid()) }
+    public static func sqrt(_ x: [Float]) -> [Float] { map(x, Sqrt()) }
     public static func scale(_ x: [Float], _ s: Float) -> [Float] { map(x, Scale(s: s)) }
     /// (a − b) · s in one pass (mse's gradient), rounded as scale(sub(a, b), s).
     public static func scaledDifference(_ a: [Float], _ b: [Float], _ s: Float) -> [Float] {
@@ -70,6 +71,15 @@ extension Kernels {
     }
     public static func sigmoidBackward(grad: [Float], result: [Float]) -> [Float] {
         zipSame(grad, result, SigmoidBackward())
+    }
+    /// sqrt′ from the saved result: grad / (2 · result).
+    public static func sqrtBackward(grad: [Float], result: [Float]) -> [Float] {
+        zipSame(grad, result, SqrtBackward())
+    }
+    /// x · mask · scale (inverted dropout, and its gradient: the same with grad for x), as
+    /// PyTorch rounds it: the mask is scaled first (0 or 1/(1−p)), then multiplied.
+    public static func maskedScale(_ x: [Float], mask: [Float], scale: Float) -> [Float] {
+        zipSame(x, mask, MaskedScale(s: scale))
     }
     public static func mul(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Mul()) }
     public static func div(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Div()) }
@@ -296,6 +306,14 @@ extension Kernels {
     }
     struct SigmoidBackward: PointwiseBinary {
         @inline(__always) func callAsFunction(_ g: Float, _ y: Float) -> Float { g * y * (1 - y) }
+    }
+    struct Sqrt: PointwiseUnary { @inline(__always) func callAsFunction(_ x: Float) -> Float { x.squareRoot() } }
+    struct SqrtBackward: PointwiseBinary {
+        @inline(__always) func callAsFunction(_ g: Float, _ y: Float) -> Float { g / (2 * y) }
+    }
+    struct MaskedScale: PointwiseBinary {
+        let s: Float
+        @inline(__always) func callAsFunction(_ x: Float, _ m: Float) -> Float { x * (m * s) }
     }
 
     /// f(a, x): a binary function with its left operand fixed (a scalar broadcast).

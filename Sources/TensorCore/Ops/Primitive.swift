@@ -5,7 +5,7 @@ public enum Primitive: String, CaseIterable, Codable, Sendable {
     // Arithmetic.swift — broadcasting binary ops and negation
     case add, sub, mul, div, neg
     // Unary.swift — pointwise functions
-    case exp, log, tanh, relu, sigmoid
+    case exp, log, tanh, relu, sigmoid, sqrt
     // Reduction.swift — sums, means, and (no gradient) max / argmax
     case sum, mean, max, argmax
     // Layout.swift — moving values without arithmetic
@@ -18,6 +18,8 @@ public enum Primitive: String, CaseIterable, Codable, Sendable {
     case logSoftmax = "log_softmax"
     case nllLoss = "nll_loss"
     case mse
+    // Dropout.swift — inverted dropout with its mask as an input
+    case dropout
 
     /// The backward rule in one line, in the vocabulary of PyTorch's derivatives.yaml
     /// (`grad`, `result`, inputs). Shown to the learner by `explain`.
@@ -33,6 +35,7 @@ public enum Primitive: String, CaseIterable, Codable, Sendable {
         case .tanh: return "self: grad * (1 - result²)"
         case .relu: return "self: grad * (result > 0)"
         case .sigmoid: return "self: grad * result * (1 - result)"
+        case .sqrt: return "self: grad / (2 * result)"
         case .sum: return "self: grad expanded over the summed axis"
         case .mean: return "self: grad expanded over the axis / n"
         case .max, .argmax: return "no gradient (used for generation)"
@@ -47,6 +50,7 @@ public enum Primitive: String, CaseIterable, Codable, Sendable {
         case .logSoftmax: return "self: grad - exp(result) * sum(grad, axis)"
         case .nllLoss: return "self: -grad / N at each row's target, 0 elsewhere"
         case .mse: return "self: grad * 2 (self - target) / N; target: the negative"
+        case .dropout: return "self: grad * mask / (1 - p); mask: none (data)"
         }
     }
 

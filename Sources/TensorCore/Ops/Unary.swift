@@ -1,5 +1,5 @@
 // Pointwise functions. Where the derivative is a function of the output (exp, tanh, relu,
-// sigmoid) the rule reads the saved result instead of recomputing from the input.
+// sigmoid, sqrt) the rule reads the saved result instead of recomputing from the input.
 
 extension Tensor {
     public func exp() -> Tensor {
@@ -29,6 +29,13 @@ extension Tensor {
     public func sigmoid() -> Tensor {
         .record(.sigmoid, [self], shape: shape, data: Kernels.sigmoid(data)) { ctx in
             [Kernels.sigmoidBackward(grad: ctx.grad, result: ctx.result.data)]
+        }
+    }
+
+    /// √x: batch norm's 1/√(σ² + ε) is composed from it (BatchNorm1d in Models).
+    public func sqrt() -> Tensor {
+        .record(.sqrt, [self], shape: shape, data: Kernels.sqrt(data)) { ctx in
+            [Kernels.sqrtBackward(grad: ctx.grad, result: ctx.result.data)]
         }
     }
 }
