@@ -53,6 +53,7 @@ golden:
 	.venv-torch/bin/python tools/golden/make_golden.py
 	.venv-torch/bin/python tools/golden/make_state_dicts.py
 	.venv-torch/bin/python tools/golden/make_cv_idxs.py
+	.venv-torch/bin/python tools/golden/make_layer_golden.py
 
 clean:
 	rm -rf .build

@@ -7,7 +7,7 @@ import TensorCore
 public enum Weights {
     public static func save(_ model: Module, to path: String, metadata: [String: String] = [:]) throws {
         var tensors: [String: Tensor] = [:]
-        for (name, p) in model.parameters { tensors[name] = p.detached() }
+        for (name, p) in model.stateDict { tensors[name] = p.detached() }
         do {
             try SafeTensors.write(tensors, to: URL(fileURLWithPath: path), metadata: metadata)
         } catch let e as SafeTensorsError {
@@ -34,7 +34,7 @@ public enum Weights {
 
     /// Copy named tensors (state_dict names, optionally under a prefix) into the model.
     public static func assign(_ tensors: [String: Tensor], to model: Module, source: String, prefix: String = "") throws {
-        let expected = model.parameters.map(\.name)
+        let expected = model.stateDict.map(\.name)
         let given = Set(tensors.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) })
         if let missing = expected.first(where: { !given.contains($0) }) {
             throw InputError("weights \(source): missing tensor '\(prefix)\(missing)' (the model has \(expected.joined(separator: ", ")))")
@@ -42,7 +42,7 @@ public enum Weights {
         if let extra = given.subtracting(expected).sorted().first {
             throw InputError("weights \(source): unexpected tensor '\(prefix)\(extra)' — not a parameter of this model (\(expected.joined(separator: ", ")))")
         }
-        for (name, p) in model.parameters {
+        for (name, p) in model.stateDict {
             let t = tensors[prefix + name]!
             guard t.shape == p.shape else {
                 throw InputError("weights \(source): '\(prefix)\(name)' has shape \(t.shape), the model expects \(p.shape)")

@@ -5,9 +5,15 @@ import TensorCore
 /// between Unrolled and PyTorch.
 public protocol Module: AnyObject {
     var parameters: [(name: String, tensor: Tensor)] { get }
+    /// State that is saved and loaded but not trained (batch norm's running statistics).
+    var buffers: [(name: String, tensor: Tensor)] { get }
 }
 
 extension Module {
+    public var buffers: [(name: String, tensor: Tensor)] { [] }
+    /// What a state_dict holds: the parameters, then the buffers.
+    public var stateDict: [(name: String, tensor: Tensor)] { parameters + buffers }
+
     public func zeroGrad() { for (_, p) in parameters { p.zeroGrad() } }
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
