@@ -1,10 +1,12 @@
 import ArgumentParser
+import Foundation
 import LessonEngine
 import Models
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate text with trained weights (the seed's get_next_n: argmax, sliding window).")
+        abstract: "Generate text with trained weights (the seed's get_next_n: argmax, sliding window).",
+        discussion: "Without --temperature or --top-k the next character is the most likely one, as in the seed (argmax). With them it is drawn from the model's distribution, reshaped: the temperature divides the log-probabilities, --top-k keeps the k most likely; --seed repeats a draw.")
 
     @OptionGroup var trained: TrainedWeightsOptions
 
@@ -14,10 +16,23 @@ struct Generate: ParsableCommand {
     @Option(name: .short, parsing: .unconditional, help: "How many characters to add (0…100000).")
     var n: Int = 40
 
+    @Option(name: .long, help: "Sample with this temperature (> 0; 1 = the model's own distribution) instead of argmax.")
+    var temperature: Float?
+
+    @Option(name: .long, help: "Sample among the K most likely characters only.")
+    var topK: Int?
+
+    @Flag(name: .long, help: "Print each step's five most likely characters with their probabilities.")
+    var showProbabilities = false
+
     @OptionGroup var options: LessonOptions
 
     func validate() throws {
         guard (0...100_000).contains(n) else { throw ValidationError("-n must be between 0 and 100000, got \(n)") }
+        if let temperature, !(temperature.isFinite && temperature > 0 && temperature <= 100) {
+            throw ValidationError("--temperature must be a number > 0 and ≤ 100, got \(temperature)")
+        }
+        if let topK, !(1...100_000).contains(topK) { throw ValidationError("--top-k must be at least 1, got \(topK)") }
     }
 
     func run() throws {
@@ -28,7 +43,31 @@ struct Generate: ParsableCommand {
             let corpus = try Corpus.load(path: CorpusLocator.resolve(options.corpus))
             let model = runner.makeModel(vocabSize: corpus.vocabSize)
             try Weights.load(trained.weights, into: model)
-            say(try Generator.nextN(model, corpus: corpus, prompt: prompt, count: n))
+            guard temperature != nil || topK != nil || showProbabilities else {
+                say(try Generator.nextN(model, corpus: corpus, prompt: prompt, count: n))
+                return
+            }
+            // --show-probabilities alone shows argmax's choices: temperature → 0 is argmax, top-1.
+            let sampling = Sampling(temperature: temperature ?? 1, topK: temperature == nil && topK == nil ? 1 : topK, seed: options.seed)
+            if showProbabilities {
+                say("each step: the window → its five most likely next characters, probabilities after temperature \(sampling.temperature)"
+                    + (sampling.topK.map { " and top-\($0)" } ?? "") + "; the one drawn")
+            }
+            let text = try Generator.sample(model, corpus: corpus, prompt: prompt, count: n, sampling: sampling) { step in
+                guard showProbabilities else { return }
+                let offered = step.top.map { "\(Self.visible($0.character)) \(String(format: "%.3f", $0.probability))" }
+                say("'\(step.window.map { Self.visible(String($0)) }.joined())' → \(offered.joined(separator: "  ")); picked \(Self.visible(step.picked))")
+            }
+            say(text)
+        }
+    }
+
+    /// Whitespace shown as a symbol in the probability table.
+    static func visible(_ c: String) -> String {
+        switch c {
+        case "\n": return "⏎"
+        case " ": return "␣"
+        default: return c
         }
     }
 }

@@ -77,4 +77,29 @@ final class StateDictTests: XCTestCase {
             for (k, t) in theirs { XCTAssertEqual(mine[k]?.shape, t.shape, "\(name).\(k)") }
         }
     }
+
+    /// Sampling: top-1 is the seed's argmax (PyTorch's text), a seed repeats a draw, the
+    /// distribution offered sums to 1 and is what the text drew from.
+    func testSamplingTopOneIsArgmaxAndASeedRepeatsADraw() throws {
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: url("expected", "json")))
+        let want = try XCTUnwrap(expected.models["char_rnn"])
+        let corpus = try Corpus.load(path: try TestCorpus.path())
+        let model = CharRnn(CharModelConfig(vocabSize: corpus.vocabSize, nFac: 42, nHidden: 256))
+        try Weights.load(try url("char_rnn", "safetensors").path, into: model)
+        let greedy = try Generator.sample(model, corpus: corpus, prompt: want.prompt!, count: want.n!, sampling: Sampling(topK: 1))
+        XCTAssertEqual(greedy, want.text, "top-1 sampling is argmax")
+        var steps: [Generator.Step] = []
+        let a = try Generator.sample(model, corpus: corpus, prompt: "for thos", count: 30, sampling: Sampling(temperature: 1, seed: 7)) { steps.append($0) }
+        let b = try Generator.sample(model, corpus: corpus, prompt: "for thos", count: 30, sampling: Sampling(temperature: 1, seed: 7))
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, greedy.prefix(38).description, "a temperature-1 draw of 30 characters left the argmax path")
+        XCTAssertEqual(steps.count, 30)
+        let p = try Generator.probabilities(model, corpus: corpus, prompt: "for thos")
+        XCTAssertEqual(Double(p.reduce(0, +)), 1, accuracy: 1e-4)
+        XCTAssertEqual(steps[0].top[0].probability, p.max()!, accuracy: 1e-6)
+        // Temperature sharpens: at 0.5 the top character's share grows.
+        XCTAssertGreaterThan(Sampling(temperature: 0.5).reshape(p).max()!, p.max()!)
+        // top-k keeps k characters.
+        XCTAssertEqual(Sampling(topK: 3).reshape(p).filter { $0 > 0 }.count, 3)
+    }
 }
