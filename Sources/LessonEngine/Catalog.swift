@@ -36,6 +36,7 @@ public struct Catalog {
         if name.hasSuffix(".yaml") || name.contains("/") { return try Lesson.load(path: name) }
         let lessons = try all()
         if let l = lessons.first(where: { $0.id == name }) { return l }
-        throw InputError("unknown lesson '\(name)'; expected one of: \(lessons.map(\.id).joined(separator: ", ")) (or a path to a .yaml file)")
+        let hint = DidYouMean.hint(for: name, among: lessons.map(\.id)).map { " (\($0))" } ?? ""
+        throw InputError("unknown lesson '\(name)'\(hint); expected one of: \(lessons.map(\.id).joined(separator: ", ")) (or a path to a .yaml file)")
     }
 }

@@ -162,8 +162,7 @@ struct LessonReader {
         for (k, v) in m {
             guard let key = k.string else { throw fail(k, "\(path): keys must be strings") }
             guard allowed.contains(key) else {
-                let hint = allowed.min { editDistance($0, key) < editDistance($1, key) }
-                    .flatMap { editDistance($0, key) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
+                let hint = DidYouMean.hint(for: key, among: allowed).map { " (\($0))" } ?? ""
                 throw fail(k, "unknown key '\(key)' in \(path)\(hint); expected one of: \(allowed.joined(separator: ", "))")
             }
             out[key] = v
@@ -325,6 +324,16 @@ extension String {
             }
         }
         return out
+    }
+}
+
+/// "did you mean 'char3'?" for a mistyped key, lesson id or subcommand: the closest candidate
+/// within 3 edits, if any.
+public enum DidYouMean {
+    public static func hint(for typed: String, among candidates: [String]) -> String? {
+        guard typed.count <= 64, let best = candidates.min(by: { editDistance($0, typed) < editDistance($1, typed) }),
+              editDistance(best, typed) <= 3 else { return nil }
+        return "did you mean '\(best)'?"
     }
 }
 

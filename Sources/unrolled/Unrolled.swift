@@ -37,6 +37,18 @@ extension Unrolled {
         // A file-size limit (ulimit -f) should fail a write with EFBIG, reported as an error,
         // not kill the process halfway through a temporary file.
         signal(SIGXFSZ, SIG_IGN)
+        // A mistyped subcommand reads to ArgumentParser as stray arguments: name the closest.
+        var names: [String] = ["help"]
+        var shown: [String] = ["help"]
+        for command in configuration.subcommands {
+            names.append(command._commandName)
+            if command.configuration.shouldDisplay { shown.append(command._commandName) }
+        }
+        if let first = CommandLine.arguments.dropFirst().first, !first.hasPrefix("-"), !names.contains(first) {
+            let hint = DidYouMean.hint(for: first, among: shown).map { "; " + $0 } ?? ""
+            FileHandle.standardError.write(Data("error: unknown command '\(first)'\(hint) (see 'unrolled --help')\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -116,8 +116,18 @@ final class CLITests: XCTestCase {
     func testUnknownLessonIsOneLineAndExitOne() throws {
         let r = try run(["run", "char4"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "error: unknown lesson 'char4'; expected one of: linear-sgd, char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn (or a path to a .yaml file)\n")
+        XCTAssertEqual(r.stderr, "error: unknown lesson 'char4' (did you mean 'char3'?); expected one of: linear-sgd, char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn (or a path to a .yaml file)\n")
         XCTAssertEqual(r.stdout, "")
+    }
+
+    func testAMistypedCommandNamesTheClosestAndExits64() throws {
+        let r = try run(["rnu", "char3"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertEqual(r.stderr, "error: unknown command 'rnu'; did you mean 'run'? (see 'unrolled --help')\n")
+        let far = try run(["xyzzy"])
+        XCTAssertEqual(far.status, 64)
+        XCTAssertEqual(far.stderr, "error: unknown command 'xyzzy' (see 'unrolled --help')\n", "hidden commands are not suggested")
+        XCTAssertEqual(try run(["help", "list"]).status, 0)
     }
 
     func testLinearSGDRunsOnEmbeddedData() throws {
