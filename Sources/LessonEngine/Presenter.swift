@@ -29,7 +29,22 @@ public struct Presenter {
     public func preview(_ t: TracedTensor, indent: String = "    ") -> String {
         guard let v = t.values else { return indent + Presenter.stats(t.summary) }
         let body = Tensor.format(v, shape: t.shape).split(separator: "\n", omittingEmptySubsequences: false)
-        return body.map { indent + $0 }.joined(separator: "\n")
+        return body.map { indent + $0 }.joined(separator: "\n") + sparseNote(v, shape: t.shape, indent: indent)
+    }
+
+    /// A tensor that is mostly zeros (nll_loss's gradient: one non-zero per row) hides its
+    /// values from the corner preview; list the non-zero ones of the first rows instead.
+    func sparseNote(_ v: [Float], shape: [Int], indent: String) -> String {
+        guard shape.count == 2, v.count >= 16 else { return "" }
+        let nonZero = v.indices.filter { v[$0] != 0 }
+        guard !nonZero.isEmpty, nonZero.count * 4 <= v.count else { return "" }
+        let cols = shape[1]
+        var rows: [String] = []
+        for r in 0..<min(shape[0], 4) {
+            let cells = nonZero.filter { $0 / cols == r }.prefix(4).map { String(format: "[%d,%d] %.5g", r, $0 % cols, v[$0]) }
+            if !cells.isEmpty { rows.append(cells.joined(separator: ", ")) }
+        }
+        return "\n" + indent + dim("\(nonZero.count) of \(v.count) values are non-zero; first rows: " + rows.joined(separator: "; "))
     }
 
     /// The header line: `[12/87] forward  matmul  l_in(e(c1))`.
@@ -82,8 +97,10 @@ public struct Presenter {
         guard parts.count > 1, let k = parts.firstIndex(where: { $0.index == index }) else { return [] }
         var lines = ["  " + bold("contribution \(k + 1) of \(parts.count) to \(out.label).grad")]
         if k == parts.count - 1, let total = replay.gradient(named: out.label) {
-            let norms = parts.map { String(format: "%.4g", $0.values.summary?.l2 ?? 0) }.joined(separator: " + ")
-            lines.append("  " + bold("\(out.label).grad = sum of \(parts.count) contributions") + " (‖·‖ " + norms + " → " + String(format: "%.4g)", total.summary?.l2 ?? 0))
+            let norms = parts.map { String(format: "%.4g", $0.values.summary?.l2 ?? 0) }.joined(separator: ", ")
+            lines.append("  " + bold("\(out.label).grad = the element-wise sum of \(parts.count) contributions")
+                         + " (their norms " + norms + "; the sum's " + String(format: "%.4g", total.summary?.l2 ?? 0)
+                         + "; `contrib \(out.label)` shows one element adding up)")
         }
         return lines
     }

@@ -28,7 +28,7 @@ public final class StepSession {
       explain [OUT] [IDX] the formula for one element of this op with the real numbers (explain 0,3;
                           at a backward matmul: explain l_in.weight 3,5)
       beat                the lesson's narration for this op
-      contrib NAME        every backward contribution to a parameter's gradient and their sum
+      contrib NAME [i,j]  a shared weight's gradient contributions: one element's values that add up, and the norms
       list                forward/backward/update counts and where you are
       h, help             this text            q, quit         leave
     """
@@ -130,20 +130,57 @@ public final class StepSession {
             throw InputError("no tensor named '\(expr.name)' in this step (labels look like e(c1), in1, h1, l_in.weight)")
         }
         let (v, shape) = try expr.apply(values, shape: t.shape)
-        return "\(text) \(Presenter.shape(shape)):\n" + Tensor.format(v, shape: shape, edge: 4)
+        // Indices (characters, targets) print as the whole numbers they are.
+        if !v.isEmpty, v.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e6 }), !expr.gradient,
+           !replay.parameterNames.contains(expr.name) {
+            let cols = shape.last ?? 1
+            let rows = stride(from: 0, to: v.count, by: max(cols, 1)).prefix(8).map { start in
+                v[start..<min(start + cols, v.count)].prefix(16).map { String(Int($0)) }.joined(separator: " ")
+                    + (cols > 16 ? " …" : "")
+            }
+            return "\(text) \(Presenter.shape(shape)), whole numbers (indices):\n" + rows.joined(separator: "\n")
+                + (v.count / max(cols, 1) > 8 ? "\n…" : "")
+        }
+        let stats = ValueSummary(v)
+        return "\(text) \(Presenter.shape(shape)):\n" + Tensor.format(v, shape: shape, edge: 4) + "\n"
+            + String(format: "  %d values: mean %.5g  std %.5g  min %.5g  max %.5g  ‖·‖ %.5g", v.count, stats.mean, stats.std, stats.min, stats.max, stats.l2)
     }
 
-    func contributions(_ name: String) throws -> String {
+    /// A shared weight's gradient contributions: for one element (the given `i,j`, else the
+    /// one of largest gradient) the values that add up to it, then each contribution's norm and
+    /// the norm of the sum, which is not the sum of the norms.
+    func contributions(_ argument: String) throws -> String {
+        let words = argument.split(separator: " ", maxSplits: 1).map(String.init)
+        let name = words.first ?? ""
         guard let t = replay.value(named: name) else { throw InputError("no tensor named '\(name)'") }
         let parts = replay.contributions(to: t.id)
         guard !parts.isEmpty else { return "\(name) receives no gradient in this step" }
-        var lines = ["\(name) receives \(parts.count) gradient contribution\(parts.count == 1 ? "" : "s"):"]
+        var lines = ["\(name) receives \(parts.count) gradient contribution\(parts.count == 1 ? "" : "s"), added element by element:"]
+        let total = replay.gradient(named: name)
+        let sum = total?.values ?? []
+        var index = sum.indices.max { abs(sum[$0]) < abs(sum[$1]) } ?? 0
+        if words.count > 1 {
+            let coords = words[1].split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard coords.count == t.shape.count, coords.allSatisfy({ $0 != nil }),
+                  zip(coords, t.shape).allSatisfy({ $0! >= 0 && $0! < $1 }) else {
+                throw InputError("contrib \(name) \(words[1]): expected \(t.shape.count) indices within \(Presenter.shape(t.shape))")
+            }
+            index = zip(coords, t.shape).reduce(0) { $0 * $1.1 + $1.0! }
+        }
+        let at = Comparison.position(index, in: t.shape).replacingOccurrences(of: " ", with: "")
+        var terms: [String] = []
         for (k, p) in parts.enumerated() {
             let e = replay.events[p.index]
-            lines.append("  \(k + 1). op \(p.index + 1), \(e.op) of \(e.label): ‖·‖ " + String(format: "%.5g", p.values.summary?.l2 ?? 0))
+            let value = p.values.values.flatMap { index < $0.count ? $0[index] : nil }
+            terms.append(value.map { String(format: "%.5g", $0) } ?? "?")
+            lines.append("  \(k + 1). op \(p.index + 1), \(e.op) of \(e.label): element \(at) = \(terms.last!), ‖·‖ "
+                         + String(format: "%.5g", p.values.summary?.l2 ?? 0))
         }
-        if let g = replay.gradient(named: name) {
-            lines.append("  sum: ‖grad(\(name))‖ = " + String(format: "%.5g", g.summary?.l2 ?? 0))
+        if let total {
+            lines.append("  sum: grad(\(name))\(at) = \(terms.joined(separator: " + ")) = " + (index < sum.count ? String(format: "%.5g", sum[index]) : "?"))
+            let norms = parts.map { $0.values.summary?.l2 ?? 0 }.reduce(0, +)
+            lines.append("  ‖grad(\(name))‖ = " + String(format: "%.5g", total.summary?.l2 ?? 0)
+                         + String(format: " (the norm of the sum, not the sum of the norms, %.5g): this is what the optimizer uses", norms))
         }
         return lines.joined(separator: "\n")
     }

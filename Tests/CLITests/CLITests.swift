@@ -62,8 +62,8 @@ final class CLITests: XCTestCase {
     /// the next phase, the shared weight's contributions, the Adam update at the end.
     func testStepThroughStdin() throws {
         try requireCorpus()
-        let commands = ["n", "p e(c1)[0,:4]", "g l_hidden(h1+in2)", "explain 0,1", "np", "contrib l_in.weight",
-                        "g 55", "explain l_in.weight 3,5", "g 63", "q"].joined(separator: "\n") + "\n"
+        let commands = ["n", "p e(c1)[0,:4]", "p c1", "g l_hidden(h1+in2)", "explain 0,1", "np", "contrib l_in.weight",
+                        "contrib l_in.weight 3,5", "g 55", "explain l_in.weight 3,5", "g 63", "q"].joined(separator: "\n") + "\n"
         let r = try run(["step", "char3", "--batch", "4"], stdin: commands)
         XCTAssertEqual(r.status, 0, r.stderr)
         let out = r.stdout
@@ -74,7 +74,13 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(out.contains("[18/63] forward  matmul(transB)  l_hidden(h1+in2)"))
         XCTAssertTrue(out.contains("l_hidden(h1+in2)[0,1] = Σ_k h1+in2[0,k] · l_hidden.weight[1,k]"))
         XCTAssertTrue(out.contains("[29/63] backward  nll_loss  loss"))
-        XCTAssertTrue(out.contains("l_in.weight receives 3 gradient contributions"))
+        XCTAssertTrue(out.contains("l_in.weight receives 3 gradient contributions, added element by element"))
+        // Elements add; norms do not: the contributions' values at one element and their sum.
+        XCTAssertTrue(out.contains("sum: grad(l_in.weight)[3,5] = 5.8276e-05 + -3.608e-05 + 0 = 2.2196e-05"), out)
+        XCTAssertTrue(out.contains("‖grad(l_in.weight)‖ = 0.74704 (the norm of the sum, not the sum of the norms, 1.2094)"))
+        XCTAssertTrue(out.contains("  4 values: mean 0.3619  std 0.54716"), "a slice prints its statistics")
+        XCTAssertTrue(out.contains("c1 [4], whole numbers (indices):\n73 68 61 73"), "indices print as integers")
+        XCTAssertTrue(out.contains("4 of 340 values are non-zero; first rows: [0,65] -0.25"), "nll_loss's gradient shows its non-zero column")
         XCTAssertTrue(out.contains("contribution 3 of 3 to l_in.weight.grad"))
         XCTAssertTrue(out.contains("grad_in(l_in.weight)[3,5] = Σ_i grad(l_in(e(c1)))[i,3] · e(c1)[i,5]"))
         XCTAssertTrue(out.contains("[63/63] update  adam(lr=0.01,step=1)  l_out.bias"))
