@@ -33,9 +33,12 @@ public struct Replay {
     public func count(_ phase: TracePhase) -> Int { events.filter { $0.phase == phase }.count }
 
     /// Record one step of `lesson` at `level` (`full` for stepping). `batch` overrides the
-    /// lesson's batch size (smaller batches make values easier to read).
+    /// lesson's batch size (smaller batches make values easier to read). `atStep` N trains N
+    /// steps with the lesson's schedule first (untraced, as `run` would, after `options.resume`'s
+    /// checkpoint when given) and records step N + 1 on its real batch.
     public static func record(lesson: Lesson, options: RunOptions, batch: Int? = nil,
-                              level: TraceLevel = .full, sink: TraceSink? = nil) throws -> Replay {
+                              level: TraceLevel = .full, sink: TraceSink? = nil, atStep: Int = 0) throws -> Replay {
+        guard atStep >= 0 else { throw InputError("--at-step: expected a whole number ≥ 0, got \(atStep)") }
         if let batch, !(1...Lesson.Limits.batch).contains(batch) {
             throw InputError("--batch: expected a whole number from 1 to \(Lesson.Limits.batch), got \(batch)")
         }
@@ -51,6 +54,11 @@ public struct Replay {
             let a = Tensor(shape: [1], data: [runner.rng.normal()], label: "a", requiresGrad: true)
             let b = Tensor(shape: [1], data: [runner.rng.normal()], label: "b", requiresGrad: true)
             let lr = runner.lr(lesson.schedule[0])
+            if atStep > 0 {
+                // The lesson's own loop, untraced, on the same points and start.
+                let (a1, b1) = try LinearSGD.fit(x: x, y: y, a0: a.data[0], b0: b.data[0], lr: lr, iterations: atStep) { _ in }
+                a.assign([a1]); b.assign([b1])
+            }
             let opt = SGD([("a", a), ("b", b)], lr: lr)
             Tracer.recording(level: level, to: target) {
                 let loss = LinearSGD.loss(a: a, b: b, x: Tensor(shape: [n], data: x, label: "x"),
@@ -59,17 +67,38 @@ public struct Replay {
                 opt.step()
             }
             return Replay(lesson: lesson, events: memory.events, parameterNames: ["a", "b"],
-                          batchDescription: "\(n) points (x, y), a·x + b fitted by SGD, lr \(lr)")
+                          batchDescription: "\(n) points (x, y), a·x + b fitted by SGD, lr \(lr)\(atStep > 0 ? ", iteration \(atStep + 1)" : "")")
         }
-        let (corpus, data, split) = try runner.loadData()
-        let model = runner.makeModel(vocabSize: corpus.vocabSize)
-        let size = min(batch ?? lesson.batchSize, split.train.count)
-        // The first shuffled mini-batch, as fit() would draw it.
-        let order = runner.rng.permutation(split.train.count)
-        let rows = order[0..<size].map { split.train[$0] }
+        let corpus: Corpus, data: CharDataset, model: CharModel, opt: Optimizer, rows: [Int], phase: Lesson.Phase
+        var position = ""
+        if atStep > 0 || options.resume != nil {
+            // Train as `run` would and stop before step atStep + 1, whose batch is recorded.
+            var o = options
+            o.stopAfterSteps = atStep
+            o.checkpointDirectory = nil
+            do {
+                _ = try LessonRunner(lesson: lesson, options: o).runCharModel(say: { _ in })
+                throw InputError("--at-step \(atStep): the schedule\(options.epochsScale != 1 ? " (scaled by --epochs-scale)" : "") ends before step \(atStep + 1)")
+            } catch let reached as ReachedStep {
+                (corpus, data, model, opt) = (reached.corpus, reached.data, reached.model, reached.optimizer)
+                rows = Array(reached.rows.prefix(batch ?? reached.rows.count))
+                phase = lesson.schedule[reached.phase]
+                position = ", step \(reached.step) (epoch \(reached.epoch + 1), phase \(reached.phase + 1))"
+            }
+        } else {
+            let split: Split
+            (corpus, data, split) = try runner.loadData()
+            model = runner.makeModel(vocabSize: corpus.vocabSize)
+            let size = min(batch ?? lesson.batchSize, split.train.count)
+            // The first shuffled mini-batch, as fit() would draw it.
+            let order = runner.rng.permutation(split.train.count)
+            rows = order[0..<size].map { split.train[$0] }
+            phase = lesson.schedule[0]
+            opt = runner.makeOptimizer(phase.optimizer, model: model, lr: runner.lr(phase))
+        }
+        let size = rows.count
         let (x, y) = data.batch(rows[...])
-        let phase = lesson.schedule[0]
-        let opt = runner.makeOptimizer(phase.optimizer, model: model, lr: runner.lr(phase))
+        opt.zeroGrad()
         Tracer.recording(level: level, to: target) {
             let loss = model.loss(model.forward(x), y)
             loss.backward()
@@ -79,6 +108,6 @@ public struct Replay {
             "'" + corpus.decode((0..<data.width).map { Int(x.data[r * data.width + $0]) }).oneLine + "'"
         }.joined(separator: ", ")
         return Replay(lesson: lesson, events: memory.events, parameterNames: model.parameters.map(\.name),
-                      batchDescription: "\(size) rows of \(data.width) characters (\(preview), …) from \(corpus.source); \(model.kind), \(phase.optimizer) lr \(phase.lr)")
+                      batchDescription: "\(size) rows of \(data.width) characters (\(preview), …) from \(corpus.source); \(model.kind), \(phase.optimizer) lr \(phase.lr)\(position)")
     }
 }

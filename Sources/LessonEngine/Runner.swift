@@ -14,6 +14,9 @@ public struct RunOptions: Sendable {
     public var checkpointDirectory: String?
     /// Continue from this checkpoint.
     public var resume: String?
+    /// Train this many steps with the lesson's schedule, then stop before the next one with
+    /// `ReachedStep` (a replay of a later step; counted after `resume`'s position).
+    public var stopAfterSteps: Int?
     public init() {}
 
     public static let maxEpochsScale = 1000.0
@@ -28,6 +31,22 @@ public struct RunOptions: Sendable {
             throw InputError("--lr: expected a number > 0 that fits a 32-bit float, got \(lr)")
         }
     }
+}
+
+/// Training stopped before step `step` (RunOptions.stopAfterSteps): the model and optimizer as
+/// they are after `step − 1` steps, and the rows of the batch the next step would train on.
+public struct ReachedStep: Error {
+    public let model: CharModel
+    public let optimizer: Optimizer
+    public let optimizerName: String
+    public let rows: [Int]
+    public let data: CharDataset
+    public let corpus: Corpus
+    /// 1-based: the step about to run.
+    public let step: Int
+    public let phase: Int
+    /// Whole epochs already finished.
+    public let epoch: Int
 }
 
 /// Builds what a lesson needs — corpus, data layout, split, model, optimizer — and runs its
@@ -115,10 +134,11 @@ public struct LessonRunner {
         say("\(lesson.title)")
         say("corpus: \(corpus.source), \(corpus.length) characters, vocab \(corpus.vocabSize); \(data.rows) rows (\(split.train.count) train, \(split.valid.count) valid)")
         say("model: \(model.kind) (\(model.parameterCount) parameters)\(lesson.model == .charSeqRnn ? ", log_softmax over \(softmax == .vocab ? "the vocabulary (dim 2)" : "time (dim 0, PyTorch 0.3's implicit dim)")" : "")")
-        let trainer = Trainer(model: model, data: data, split: split, batchSize: lesson.batchSize, rng: rng)
+        var trainer = Trainer(model: model, data: data, split: split, batchSize: lesson.batchSize, rng: rng)
         var all: [EpochResult] = resumeFrom?.results ?? []
         var optimizer: Optimizer?
         var optimizerName = ""
+        var stepsDone = 0
         if let c = resumeFrom {
             say("resuming from \(options.resume!): phase \(c.phase + 1), after epoch \(c.position.epoch) (\(c.results.count) table rows so far)")
             for r in c.results { say(FitTable.row(r)) }
@@ -143,6 +163,15 @@ public struct LessonRunner {
             say("fit(m, md, \(formatEpochs(epochs)), opt, \(model.predictsSequence ? "nll_loss_seq" : "F.nll_loss"))")
             let start = resumeFrom.flatMap { $0.phase == k ? $0.position : nil } ?? FitPosition()
             let opt = optimizer!
+            if let n = options.stopAfterSteps {
+                trainer.beforeStep = { rows in
+                    if stepsDone == n {
+                        throw ReachedStep(model: model, optimizer: opt, optimizerName: optimizerName, rows: Array(rows),
+                                          data: data, corpus: corpus, step: n + 1, phase: k, epoch: all.count)
+                    }
+                    stepsDone += 1
+                }
+            }
             do { try trainer.fit(epochs: epochs, optimizer: opt, from: start, observe: { event in
                 progress?(event)
                 if case .epoch(let r) = event { all.append(r); say(FitTable.row(r)) }

@@ -47,6 +47,8 @@ struct Draw: ParsableCommand {
 
     @OptionGroup var options: LessonOptions
 
+    @OptionGroup var replayAt: ReplayOptions
+
     func validate() throws {
         if all {
             guard lesson == nil else { throw ValidationError("--all draws every lesson; leave out '\(lesson!)'") }
@@ -132,7 +134,9 @@ struct Draw: ParsableCommand {
     // MARK: graph
 
     func drawGraph(_ lesson: Lesson, to dir: URL) throws -> [URL] {
-        let replay = try Replay.record(lesson: lesson, options: try options.runOptions(), batch: batch, level: .summary)
+        var runOptions = try options.runOptions()
+        replayAt.apply(to: &runOptions)
+        let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, level: .summary, atStep: replayAt.atStep)
         let graph = ComputationGraph(events: replay.events)
         if let step {
             guard graph.nodeIndex(forSeq: step) != nil else {

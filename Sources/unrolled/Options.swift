@@ -51,3 +51,18 @@ struct EpochsScaleOption: ParsableArguments {
         }
     }
 }
+
+/// Which training step `step`, `trace` and `draw` record: by default the first, at the initial
+/// weights; `--at-step N` trains N steps with the lesson's schedule first (as `run` would) and
+/// records step N + 1 on its real batch; `--resume` starts that training from a checkpoint.
+struct ReplayOptions: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Train N steps with the lesson's schedule, then record step N + 1.", valueName: "N"))
+    var atStep: Int = 0
+
+    @Option(name: .long, help: ArgumentHelp("Start from this checkpoint (`run --checkpoint`); --at-step counts from there.", valueName: "FILE"))
+    var resume: String?
+
+    func apply(to options: inout RunOptions) {
+        if let resume { options.resume = resume }
+    }
+}

@@ -17,6 +17,8 @@ struct Step: ParsableCommand {
 
     @OptionGroup var options: LessonOptions
 
+    @OptionGroup var replayAt: ReplayOptions
+
     @Flag(name: .long, help: "Print every op and exit.")
     var all = false
 
@@ -37,7 +39,9 @@ struct Step: ParsableCommand {
                 guard let p = TracePhase(rawValue: phase) else { throw InputError("--phase: expected forward, backward or update, got '\(phase)'") }
                 only = p
             }
-            let replay = try Replay.record(lesson: lesson, options: try options.runOptions(), batch: batch)
+            var runOptions = try options.runOptions()
+            replayAt.apply(to: &runOptions)
+            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, atStep: replayAt.atStep)
             let session = StepSession(replay: replay, colour: isatty(1) != 0 && !json)
             let batchMode = all || until != nil || only != nil || json
             if batchMode {

@@ -29,6 +29,8 @@ struct Trace: ParsableCommand {
 
     @OptionGroup var options: LessonOptions
 
+    @OptionGroup var replayAt: ReplayOptions
+
     func validate() throws {
         guard out != nil || hash else { throw ValidationError("give --out FILE, --hash, or both") }
         if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64, got \(threads)") }
@@ -47,7 +49,9 @@ struct Trace: ParsableCommand {
             let sink: JSONLSink
             do { sink = try JSONLSink(path: out) } catch { throw InputError("--out \(out): \(error)") }
             let start = Date()
-            let replay = try Replay.record(lesson: lesson, options: try options.runOptions(), batch: batch, level: level, sink: sink)
+            var runOptions = try options.runOptions()
+            replayAt.apply(to: &runOptions)
+            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, level: level, sink: sink, atStep: replayAt.atStep)
             do { try sink.close() } catch { throw InputError("--out \(out): \(error)") }
             let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             _ = replay

@@ -52,6 +52,9 @@ public struct Trainer {
     public let split: Split
     public let batchSize: Int
     public let rng: SeededGenerator
+    /// Called with each batch's rows before its step; throwing stops `fit` there (a replay of
+    /// step N stops before batch N + 1 and records that batch itself).
+    public var beforeStep: ((ArraySlice<Int>) throws -> Void)?
 
     public init(model: CharModel, data: CharDataset, split: Split, batchSize: Int = 512, rng: SeededGenerator = .shared) {
         self.model = model; self.data = data; self.split = split; self.batchSize = batchSize; self.rng = rng
@@ -84,6 +87,7 @@ public struct Trainer {
                 if Interruption.requested { throw Interrupted(epoch: epoch, batch: b) }
                 let lo = b * batchSize, hi = min(lo + batchSize, order.count)
                 let rows = order[lo..<hi].map { split.train[$0] }
+                try beforeStep?(rows[...])
                 let loss = try checkedStep(rows: rows[...], optimizer: optimizer, epoch: epoch, batch: b + 1)
                 smoother.add(loss)
                 observe(.batch(epoch: epoch, batch: b + 1, of: batches, loss: loss, smoothed: smoother.value))
