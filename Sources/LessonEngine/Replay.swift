@@ -74,16 +74,18 @@ public struct Replay {
         if atStep > 0 || options.resume != nil {
             // Train as `run` would and stop before step atStep + 1, whose batch is recorded.
             var o = options
-            o.stopAfterSteps = atStep
             o.checkpointDirectory = nil
             do {
-                _ = try LessonRunner(lesson: lesson, options: o).runCharModel(say: { _ in })
+                _ = try LessonRunner(lesson: lesson, options: o).runCharModel(say: { _ in }, beforeStep: { step in
+                    if step.step == atStep + 1 { throw ReachedStep(step) }
+                })
                 throw InputError("--at-step \(atStep): the schedule\(options.epochsScale != 1 ? " (scaled by --epochs-scale)" : "") ends before step \(atStep + 1)")
             } catch let reached as ReachedStep {
-                (corpus, data, model, opt) = (reached.corpus, reached.data, reached.model, reached.optimizer)
-                rows = Array(reached.rows.prefix(batch ?? reached.rows.count))
-                phase = lesson.schedule[reached.phase]
-                position = ", step \(reached.step) (epoch \(reached.epoch + 1), phase \(reached.phase + 1))"
+                let r = reached.step
+                (corpus, data, model, opt) = (r.corpus, r.data, r.model, r.optimizer)
+                rows = Array(r.rows.prefix(batch ?? r.rows.count))
+                phase = lesson.schedule[r.phase]
+                position = ", step \(r.step) (epoch \(r.epoch + 1), phase \(r.phase + 1))"
             }
         } else {
             let split: Split

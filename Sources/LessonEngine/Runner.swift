@@ -14,9 +14,6 @@ public struct RunOptions: Sendable {
     public var checkpointDirectory: String?
     /// Continue from this checkpoint.
     public var resume: String?
-    /// Train this many steps with the lesson's schedule, then stop before the next one with
-    /// `ReachedStep` (a replay of a later step; counted after `resume`'s position).
-    public var stopAfterSteps: Int?
     public init() {}
 
     public static let maxEpochsScale = 1000.0
@@ -33,20 +30,25 @@ public struct RunOptions: Sendable {
     }
 }
 
-/// Training stopped before step `step` (RunOptions.stopAfterSteps): the model and optimizer as
-/// they are after `step − 1` steps, and the rows of the batch the next step would train on.
-public struct ReachedStep: Error {
+/// One training step as `runCharModel` takes it: what a replay or a watch needs to look at.
+public struct TrainingStep {
     public let model: CharModel
     public let optimizer: Optimizer
-    public let optimizerName: String
+    /// The batch's rows in the lesson's layout.
     public let rows: [Int]
     public let data: CharDataset
     public let corpus: Corpus
-    /// 1-based: the step about to run.
+    /// 1-based, counted from the run's start (or from the checkpoint it resumed).
     public let step: Int
     public let phase: Int
     /// Whole epochs already finished.
     public let epoch: Int
+}
+
+/// Thrown by a `beforeStep` hook to stop training before a step (a replay records it itself).
+public struct ReachedStep: Error {
+    public let step: TrainingStep
+    public init(_ step: TrainingStep) { self.step = step }
 }
 
 /// Builds what a lesson needs — corpus, data layout, split, model, optimizer — and runs its
@@ -113,7 +115,12 @@ public struct LessonRunner {
     /// `options.checkpointDirectory` a checkpoint is written after every epoch; with
     /// `options.resume` training continues from one and ends exactly where an uninterrupted run
     /// would (same weights, same table).
-    public func runCharModel(say: (String) -> Void, progress: ((FitEvent) -> Void)? = nil) throws -> (CharModel, Corpus, [EpochResult]) {
+    ///
+    /// `beforeStep` sees each step before it runs (throwing stops training there); `afterStep`
+    /// sees it after the optimizer's update, with its loss.
+    public func runCharModel(say: (String) -> Void, progress: ((FitEvent) -> Void)? = nil,
+                             beforeStep: ((TrainingStep) throws -> Void)? = nil,
+                             afterStep: ((TrainingStep, Float) -> Void)? = nil) throws -> (CharModel, Corpus, [EpochResult]) {
         try options.validate()
         let (corpus, data, split) = try loadData()
         let model = makeModel(vocabSize: corpus.vocabSize)
@@ -163,16 +170,20 @@ public struct LessonRunner {
             say("fit(m, md, \(formatEpochs(epochs)), opt, \(model.predictsSequence ? "nll_loss_seq" : "F.nll_loss"))")
             let start = resumeFrom.flatMap { $0.phase == k ? $0.position : nil } ?? FitPosition()
             let opt = optimizer!
-            if let n = options.stopAfterSteps {
+            var current: TrainingStep?
+            if beforeStep != nil || afterStep != nil {
                 trainer.beforeStep = { rows in
-                    if stepsDone == n {
-                        throw ReachedStep(model: model, optimizer: opt, optimizerName: optimizerName, rows: Array(rows),
-                                          data: data, corpus: corpus, step: n + 1, phase: k, epoch: all.count)
-                    }
-                    stepsDone += 1
+                    let step = TrainingStep(model: model, optimizer: opt, rows: Array(rows), data: data, corpus: corpus,
+                                            step: stepsDone + 1, phase: k, epoch: all.count)
+                    current = step
+                    try beforeStep?(step)
                 }
             }
             do { try trainer.fit(epochs: epochs, optimizer: opt, from: start, observe: { event in
+                if case .batch(_, _, _, let loss, _) = event, let step = current {
+                    stepsDone += 1
+                    afterStep?(step, loss)
+                }
                 progress?(event)
                 if case .epoch(let r) = event { all.append(r); say(FitTable.row(r)) }
             }, epochEnded: { position in
