@@ -62,6 +62,12 @@ public final class Adam: Optimizer {
 
     public func zeroGrad() { for (_, p) in params { p.zeroGrad() } }
 
+    /// The moments of the parameter called `name` (state_dict name), for a learner to look at.
+    public func moments(of name: String) -> (m: [Float], v: [Float])? {
+        guard let i = params.firstIndex(where: { $0.name == name }) else { return nil }
+        return (m[i], v[i])
+    }
+
     /// Restore saved moments (resuming a run); a checkpoint that does not fit is an error, not a trap.
     public func restore(m: [[Float]], v: [[Float]], stepCount: Int) throws {
         guard m.count == params.count, v.count == params.count, stepCount >= 0,
