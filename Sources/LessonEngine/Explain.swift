@@ -245,17 +245,31 @@ public struct Explainer {
         if e.op == "sgd" {
             return "\(out.label)\(at) ← \(out.label)\(at) − lr × grad = \(v(before)) − \(v(lr)) × \(v(g)) = \(v(outValues[index]))"
         }
-        if attribute(e, "step") == "1" {
-            // At step 1 the bias-corrected moments are m̂ = g and v̂ = g², so Adam moves every
-            // weight with a non-zero gradient by almost exactly lr, whatever the gradient's size.
-            let stepSize = g == 0 ? 0 : lr * g / (abs(g) + 1e-8)
-            return """
-            Adam, step 1: m̂ = g and v̂ = g² (bias correction undoes the 0.9 / 0.999 averaging), so
-            \(out.label)\(at) ← \(out.label)\(at) − lr · g / (|g| + ε) = \(v(before)) − \(v(lr)) × \(v(g)) / (\(v(abs(g))) + 1e-8)
-                     = \(v(before)) − \(v(stepSize)) = \(v(before - stepSize))   (trace: \(v(outValues[index])))
-            """
+        // Adam with PyTorch's defaults (β1 0.9, β2 0.999, ε 1e-8), the moments from the event.
+        let t = Int(attribute(e, "step") ?? "") ?? 0
+        func state(_ side: [TracedTensor], _ name: String) -> Float? {
+            side.first { $0.label == "\(name)(\(out.label))" }?.values.flatMap { index < $0.count ? $0[index] : nil }
         }
-        return "\(out.label)\(at) ← \(v(before)) − lr·m̂/(√v̂ + ε) with grad \(v(g)) (Adam, \(e.attributes)) = \(v(outValues[index]))"
+        guard t > 0, let m0 = state(e.inputs, "adam.m"), let v0 = state(e.inputs, "adam.v"),
+              let m1 = state(e.outputs, "adam.m"), let v1 = state(e.outputs, "adam.v") else {
+            return "\(out.label)\(at) ← \(v(before)) − lr·m̂/(√v̂ + ε) with grad \(v(g)) (Adam, \(e.attributes)) = \(v(outValues[index]))"
+        }
+        let c1 = 1 - Foundation.pow(Float(0.9), Float(t)), c2 = 1 - Foundation.pow(Float(0.999), Float(t))
+        let mHat = m1 / c1, vHat = v1 / c2
+        let stepSize = lr * mHat / (vHat.squareRoot() + 1e-8)
+        var text = """
+        Adam, step \(t) (β1 0.9, β2 0.999, ε 1e-8), for \(out.label)\(at) with gradient g = \(v(g)):
+          m = 0.9 × m + 0.1 × g    = 0.9 × \(v(m0)) + 0.1 × \(v(g)) = \(v(m1))   (a running mean of g)
+          v = 0.999 × v + 0.001 × g² = 0.999 × \(v(v0)) + 0.001 × \(v(g * g)) = \(v(v1))   (a running mean of g²)
+          m̂ = m / (1 − 0.9^\(t)) = \(v(m1)) / \(v(c1)) = \(v(mHat));  v̂ = v / (1 − 0.999^\(t)) = \(v(v1)) / \(v(c2)) = \(v(vHat))
+          \(out.label)\(at) ← \(v(before)) − lr × m̂ / (√v̂ + ε) = \(v(before)) − \(v(lr)) × \(v(mHat)) / (\(v(vHat.squareRoot())) + 1e-8)
+                   = \(v(before)) − \(v(stepSize)) = \(v(before - stepSize))   (trace: \(v(outValues[index])))
+          SGD with the same lr would move it by lr × g = \(v(lr * g)); Adam's step is lr × m̂/√v̂, about lr when g keeps its sign.
+        """
+        if t == 1 {
+            text += "\n  At step 1, m̂ = g and v̂ = g² (bias correction undoes the averaging), so every weight with a non-zero gradient moves by almost exactly lr."
+        }
+        return text
     }
 
     /// One `key=value` of an event's attributes (`axis=1`, `lr=0.01,step=1`).

@@ -52,11 +52,14 @@ public final class Adam: Optimizer {
         stepCount += 1
         for (i, (_, p)) in params.enumerated() {
             guard let g = p.grad else { continue }
+            // The moments before this step, kept only while tracing (the trace shows both).
+            let before = Tracer.isOn ? (m: m[i], v: v[i]) : nil
             p.update {
                 Kernels.adamStep(param: &$0, grad: g, m: &m[i], v: &v[i], lr: lr,
                                  beta1: beta1, beta2: beta2, eps: eps, step: stepCount)
             }
-            traceUpdate("adam", p, grad: g, attributes: "lr=\(lr),step=\(stepCount)")
+            traceUpdate("adam", p, grad: g, attributes: "lr=\(lr),step=\(stepCount)",
+                        state: before.map { [("adam.m", $0.m, m[i]), ("adam.v", $0.v, v[i])] } ?? [])
         }
     }
 
@@ -83,12 +86,21 @@ public final class Adam: Optimizer {
 
 /// `attributes` is only built when an event is made: formatting `lr=0.01` at every update was
 /// 1.5% of an untraced linear-SGD step.
-func traceUpdate(_ op: String, _ p: Tensor, grad: [Float], attributes: @autoclosure () -> String) {
+/// An update event: inputs the gradient then each optimizer state before the step (`adam.m(W)`),
+/// outputs the new value then each state after it. State tensors get ids of their own (negative,
+/// so they never collide with a tensor's), stable per parameter and state.
+func traceUpdate(_ op: String, _ p: Tensor, grad: [Float], attributes: @autoclosure () -> String,
+                 state: [(name: String, before: [Float], after: [Float])] = []) {
     if AnomalyMode.isOn {
         AnomalyMode.check(.update, op: op, label: p.label, id: p.id, shape: p.shape, values: p.data, inputs: [grad])
     }
     guard Tracer.isOn else { return }
-    Tracer.emit(phase: .update, op: op, label: p.label, attributes: attributes(),
-                inputs: [Tracer.describe(id: p.id, label: p.label, shape: p.shape, kind: .grad, values: grad)],
-                outputs: [Tracer.describe(id: p.id, label: p.label, shape: p.shape, values: p.data)])
+    var inputs = [Tracer.describe(id: p.id, label: p.label, shape: p.shape, kind: .grad, values: grad)]
+    var outputs = [Tracer.describe(id: p.id, label: p.label, shape: p.shape, values: p.data)]
+    for (k, s) in state.enumerated() {
+        let id = -(p.id * 4 + k + 1)
+        inputs.append(Tracer.describe(id: id, label: "\(s.name)(\(p.label))", shape: p.shape, values: s.before))
+        outputs.append(Tracer.describe(id: id, label: "\(s.name)(\(p.label))", shape: p.shape, values: s.after))
+    }
+    Tracer.emit(phase: .update, op: op, label: p.label, attributes: attributes(), inputs: inputs, outputs: outputs)
 }
