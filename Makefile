@@ -1,6 +1,6 @@
 # Unrolled — two commands on a fresh Debian machine with Swift: `make demo` and `make test`.
 SWIFT ?= swift
-APT_PACKAGES := libblis-dev libcairo2-dev pkg-config
+APT_PACKAGES := libblis-dev libcairo2-dev liblapacke-dev pkg-config
 # Release builds for anything that trains: debug numeric Swift is 10–50× slower.
 RELEASE := -c release
 
@@ -16,7 +16,7 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	else \
-	  echo "Unrolled needs BLIS (or another CBLAS), Cairo and pkg-config. Install:$$missing (or your system's equivalents)"; exit 1; \
+	  echo "Unrolled needs BLIS (or another CBLAS), LAPACKE, Cairo and pkg-config. Install:$$missing (or your system's equivalents)"; exit 1; \
 	fi
 
 build: deps

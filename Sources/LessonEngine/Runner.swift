@@ -77,7 +77,7 @@ public struct LessonRunner {
         case .charLoopConcat: return CharLoopConcatModel(config, rng: rng)
         case .charRnn: return CharRnn(config, rng: rng)
         case .charSeqRnn: return CharSeqRnn(config, softmax: softmax, rng: rng)
-        case .linearSGD:
+        case .linearSGD, .embeddingDotBias:
             // Callers check first; should one not, build something harmless rather than trap.
             return Char3Model(config, rng: rng)
         }

@@ -119,6 +119,7 @@ struct Draw: ParsableCommand {
         case .charRnn: return [("arch-rolled", .charRnn(unrolled: false)), ("arch-unrolled", .charRnn(unrolled: true, steps: steps))]
         case .charSeqRnn:
             return [("arch-rolled", .charSeqRnn(unrolled: false)), ("arch-unrolled", .charSeqRnn(unrolled: true, steps: steps))]
+        case .embeddingDotBias: return [("arch-collab", .embeddingDotBias(factors: lesson.nFactors))]
         }
     }
 
