@@ -70,7 +70,8 @@ let package = Package(
         .target(name: "UnrolledTestSupport", dependencies: ["Models"], path: "Tests/Support", swiftSettings: settings),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "UnrolledTestSupport"],
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "UnrolledTestSupport",
+                                                     .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
         // Fingerprints and help snapshots are read from the source tree (#filePath) so that
         // UNROLLED_RECORD_SNAPSHOTS=1 can re-record them in place.

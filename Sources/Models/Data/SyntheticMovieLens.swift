@@ -40,7 +40,10 @@ public struct SyntheticMovieLens: Sendable {
         guard config.users >= 2, config.movies >= 2, config.ratings >= 2 else {
             throw InputError("synthetic data: expected at least 2 users, 2 movies and 2 ratings, got \(config.users), \(config.movies), \(config.ratings)")
         }
-        guard config.ratings <= config.users * config.movies / 2 else {
+        guard config.ratings >= config.users else {
+            throw InputError("synthetic data: \(config.ratings) ratings for \(config.users) users; expected at least one rating per user")
+        }
+        guard config.ratings <= config.users * (config.movies / 2) else {
             throw InputError("synthetic data: \(config.ratings) ratings is more than half of \(config.users) users × \(config.movies) movies; expected a sparse table")
         }
         self.config = config
@@ -70,8 +73,19 @@ public struct SyntheticMovieLens: Sendable {
         let activitySum = activity.reduce(0, +)
         var r = MovieLens.Ratings()
         var time = 1_000_000_000
+        // Ratings per user by activity, each capped at half the movies; what the caps cut off is
+        // handed out again one by one so the total is what was asked for.
+        let cap = config.movies / 2
+        var wants = activity.map { min(cap, max(1, Int((Double(config.ratings) * $0 / activitySum).rounded()))) }
+        var surplus = wants.reduce(0, +) - config.ratings
+        var u = 0
+        while surplus != 0 {
+            if surplus > 0 && wants[u] > 1 { wants[u] -= 1; surplus -= 1 }
+            else if surplus < 0 && wants[u] < cap { wants[u] += 1; surplus += 1 }
+            u = (u + 1) % config.users
+        }
         for u in 0..<config.users {
-            let want = min(config.movies / 2, max(1, Int((Double(config.ratings) * activity[u] / activitySum).rounded())))
+            let want = wants[u]
             var chosen = Set<Int>()
             while chosen.count < want {
                 let x = Double(rng.unit()) * total
