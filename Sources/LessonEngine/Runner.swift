@@ -14,6 +14,8 @@ public struct RunOptions: Sendable {
     public var checkpointDirectory: String?
     /// Continue from this checkpoint.
     public var resume: String?
+    /// The collab lesson's ratings (`--ratings DIR`, `--synthetic`).
+    public var ratings = RatingsOptions()
     public init() {}
 
     public static let maxEpochsScale = 1000.0

@@ -5,9 +5,9 @@ import Models
 
 /// `unrolled run collab`: the fit table with each epoch's learning rates, the weights, and the
 /// loss and SGDR learning-rate plots.
-func runCollab(_ lesson: Lesson, seed: UInt64, epochsScale: Double, ratings: RatingsSourceOptions,
+func runCollab(_ lesson: Lesson, seed: UInt64, epochsScale: Double, ratings: RatingsOptions,
                save: String?, plotDir: URL?) throws {
-    let movies = try ratings.options.load(default: lesson.ratings)
+    let movies = try ratings.load(default: lesson.ratings)
     let progress = ProgressBar()
     defer { progress.clear() }
     let outcome = try CollabRunner(lesson: lesson, seed: seed, epochScale: epochsScale)

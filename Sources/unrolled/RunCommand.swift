@@ -25,8 +25,6 @@ struct Run: ParsableCommand {
 
     @OptionGroup var training: TrainingOptions
 
-    @OptionGroup var ratings: RatingsSourceOptions
-
     func run() throws {
         try reportingErrors {
             let lesson = try catalog().lesson(self.lesson)
@@ -35,7 +33,7 @@ struct Run: ParsableCommand {
             try training.preflight(lesson: lesson, save: save)
             let plotDir = lessonOutputDirectory(out, lesson)
             if lesson.model == .embeddingDotBias {
-                try runCollab(lesson, seed: runOptions.seed, epochsScale: schedule.epochsScale, ratings: ratings,
+                try runCollab(lesson, seed: runOptions.seed, epochsScale: schedule.epochsScale, ratings: runOptions.ratings,
                               save: save, plotDir: noPlot ? nil : plotDir)
                 return
             }
