@@ -16,8 +16,10 @@ public struct LossPlot {
     public var title = "Loss"
     /// The x axis's name; "epoch" unless the caller counts something else (SGD iterations).
     public var xName = "epoch"
-    /// The y axis's name ("learning rate" for the collab lesson's SGDR plot).
+    /// The y axis's name and the per-batch curve's legend ("learning rate" for the collab
+    /// lesson's SGDR plot); nil legend: "train".
     public var yName = "loss"
+    public var trainLegend: String?
     /// Where each training loss sits on the x axis, when epochs are uneven (a scaled schedule
     /// trains part of an epoch), one per loss; nil (or a wrong count) places batch i at
     /// (i + 1) / batchesPerEpoch.
@@ -85,7 +87,7 @@ public struct LossPlot {
         var legend: [Shape] = []
         var entries: [(String, Color)] = []
         if !train.isEmpty {
-            entries.append((smoothing > 0 && train.count > 1 ? "train (smoothed, β=\(smoothing))" : "train", trainColor))
+            entries.append((trainLegend ?? (smoothing > 0 && train.count > 1 ? "train (smoothed, β=\(smoothing))" : "train"), trainColor))
         }
         if !validation.isEmpty { entries.append(("validation (per epoch)", validColor)) }
         let font = Font(size: 11)

@@ -32,6 +32,7 @@ func runCollab(_ lesson: Lesson, seed: UInt64, epochsScale: Double, ratings: Rat
     lr.trainPositions = x
     lr.smoothing = 0
     lr.yName = "learning rate"
+    lr.trainLegend = "lr per batch"
     lr.title = "\(lesson.id): SGDR learning rate per batch (cycle_len 1, cycle_mult 2)"
     let files = try DiagramWriter.writeLossPlot(loss, to: plotDir) + DiagramWriter.writeLossPlot(lr, to: plotDir, name: "lr")
     say("plots: " + files.filter { $0.pathExtension == "svg" }.map(displayPath).joined(separator: ", "))
