@@ -83,6 +83,10 @@ public struct CollabRunner {
         if let last = results.last {
             say(String(format: "validation MSE %.4f (RMSE %.4f)", last.validLoss, last.validLoss.squareRoot()))
         }
+        // Narration that belongs after the fit (phase: train).
+        for beat in lesson.beats where beat.phase == "train" {
+            say("\n  ── " + wrapWords(beat.text.trimmingCharacters(in: .whitespacesAndNewlines), indent: "     "))
+        }
         let batches = max(1, Int((Double(trainer.batchesPerEpoch) * min(epochScale, 1)).rounded()))
         return Outcome(model: model, data: cf, movies: movies, results: results, losses: losses, lrs: lrs, batchesPerEpoch: batches)
     }
