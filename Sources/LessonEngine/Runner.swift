@@ -123,6 +123,10 @@ public struct LessonRunner {
     public func runCharModel(say: (String) -> Void, progress: ((FitEvent) -> Void)? = nil,
                              beforeStep: ((TrainingStep) throws -> Void)? = nil,
                              afterStep: ((TrainingStep, Float) -> Void)? = nil) throws -> (CharModel, Corpus, [EpochResult]) {
+        // The collab lesson trains through CollabRunner; nothing else of a character run applies.
+        guard lesson.model != .embeddingDotBias else {
+            throw InputError("\(lesson.id): a character-model command; for the collab lesson use run, play, step, trace, draw, eval or golden")
+        }
         try options.validate()
         let (corpus, data, split) = try loadData()
         let model = makeModel(vocabSize: corpus.vocabSize)
