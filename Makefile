@@ -1,6 +1,6 @@
 # Unrolled — two commands on a fresh Debian machine with Swift: `make demo` and `make test`.
 SWIFT ?= swift
-APT_PACKAGES := libblis-dev libcairo2-dev pkg-config
+APT_PACKAGES := libblis-dev libcairo2-dev liblapacke-dev pkg-config
 # Release builds for anything that trains: debug numeric Swift is 10–50× slower.
 RELEASE := -c release
 
@@ -16,7 +16,7 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	else \
-	  echo "Unrolled needs BLIS (or another CBLAS), Cairo and pkg-config. Install:$$missing (or your system's equivalents)"; exit 1; \
+	  echo "Unrolled needs BLIS (or another CBLAS), LAPACKE, Cairo and pkg-config. Install:$$missing (or your system's equivalents)"; exit 1; \
 	fi
 
 build: deps
@@ -34,7 +34,7 @@ test: deps
 # fingerprint tests must hold for both kernel families. On a CPU without AVX-512 BLIS already
 # runs AVX2 kernels and the AVX-512 ones cannot run, so this repeats the default.
 test-kernels: deps
-	BLIS_ARCH_TYPE=3 $(SWIFT) test --disable-swift-testing --filter 'GoldenModelTests|GoldenOpsTests|FingerprintTests'
+	BLIS_ARCH_TYPE=3 $(SWIFT) test --disable-swift-testing --filter 'GoldenModelTests|GoldenOpsTests|FingerprintTests|CollabModelTests'
 
 # Unrolled vs PyTorch on the same work, alternated (bench/compare.py; tables for README "Speed":
 # the lessons, raw sgemm per library, and tracing off against a build with tracing compiled out,
@@ -54,6 +54,8 @@ golden:
 	.venv-torch/bin/python tools/golden/make_state_dicts.py
 	.venv-torch/bin/python tools/golden/make_cv_idxs.py
 	.venv-torch/bin/python tools/golden/make_layer_golden.py
+	$(SWIFT) build --product unrolled  # the collab fixture reads the synthetic set `unrolled data synthetic` writes
+	.venv-torch/bin/python tools/golden/make_collab_golden.py --unrolled .build/debug/unrolled
 
 clean:
 	rm -rf .build

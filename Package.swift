@@ -32,18 +32,27 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: system libraries
         // BLAS provider hidden behind the standard cblas_* interface (BLIS on Debian; see shim.h).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libblis-dev"])]),
+        // LAPACK's C interface, for the SVD behind the collab lesson's PCA.
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK",
+                       providers: [.apt(["liblapacke-dev"])]),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
                        providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: targets
-        .target(name: "TensorCore", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: kernelSettings),
-        .target(name: "Models", dependencies: ["TensorCore"], exclude: ["README.md"], swiftSettings: settings),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACK"], exclude: ["README.md"], swiftSettings: kernelSettings),
+        .target(name: "Models",
+                dependencies: ["TensorCore", .product(name: "SwiftCSV", package: "SwiftCSV"),
+                               .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                               .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"], swiftSettings: settings),
         .target(name: "LessonEngine",
                 dependencies: ["TensorCore", "Models", .product(name: "Yams", package: "Yams")],
                 exclude: ["README.md"], swiftSettings: settings),
@@ -61,7 +70,8 @@ let package = Package(
         .target(name: "UnrolledTestSupport", dependencies: ["Models"], path: "Tests/Support", swiftSettings: settings),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "UnrolledTestSupport"],
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "UnrolledTestSupport",
+                                                     .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
         // Fingerprints and help snapshots are read from the source tree (#filePath) so that
         // UNROLLED_RECORD_SNAPSHOTS=1 can re-record them in place.

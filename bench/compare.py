@@ -44,7 +44,7 @@ RAW_GEMM = os.path.join(ROOT, "bench", "raw_gemm.py")
 OTHER_LIBRARIES = ("openblas", "torch")
 CHAR_LESSONS = ["char3", "char-loop", "char-loop-concat", "char-rnn", "char-seq-rnn"]
 TARGETS = {"linear-sgd": 0.10, "char3": 0.7, "char-loop": 0.6, "char-loop-concat": 0.6,
-           "char-rnn": 0.6, "char-seq-rnn": 0.7}
+           "char-rnn": 0.6, "char-seq-rnn": 0.7, "collab": 1.0}
 
 
 def run(cmd, env=None):
@@ -207,11 +207,11 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--epochs", type=float, default=1.0, help="epochs per character model (1 = the issue's work)")
     p.add_argument("--repeats", type=int, default=1)
-    p.add_argument("--only", default=None, help="comma-separated works (linear-sgd, char3, ..., trace, gemm, trace-off)")
+    p.add_argument("--only", default=None, help="comma-separated works (linear-sgd, char3, ..., collab, trace, gemm, trace-off)")
     p.add_argument("--markdown", default=None, help="also write the table as Markdown to this file")
     a = p.parse_args()
     python = sys.executable
-    works = ["linear-sgd"] + CHAR_LESSONS + ["trace", "gemm", "trace-off"]
+    works = ["linear-sgd"] + CHAR_LESSONS + ["collab", "trace", "gemm", "trace-off"]
     if a.only:
         unknown = set(a.only.split(",")) - set(works)
         if unknown:
@@ -234,6 +234,11 @@ def main():
             u_cmd = [UNROLLED, "bench-run", "linear-sgd", "--epochs", str(a.epochs)]
             t_cmd = [python, "bench/pytorch_linear_sgd.py", "--iterations", str(iters), "--threads", "2", "--json"]
             label = f"linear SGD, {iters} it × 10k points"
+        elif work == "collab":
+            # One epoch of the first SGDR cycle on the synthetic 100k-rating set, both sides.
+            u_cmd = [UNROLLED, "bench-run", "collab", "--synthetic", "--epochs", "1"]
+            t_cmd = [python, "bench/pytorch_collab.py", "--threads", "2", "--json"]
+            label = "collab (EmbeddingDotBias), 1 epoch × 100k synthetic ratings"
         else:
             u_cmd = [UNROLLED, "bench-run", work, "--epochs", str(a.epochs)]
             t_cmd = [python, "bench/pytorch_lessons.py", "--lesson", work, "--epochs", str(a.epochs),

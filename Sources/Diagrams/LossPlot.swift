@@ -16,6 +16,10 @@ public struct LossPlot {
     public var title = "Loss"
     /// The x axis's name; "epoch" unless the caller counts something else (SGD iterations).
     public var xName = "epoch"
+    /// The y axis's name and the per-batch curve's legend ("learning rate" for the collab
+    /// lesson's SGDR plot); nil legend: "train".
+    public var yName = "loss"
+    public var trainLegend: String?
     /// Where each training loss sits on the x axis, when epochs are uneven (a scaled schedule
     /// trains part of an epoch), one per loss; nil (or a wrong count) places batch i at
     /// (i + 1) / batchesPerEpoch.
@@ -60,7 +64,7 @@ public struct LossPlot {
         let left = PlotFrame.leftMargin(for: yTicks) + 8
         let frame = PlotFrame(area: Rect(x: left, y: 60, width: width - left - 24, height: height - 60 - 64),
                               xTicks: xTicks, yTicks: yTicks)
-        var shapes = frame.axes(xName: xName, yName: "loss")
+        var shapes = frame.axes(xName: xName, yName: yName)
         let trainColor = Color.hiddenToOutput, validColor = Color(hex: 0xE4572E)
         func points(_ x: [Double], _ y: [Double]) -> [Point] {
             zip(x, y).filter { $0.1.isFinite }.map { frame.point($0.0, $0.1) }
@@ -83,7 +87,7 @@ public struct LossPlot {
         var legend: [Shape] = []
         var entries: [(String, Color)] = []
         if !train.isEmpty {
-            entries.append((smoothing > 0 && train.count > 1 ? "train (smoothed, β=\(smoothing))" : "train", trainColor))
+            entries.append((trainLegend ?? (smoothing > 0 && train.count > 1 ? "train (smoothed, β=\(smoothing))" : "train"), trainColor))
         }
         if !validation.isEmpty { entries.append(("validation (per epoch)", validColor)) }
         let font = Font(size: 11)

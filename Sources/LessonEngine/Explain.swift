@@ -254,16 +254,25 @@ public struct Explainer {
               let m1 = state(e.outputs, "adam.m"), let v1 = state(e.outputs, "adam.v") else {
             return "\(out.label)\(at) ← \(v(before)) − lr·m̂/(√v̂ + ε) with grad \(v(g)) (Adam, \(e.attributes)) = \(v(outValues[index]))"
         }
+        // With weight decay (PyTorch's Adam(weight_decay=wd)), g is the gradient plus wd × the weight.
+        let wd = attribute(e, "wd").flatMap { Float($0) } ?? 0
+        return adamExplanation(out: out, at: at, t: t, raw: g, wd: wd, before: before, lr: lr,
+                               m0: m0, v0: v0, m1: m1, v1: v1, traced: outValues[index])
+    }
+
+    func adamExplanation(out: TracedTensor, at: String, t: Int, raw: Float, wd: Float, before: Float, lr: Float,
+                         m0: Float, v0: Float, m1: Float, v1: Float, traced: Float) -> String {
+        let g = raw + wd * before
         let c1 = 1 - Foundation.pow(Float(0.9), Float(t)), c2 = 1 - Foundation.pow(Float(0.999), Float(t))
         let mHat = m1 / c1, vHat = v1 / c2
         let stepSize = lr * mHat / (vHat.squareRoot() + 1e-8)
         var text = """
-        Adam, step \(t) (β1 0.9, β2 0.999, ε 1e-8), for \(out.label)\(at) with gradient g = \(v(g)):
+        Adam, step \(t) (β1 0.9, β2 0.999, ε 1e-8), for \(out.label)\(at) with gradient g = \(wd == 0 ? v(g) : "\(v(raw)) + \(v(wd)) × \(v(before)) = \(v(g))   (weight decay \(v(wd)))"):
           m = 0.9 × m + 0.1 × g    = 0.9 × \(v(m0)) + 0.1 × \(v(g)) = \(v(m1))   (a running mean of g)
           v = 0.999 × v + 0.001 × g² = 0.999 × \(v(v0)) + 0.001 × \(v(g * g)) = \(v(v1))   (a running mean of g²)
           m̂ = m / (1 − 0.9^\(t)) = \(v(m1)) / \(v(c1)) = \(v(mHat));  v̂ = v / (1 − 0.999^\(t)) = \(v(v1)) / \(v(c2)) = \(v(vHat))
           \(out.label)\(at) ← \(v(before)) − lr × m̂ / (√v̂ + ε) = \(v(before)) − \(v(lr)) × \(v(mHat)) / (\(v(vHat.squareRoot())) + 1e-8)
-                   = \(v(before)) − \(v(stepSize)) = \(v(before - stepSize))   (trace: \(v(outValues[index])))
+                   = \(v(before)) − \(v(stepSize)) = \(v(before - stepSize))   (trace: \(v(traced)))
           SGD with the same lr would move it by lr × g = \(v(lr * g)); Adam's step is lr × m̂/√v̂, about lr when g keeps its sign.
         """
         if t == 1 {

@@ -13,6 +13,7 @@ public struct Lesson: Sendable, Equatable {
         case charLoopConcat = "CharLoopConcatModel"
         case charRnn = "CharRnn"
         case charSeqRnn = "CharSeqRnn"
+        case embeddingDotBias = "EmbeddingDotBias"
     }
 
     public struct Phase: Sendable, Equatable {
@@ -22,6 +23,25 @@ public struct Lesson: Sendable, Equatable {
         public var epochs: Double
         public var iterations: Int
         public var printEvery: Int
+        /// `fit(lr, cycles, cycle_len=, cycle_mult=)`: SGDR instead of a constant rate (collab).
+        public var sgdr: SGDR?
+        /// Adam's weight_decay (`wds=` in fastai 0.7).
+        public var weightDecay: Float = 0
+    }
+
+    /// fastai 0.7's cosine annealing with restarts, one learning rate per batch.
+    public struct SGDR: Sendable, Equatable {
+        public var cycles: Int
+        public var cycleLen: Int
+        public var cycleMult: Int
+    }
+
+    /// Where the collab lesson's ratings come from unless `--ratings` or `--synthetic` says.
+    public enum RatingsSource: String, CaseIterable, Sendable {
+        /// ml-latest-small in the download cache (`unrolled data download movielens`).
+        case movielens
+        /// The planted-factor set, generated in memory (no download needed).
+        case synthetic
     }
 
     public struct Beat: Sendable, Equatable {
@@ -57,6 +77,8 @@ public struct Lesson: Sendable, Equatable {
     public var softmax: SoftmaxMode = .vocab
     public var layout: Layout?
     public var validation = "cv-20"
+    public var nFactors = 50
+    public var ratings: RatingsSource = .movielens
     public var linearData = LinearData()
     public var animation = Animation()
     public var schedule: [Phase] = []
@@ -216,7 +238,8 @@ struct LessonReader {
         var lesson = Lesson(id: id, title: title, model: model, source: source)
 
         if let h = top["hyperparameters"] {
-            let m = try mapping(h, "hyperparameters", allowed: ["n_hidden", "n_fac", "seq_length", "batch_size", "softmax"])
+            let m = try mapping(h, "hyperparameters", allowed: ["n_hidden", "n_fac", "n_factors", "seq_length", "batch_size", "softmax"])
+            lesson.nFactors = try integer(m, "n_factors", "hyperparameters", max: Lesson.Limits.width) ?? lesson.nFactors
             lesson.nHidden = try integer(m, "n_hidden", "hyperparameters", max: Lesson.Limits.width) ?? lesson.nHidden
             lesson.nFac = try integer(m, "n_fac", "hyperparameters", max: Lesson.Limits.width) ?? lesson.nFac
             lesson.seqLength = try integer(m, "seq_length", "hyperparameters", max: Lesson.Limits.seqLength) ?? lesson.seqLength
@@ -230,7 +253,18 @@ struct LessonReader {
         }
 
         if let d = top["data"] {
-            if model == .linearSGD {
+            if model == .embeddingDotBias {
+                let m = try mapping(d, "data", allowed: ["ratings", "validation"])
+                if let r = try string(m, "ratings", "data") {
+                    guard let source = Lesson.RatingsSource(rawValue: r) else {
+                        throw fail(m["ratings"], "data.ratings: expected one of: \(Lesson.RatingsSource.allCases.map(\.rawValue).joined(separator: ", ")), got '\(r)'")
+                    }
+                    lesson.ratings = source
+                }
+                if let v = try string(m, "validation", "data"), v != "cv-20" {
+                    throw fail(m["validation"], "data.validation: expected 'cv-20' (the seed's get_cv_idxs), got '\(v)'")
+                }
+            } else if model == .linearSGD {
                 let m = try mapping(d, "data", allowed: ["points", "a", "b"])
                 lesson.linearData.points = try integer(m, "points", "data", min: 2, max: Lesson.Limits.points) ?? lesson.linearData.points
                 lesson.linearData.a = Float(try number(m, "a", "data") ?? Double(lesson.linearData.a))
@@ -251,7 +285,7 @@ struct LessonReader {
                 }
             }
         }
-        if model != .linearSGD && lesson.layout == nil {
+        if model != .linearSGD && model != .embeddingDotBias && lesson.layout == nil {
             throw InputError("\(source): data.layout is required for \(model.rawValue)")
         }
 
@@ -272,7 +306,8 @@ struct LessonReader {
         var optimizer: String?
         for (i, p) in phases.enumerated() {
             let path = "schedule[\(i)]"
-            let m = try mapping(p, path, allowed: ["optimizer", "lr", "epochs", "iterations", "print_every"])
+            let m = try mapping(p, path, allowed: model == .embeddingDotBias ? ["optimizer", "lr", "sgdr", "wd"]
+                                                : ["optimizer", "lr", "epochs", "iterations", "print_every"])
             if let o = try string(m, "optimizer", path) {
                 guard ["adam", "sgd"].contains(o) else { throw fail(m["optimizer"], "\(path).optimizer: expected 'adam' or 'sgd', got '\(o)'") }
                 optimizer = o
@@ -280,7 +315,20 @@ struct LessonReader {
             guard let opt = optimizer else { throw fail(p, "\(path): the first phase must name its optimizer (adam or sgd)") }
             guard let lr = try number(m, "lr", path, positive: true) else { throw fail(p, "\(path): missing 'lr'") }
             var phase = Lesson.Phase(optimizer: opt, lr: Float(lr), epochs: 0, iterations: 0, printEvery: 0)
-            if model == .linearSGD {
+            if model == .embeddingDotBias {
+                guard opt == "adam" else { throw fail(m["optimizer"] ?? p, "\(path).optimizer: the collab lesson trains with adam, got '\(opt)'") }
+                guard let sg = m["sgdr"] else { throw fail(p, "\(path): missing 'sgdr' (cycles, cycle_len, cycle_mult)") }
+                let c = try mapping(sg, "\(path).sgdr", allowed: ["cycles", "cycle_len", "cycle_mult"])
+                guard let cycles = try integer(c, "cycles", "\(path).sgdr", max: 20) else { throw fail(sg, "\(path).sgdr: missing 'cycles'") }
+                let sgdr = Lesson.SGDR(cycles: cycles, cycleLen: try integer(c, "cycle_len", "\(path).sgdr", max: 100) ?? 1,
+                                       cycleMult: try integer(c, "cycle_mult", "\(path).sgdr", max: 10) ?? 1)
+                guard CosineAnnealing.epochs(cycles: sgdr.cycles, cycleLen: sgdr.cycleLen, cycleMult: sgdr.cycleMult) <= Int(Lesson.Limits.epochs) else {
+                    throw fail(sg, "\(path).sgdr: \(sgdr.cycles) cycles of \(sgdr.cycleLen) epoch(s) × \(sgdr.cycleMult) is more than \(Int(Lesson.Limits.epochs)) epochs")
+                }
+                phase.sgdr = sgdr
+                phase.weightDecay = Float(try number(m, "wd", path, positive: true, allowZero: true, max: 1) ?? 0)
+                phase.epochs = Double(CosineAnnealing.epochs(cycles: sgdr.cycles, cycleLen: sgdr.cycleLen, cycleMult: sgdr.cycleMult))
+            } else if model == .linearSGD {
                 guard let it = try integer(m, "iterations", path, max: Lesson.Limits.iterations) else { throw fail(p, "\(path): missing 'iterations'") }
                 phase.iterations = it
                 phase.printEvery = try integer(m, "print_every", path) ?? max(it / 10, 1)

@@ -69,6 +69,12 @@ public struct Replay {
             return Replay(lesson: lesson, events: memory.events, parameterNames: ["a", "b"],
                           batchDescription: "\(n) points (x, y), a·x + b fitted by SGD, lr \(lr)\(atStep > 0 ? ", iteration \(atStep + 1)" : "")")
         }
+        if lesson.model == .embeddingDotBias {
+            guard atStep == 0, options.resume == nil else {
+                throw InputError("--at-step/--resume: the collab lesson records its first step only")
+            }
+            return try recordCollab(lesson: lesson, options: options, runner: runner, batch: batch, level: level, target: target, memory: memory)
+        }
         let corpus: Corpus, data: CharDataset, model: CharModel, opt: Optimizer, rows: [Int], phase: Lesson.Phase
         var position = ""
         if atStep > 0 || options.resume != nil {
@@ -111,5 +117,33 @@ public struct Replay {
         }.joined(separator: ", ")
         return Replay(lesson: lesson, events: memory.events, parameterNames: model.parameters.map(\.name),
                       batchDescription: "\(size) rows of \(data.width) characters (\(preview), …) from \(corpus.source); \(model.kind), \(phase.optimizer) lr \(phase.lr)\(position)")
+    }
+
+    /// The collab lesson's first training step, as `run collab` takes it: the same initial
+    /// weights and first shuffled batch, Adam at SGDR's first learning rate.
+    static func recordCollab(lesson: Lesson, options: RunOptions, runner: LessonRunner, batch: Int?, level: TraceLevel,
+                             target: TraceSink, memory: MemorySink) throws -> Replay {
+        let movies = try options.ratings.load(default: lesson.ratings)
+        let cf = CollabFilterDataset(movies)
+        let split = cf.cvSplit()
+        guard !split.train.isEmpty else { throw InputError("\(movies.directory): no training rows") }
+        let model = EmbeddingDotBias(cf, nFactors: lesson.nFactors, rng: runner.rng)
+        let size = min(batch ?? lesson.batchSize, split.train.count)
+        let order = runner.rng.permutation(split.train.count)
+        let rows = order[0..<size].map { split.train[$0] }
+        let (users, items, y) = cf.batch(rows[...])
+        let phase = lesson.schedule[0]
+        let batches = (split.train.count + lesson.batchSize - 1) / lesson.batchSize
+        var schedule = CosineAnnealing(batchesPerEpoch: batches, cycleLen: phase.sgdr?.cycleLen ?? 1, cycleMult: phase.sgdr?.cycleMult ?? 1)
+        let lr = schedule.next(base: runner.lr(phase))
+        let opt = Adam(model.parameters, lr: lr, weightDecay: phase.weightDecay)
+        Tracer.recording(level: level, to: target) {
+            let loss = model.loss(model.forward(users: users, items: items), y)
+            loss.backward()
+            opt.step()
+        }
+        let first = (0..<min(size, 2)).map { r in "user \(cf.users[Int(users.data[r])]) rated movie \(cf.items[Int(items.data[r])]) \(y.data[r])" }
+        return Replay(lesson: lesson, events: memory.events, parameterNames: model.parameters.map(\.name),
+                      batchDescription: "\(size) ratings (\(first.joined(separator: ", ")), …) from \(movies.isSynthetic ? "the SYNTHETIC set" : movies.directory); \(model.kind), adam lr \(lr) (SGDR's first batch), weight_decay \(phase.weightDecay)")
     }
 }

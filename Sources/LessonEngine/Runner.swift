@@ -14,6 +14,8 @@ public struct RunOptions: Sendable {
     public var checkpointDirectory: String?
     /// Continue from this checkpoint.
     public var resume: String?
+    /// The collab lesson's ratings (`--ratings DIR`, `--synthetic`).
+    public var ratings = RatingsOptions()
     public init() {}
 
     public static let maxEpochsScale = 1000.0
@@ -77,7 +79,7 @@ public struct LessonRunner {
         case .charLoopConcat: return CharLoopConcatModel(config, rng: rng)
         case .charRnn: return CharRnn(config, rng: rng)
         case .charSeqRnn: return CharSeqRnn(config, softmax: softmax, rng: rng)
-        case .linearSGD:
+        case .linearSGD, .embeddingDotBias:
             // Callers check first; should one not, build something harmless rather than trap.
             return Char3Model(config, rng: rng)
         }
@@ -121,6 +123,10 @@ public struct LessonRunner {
     public func runCharModel(say: (String) -> Void, progress: ((FitEvent) -> Void)? = nil,
                              beforeStep: ((TrainingStep) throws -> Void)? = nil,
                              afterStep: ((TrainingStep, Float) -> Void)? = nil) throws -> (CharModel, Corpus, [EpochResult]) {
+        // The collab lesson trains through CollabRunner; nothing else of a character run applies.
+        guard lesson.model != .embeddingDotBias else {
+            throw InputError("\(lesson.id): a character-model command; for the collab lesson use run, play, step, trace, draw, eval or golden")
+        }
         try options.validate()
         let (corpus, data, split) = try loadData()
         let model = makeModel(vocabSize: corpus.vocabSize)

@@ -185,16 +185,19 @@ public final class StepSession {
         return lines.joined(separator: "\n")
     }
 
-    func wrap(_ text: String, indent: String, width: Int = 92) -> String {
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ") {
-            if line.count + word.count + 1 > width && !line.isEmpty { lines.append(line); line = "" }
-            line += (line.isEmpty ? "" : " ") + word
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines.joined(separator: "\n" + indent)
+    func wrap(_ text: String, indent: String, width: Int = 92) -> String { wrapWords(text, indent: indent, width: width) }
+}
+
+/// Narration text broken into lines of at most `width` characters, continued with `indent`.
+func wrapWords(_ text: String, indent: String, width: Int = 92) -> String {
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(separator: " ") {
+        if line.count + word.count + 1 > width && !line.isEmpty { lines.append(line); line = "" }
+        line += (line.isEmpty ? "" : " ") + word
     }
+    if !line.isEmpty { lines.append(line) }
+    return lines.joined(separator: "\n" + indent)
 }
 
 extension StepSession {

@@ -40,7 +40,24 @@ struct BenchRun: ParsableCommand {
             let sink = CountingSink()
             var result: [String: Any] = ["lesson": lesson.id, "trace_level": level.rawValue,
                                          "trace_compiled_in": Tracer.compiledIn, "blas_threads": BLAS.threads]
-            if lesson.model == .linearSGD {
+            if lesson.model == .embeddingDotBias {
+                // The synthetic set at ml-latest-small's size (100,004 ratings), as bench/pytorch_collab.py reads it.
+                let cf = CollabFilterDataset(try options.runOptions().ratings.load(default: .synthetic))
+                let phase = lesson.schedule[0]
+                let rng = SeededGenerator(seed: options.seed)
+                let model = EmbeddingDotBias(cf, nFactors: lesson.nFactors, rng: rng)
+                let trainer = CollabTrainer(model: model, data: cf, split: cf.cvSplit(), batchSize: lesson.batchSize, rng: rng)
+                let count = max(1, Int(epochs.rounded()))
+                let schedule = SGDRSchedule(lr: phase.lr, cycles: 1, cycleLen: count, cycleMult: 1, weightDecay: phase.weightDecay)
+                var rows: [EpochResult] = []
+                let seconds = try timed(level: level, sink: sink) {
+                    rows = try trainer.fit(schedule, optimizer: Adam(model.parameters, lr: phase.lr, weightDecay: phase.weightDecay))
+                }
+                result["work"] = "\(count) epoch (SGDR cycle) of \(cf.count) synthetic ratings, \(trainer.batchesPerEpoch) batches of \(lesson.batchSize)"
+                result["final_trn_loss"] = Double(rows.last?.trainLoss ?? .nan)
+                result["final_val_loss"] = Double(rows.last?.validLoss ?? .nan)
+                result["train_seconds"] = seconds
+            } else if lesson.model == .linearSGD {
                 let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
                 let d = lesson.linearData
                 let (x, y) = LinearSGD.fakeData(n: d.points, a: d.a, b: d.b, rng: runner.rng)

@@ -119,6 +119,7 @@ struct Draw: ParsableCommand {
         case .charRnn: return [("arch-rolled", .charRnn(unrolled: false)), ("arch-unrolled", .charRnn(unrolled: true, steps: steps))]
         case .charSeqRnn:
             return [("arch-rolled", .charSeqRnn(unrolled: false)), ("arch-unrolled", .charSeqRnn(unrolled: true, steps: steps))]
+        case .embeddingDotBias: return [("arch-collab", .embeddingDotBias(factors: lesson.nFactors))]
         }
     }
 
@@ -136,6 +137,13 @@ struct Draw: ParsableCommand {
     func drawGraph(_ lesson: Lesson, to dir: URL) throws -> [URL] {
         var runOptions = try options.runOptions()
         replayAt.apply(to: &runOptions)
+        // The graph's shape does not depend on the ratings: without MovieLens, draw it on the
+        // synthetic set (small) rather than fail `draw --all`.
+        if lesson.model == .embeddingDotBias, runOptions.ratings.directory == nil, !runOptions.ratings.synthetic,
+           !FileManager.default.fileExists(atPath: MovieLensDownload.defaultDirectory + "/ratings.csv") {
+            runOptions.ratings.synthetic = true
+            runOptions.ratings.syntheticConfig = .small()
+        }
         let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, level: .summary, atStep: replayAt.atStep)
         let graph = ComputationGraph(events: replay.events)
         if let step {

@@ -20,6 +20,20 @@ struct Eval: ParsableCommand {
         try reportingErrors {
             let lesson = try catalog().lesson(trained.lesson)
             guard lesson.model != .linearSGD else { throw InputError("eval: \(lesson.id) has no saved weights to evaluate") }
+            if lesson.model == .embeddingDotBias {
+                guard rows == nil else { throw InputError("--rows: the collab lesson evaluates its validation rows (get_cv_idxs)") }
+                let cf = CollabFilterDataset(try options.runOptions().ratings.load(default: lesson.ratings))
+                let file: SafeTensorsFile
+                do { file = try SafeTensors.readFile(URL(fileURLWithPath: trained.weights)) } catch let e as SafeTensorsError {
+                    throw InputError("weights \(e.description)")
+                }
+                let model = EmbeddingDotBias(cf, nFactors: file.tensors["u.weight"]?.shape.last ?? lesson.nFactors)
+                try Weights.assign(file.tensors, to: model, source: trained.weights)
+                let split = cf.cvSplit()
+                let mse = CollabTrainer(model: model, data: cf, split: split, batchSize: lesson.batchSize).validate()
+                say(String(format: "mse_loss %.6f (RMSE %.4f) over %d validation rows", mse, mse.squareRoot(), split.valid.count))
+                return
+            }
             let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
             let (corpus, data, split) = try runner.loadData()
             let model = runner.makeModel(vocabSize: corpus.vocabSize)

@@ -9,7 +9,7 @@ struct Golden: ParsableCommand {
         abstract: "Compare a lesson's model, op by op, with PyTorch's committed numbers.",
         discussion: "Loads Tests/ModelsTests/Fixtures/golden/<model>.safetensors (written by tools/golden/make_golden.py), runs the same batch through Unrolled and prints one row per labelled value: forward values, gradients, and the parameters after three Adam steps.")
 
-    @Argument(help: "Lesson id (char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn).")
+    @Argument(help: "Lesson id (char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn, collab).")
     var lesson: String
 
     @Option(name: .long, help: "CharSeqRnn's log_softmax axis: vocab or legacy.")
@@ -22,6 +22,15 @@ struct Golden: ParsableCommand {
         try reportingErrors {
             let cat = try catalog()
             let lesson = try cat.lesson(self.lesson)
+            let dir = fixtures ?? URL(fileURLWithPath: cat.directory).deletingLastPathComponent()
+                .appendingPathComponent("Tests/ModelsTests/Fixtures/golden").path
+            if lesson.model == .embeddingDotBias {
+                let path = "\(dir)/collab.safetensors"
+                let file: SafeTensorsFile
+                do { file = try SafeTensors.readFile(URL(fileURLWithPath: path)) } catch { throw InputError("golden fixture \(error)") }
+                try report(try CollabGolden.run(fixture: file.tensors, source: path), kind: "EmbeddingDotBias", path: path)
+                return
+            }
             guard lesson.model != .linearSGD else {
                 throw InputError("golden: \(lesson.id) is checked by `make test` (GoldenModelTests.testLinearSGD); pick a character lesson")
             }
@@ -32,8 +41,6 @@ struct Golden: ParsableCommand {
             }
             let runner = LessonRunner(lesson: lesson, options: options)
             let model = runner.makeModel(vocabSize: 85)
-            let dir = fixtures ?? URL(fileURLWithPath: cat.directory).deletingLastPathComponent()
-                .appendingPathComponent("Tests/ModelsTests/Fixtures/golden").path
             let path = "\(dir)/\(GoldenCheck.fixtureName(for: model)).safetensors"
             let file: SafeTensorsFile
             do { file = try SafeTensors.readFile(URL(fileURLWithPath: path)) } catch {
@@ -41,26 +48,30 @@ struct Golden: ParsableCommand {
             }
             let info = (file.metadata["golden"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]) ?? [:]
             let lr = Float(info["lr"] as? Double ?? Double(lesson.schedule[0].lr))
-            let rows = try GoldenCheck.run(model: model, fixture: file.tensors, lr: lr, source: path)
-            say("\(model.kind) against \(path)")
-            say("rules: forward \(GoldenTolerance.forward); gradients \(GoldenTolerance.gradient); Adam's change Δ over 3 steps the same, "
-                + "plus up to lr per step where that step's gradient was rounding noise (docs/golden.md)")
-            say("a row passes when every element is within its bound; 'worst' is the share of its bound the worst element used")
-            let w = max(24, rows.map(\.label.count).max() ?? 0)
-            say("label".padding(toLength: w, withPad: " ", startingAt: 0) + "  phase       max|ref|   max|a−b|/max|ref|  worst")
-            for r in rows {
-                let mark = r.passed ? "✓" : "✗"
-                let head = r.label.padding(toLength: w, withPad: " ", startingAt: 0) + "  "
-                    + r.phase.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-                guard let c = r.comparison else { say(head + "  " + r.verdict + "  " + mark); continue }
-                say(head + String(format: "  %10.3e  %17.3e  %6.1f%%  %@", c.scale, c.maxAbsDiffOfScale, 100 * c.worstOfBound, mark))
-            }
-            let failed = rows.filter { !$0.passed }
-            say("\(rows.count - failed.count) of \(rows.count) match PyTorch")
-            if let first = failed.first {
-                say("first divergence: \(first.label) (\(first.phase.rawValue)): \(first.verdict)")
-                throw ExitCode(1)
-            }
+            try report(try GoldenCheck.run(model: model, fixture: file.tensors, lr: lr, source: path), kind: model.kind, path: path)
+        }
+    }
+
+    /// One row per compared value; exit status 1 at the first divergence.
+    func report(_ rows: [GoldenCheck.Row], kind: String, path: String) throws {
+        say("\(kind) against \(path)")
+        say("rules: forward \(GoldenTolerance.forward); gradients \(GoldenTolerance.gradient); Adam's change Δ over 3 steps the same, "
+            + "plus up to lr per step where that step's gradient was rounding noise (docs/golden.md)")
+        say("a row passes when every element is within its bound; 'worst' is the share of its bound the worst element used")
+        let w = max(24, rows.map(\.label.count).max() ?? 0)
+        say("label".padding(toLength: w, withPad: " ", startingAt: 0) + "  phase       max|ref|   max|a−b|/max|ref|  worst")
+        for r in rows {
+            let mark = r.passed ? "✓" : "✗"
+            let head = r.label.padding(toLength: w, withPad: " ", startingAt: 0) + "  "
+                + r.phase.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+            guard let c = r.comparison else { say(head + "  " + r.verdict + "  " + mark); continue }
+            say(head + String(format: "  %10.3e  %17.3e  %6.1f%%  %@", c.scale, c.maxAbsDiffOfScale, 100 * c.worstOfBound, mark))
+        }
+        let failed = rows.filter { !$0.passed }
+        say("\(rows.count - failed.count) of \(rows.count) match PyTorch")
+        if let first = failed.first {
+            say("first divergence: \(first.label) (\(first.phase.rawValue)): \(first.verdict)")
+            throw ExitCode(1)
         }
     }
 }

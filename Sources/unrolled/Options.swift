@@ -22,11 +22,14 @@ struct LessonOptions: ParsableArguments {
     @Option(name: .long, help: "CharSeqRnn's log_softmax axis: vocab (correct) or legacy (PyTorch 0.3's dim 0).")
     var softmax: String?
 
+    @OptionGroup var ratings: RatingsSourceOptions
+
     func runOptions(epochsScale: Double = 1) throws -> RunOptions {
         var o = RunOptions()
         o.corpusPath = corpus
         o.seed = seed
         o.epochsScale = epochsScale
+        o.ratings = ratings.options
         if let softmax {
             guard let mode = SoftmaxMode(rawValue: softmax) else {
                 throw InputError("--softmax: expected 'vocab' or 'legacy', got '\(softmax)'")

@@ -25,7 +25,10 @@ struct Play: ParsableCommand {
             say(session.narration())
             say("\nNow the whole schedule:\n")
             let runner = LessonRunner(lesson: lesson, options: runOptions)
-            if lesson.model == .linearSGD {
+            if lesson.model == .embeddingDotBias {
+                try runCollab(lesson, seed: runOptions.seed, epochsScale: schedule.epochsScale, ratings: runOptions.ratings,
+                              save: nil, plotDir: nil)
+            } else if lesson.model == .linearSGD {
                 _ = try runner.runLinearSGD(say: say)
             } else {
                 _ = try trainShowingProgress(runner)

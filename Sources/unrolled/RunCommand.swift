@@ -31,8 +31,13 @@ struct Run: ParsableCommand {
             var runOptions = try options.runOptions(epochsScale: schedule.epochsScale)
             training.apply(to: &runOptions)
             try training.preflight(lesson: lesson, save: save)
-            let runner = LessonRunner(lesson: lesson, options: runOptions)
             let plotDir = lessonOutputDirectory(out, lesson)
+            if lesson.model == .embeddingDotBias {
+                try runCollab(lesson, seed: runOptions.seed, epochsScale: schedule.epochsScale, ratings: runOptions.ratings,
+                              save: save, plotDir: noPlot ? nil : plotDir)
+                return
+            }
+            let runner = LessonRunner(lesson: lesson, options: runOptions)
             if lesson.model == .linearSGD {
                 let result = try runner.runLinearSGD(say: say)
                 if !noPlot { say("loss plot: \(displayPath(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: plotDir)[0]))") }

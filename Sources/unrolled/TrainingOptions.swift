@@ -36,6 +36,9 @@ struct TrainingOptions: ParsableArguments {
             }
             do { try AtomicFile.checkDestination(save, probe: true) } catch let e as FileWriteError { throw InputError("--save \(e.description)") }
         }
+        if lesson.model == .embeddingDotBias && (checkpoint != nil || resume != nil) {
+            throw InputError("--checkpoint/--resume: not yet for \(lesson.id); checkpoints are for the character lessons")
+        }
         if lesson.model == .linearSGD && (checkpoint != nil || resume != nil) {
             throw InputError("--checkpoint/--resume: \(lesson.id) runs in seconds; checkpoints are for the character lessons")
         }

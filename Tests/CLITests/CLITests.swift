@@ -28,7 +28,7 @@ final class CLITests: XCTestCase {
     }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: scratch) }
 
-    func run(_ args: [String], stdin: String? = nil) throws -> Result {
+    func run(_ args: [String], stdin: String? = nil, env extra: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
@@ -39,6 +39,7 @@ final class CLITests: XCTestCase {
         env["COLUMNS"] = "100"  // help text wraps at the terminal width; pin it
         env["UNROLLED_LESSONS"] = CLITests.root.appendingPathComponent("lessons").path
         if let corpus = CorpusLocator.existing(nil) { env["UNROLLED_CORPUS"] = URL(fileURLWithPath: corpus).standardizedFileURL.path }
+        env.merge(extra) { $1 }
         p.environment = env
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
@@ -122,7 +123,7 @@ final class CLITests: XCTestCase {
     func testUnknownLessonIsOneLineAndExitOne() throws {
         let r = try run(["run", "char4"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "error: unknown lesson 'char4' (did you mean 'char3'?); expected one of: linear-sgd, char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn (or a path to a .yaml file)\n")
+        XCTAssertEqual(r.stderr, "error: unknown lesson 'char4' (did you mean 'char3'?); expected one of: linear-sgd, char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn, collab (or a path to a .yaml file)\n")
         XCTAssertEqual(r.stdout, "")
     }
 
@@ -174,7 +175,8 @@ final class CLITests: XCTestCase {
 
     /// Snapshots live in Snapshots/ beside this file; re-record with UNROLLED_RECORD_SNAPSHOTS=1.
     func testHelpTexts() throws {
-        for command in [[], ["list"], ["run"], ["play"], ["step"], ["watch"], ["trace"], ["draw"], ["generate"], ["eval"], ["golden"], ["corpus"]] {
+        for command in [[], ["list"], ["run"], ["play"], ["step"], ["watch"], ["trace"], ["draw"], ["generate"], ["eval"], ["golden"], ["corpus"],
+                        ["data"], ["data", "download"], ["data", "synthetic"], ["collab"], ["collab", "biases"], ["collab", "pca"], ["collab", "finding"]] {
             let r = try run(command + ["--help"])
             XCTAssertEqual(r.status, 0)
             let name = (["unrolled"] + command).joined(separator: "-")
@@ -186,5 +188,58 @@ final class CLITests: XCTestCase {
             let expected = try String(contentsOf: url, encoding: .utf8)
             XCTAssertEqual(r.stdout, expected, "\(name) --help changed; re-record with UNROLLED_RECORD_SNAPSHOTS=1 if intended")
         }
+    }
+
+    // MARK: collab
+
+    /// The collab lesson end to end on a small SYNTHETIC folder: write it, train, interpret.
+    func testCollabPipelineOnSyntheticData() throws {
+        let data = scratch + "/synthetic"
+        var r = try run(["data", "synthetic", "--out", data, "--users", "60", "--movies", "200", "--ratings", "3000"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: data + "/SYNTHETIC.txt"))
+        r = try run(["run", "collab", "--ratings", data, "--save", "w.safetensors"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("SYNTHETIC (planted factors, not MovieLens)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("learn.fit(0.01, 2, wds=0.0002, cycle_len=1, cycle_mult=2)"), r.stdout)
+        let table = r.stdout.split(separator: "\n").filter { $0.hasPrefix("[ ") && !$0.contains("epoch") }
+        XCTAssertEqual(table.count, 3, "cycles of 1 and 2 epochs: \(r.stdout)")
+        XCTAssertTrue(table[0].contains("   0.0001 → "), "the first batch runs at lr/100 (warm-up): \(table[0])")
+        for file in ["w.safetensors", "output/collab/loss.svg", "output/collab/lr.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: scratch + "/" + file), file)
+        }
+        r = try run(["collab", "biases", "--weights", "w.safetensors", "--ratings", data])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").filter { $0.hasPrefix("(") && $0.contains("Planted Movie") }.count, 30)
+        XCTAssertTrue(r.stdout.contains("SYNTHETIC check: Spearman rank correlation of learned ib with the planted movie bias"), r.stdout)
+        r = try run(["collab", "pca", "--weights", "w.safetensors", "--ratings", data])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("explained variance ratio: "), r.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch + "/output/collab/pca-scatter.png"))
+        r = try run(["collab", "finding", "--weights", "w.safetensors", "--ratings", data])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("share with |ib| ≤ 0.05      100.0%"), "untrained biases all lie in get_emb's range: \(r.stdout)")
+        r = try run(["eval", "collab", "--weights", "w.safetensors", "--ratings", data])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("mse_loss "), r.stdout)
+    }
+
+    func testCollabBadInputIsOneLine() throws {
+        var r = try run(["run", "collab", "--ratings", scratch + "/none"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "error: \(scratch)/none/ratings.csv: cannot read file (expected MovieLens ratings.csv; `unrolled data download movielens` or --ratings DIR)\n")
+        r = try run(["run", "collab"], env: ["XDG_CACHE_HOME": scratch + "/cache"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "error: no MovieLens copy at \(scratch)/cache/unrolled/ml-latest-small; run `unrolled data download movielens`, give --ratings DIR, or use --synthetic\n")
+        r = try run(["data", "download", "movielens", "--url", "file://\(scratch)/missing.zip"], env: ["XDG_CACHE_HOME": scratch + "/cache"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "error: \(scratch)/missing.zip: cannot read file\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/cache/unrolled/ml-latest-small"))
+        r = try run(["watch", "collab", "--synthetic", "loss"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "error: collab: a character-model command; for the collab lesson use run, play, step, trace, draw, eval or golden\n")
+        r = try run(["run", "collab", "--synthetic", "--ratings", scratch])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.hasPrefix("error: give --ratings DIR or --synthetic, not both"), r.stderr)
     }
 }

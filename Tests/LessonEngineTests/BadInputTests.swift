@@ -26,6 +26,25 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    let collab = "id: c\ntitle: t\nmodel: EmbeddingDotBias\nschedule:\n  - optimizer: adam\n    lr: 0.01\n"
+
+    func testCollabSchedule() throws {
+        let ok = try Lesson.parse(yaml: collab + "    wd: 2e-4\n    sgdr: {cycles: 2, cycle_len: 1, cycle_mult: 2}\n", source: "c.yaml")
+        XCTAssertEqual(ok.schedule[0].sgdr, Lesson.SGDR(cycles: 2, cycleLen: 1, cycleMult: 2))
+        XCTAssertEqual(ok.schedule[0].weightDecay, 2e-4)
+        XCTAssertEqual(ok.schedule[0].epochs, 3)
+        XCTAssertEqual(ok.ratings, .movielens)
+        XCTAssertEqual(message(collab), "x.yaml:5:5: schedule[0]: missing 'sgdr' (cycles, cycle_len, cycle_mult)")
+        XCTAssertEqual(message(collab + "    epochs: 1\n"),
+                       "x.yaml:7:5: unknown key 'epochs' in schedule[0]; expected one of: optimizer, lr, sgdr, wd")
+        XCTAssertEqual(message(collab + "    sgdr: {cycles: 2, cycle_mul: 2}\n"),
+                       "x.yaml:7:23: unknown key 'cycle_mul' in schedule[0].sgdr (did you mean 'cycle_mult'?); expected one of: cycles, cycle_len, cycle_mult")
+        XCTAssertEqual(message(collab + "    sgdr: {cycles: 12, cycle_mult: 10}\n"),
+                       "x.yaml:7:11: schedule[0].sgdr: 12 cycles of 1 epoch(s) × 10 is more than 1000 epochs")
+        XCTAssertEqual(message(collab + "    sgdr: {cycles: 1}\ndata: {ratings: imdb}\n"),
+                       "x.yaml:8:17: data.ratings: expected one of: movielens, synthetic, got 'imdb'")
+    }
+
     func testCorpusTooShortForOneBatch() throws {
         var options = RunOptions()
         options.corpusPath = try Tiny.corpus(characters: 60)

@@ -18,6 +18,9 @@ final class FingerprintTests: XCTestCase {
         let lesson = try Catalog(directory: FingerprintTests.root.appendingPathComponent("lessons").path).lesson(id)
         var options = RunOptions()
         if needsCorpus { options.corpusPath = try TestCorpus.path() }
+        // The collab lesson on the SYNTHETIC set, at test size (no MovieLens download in tests).
+        options.ratings.synthetic = true
+        options.ratings.syntheticConfig = .small()
         return (lesson, try Replay.record(lesson: lesson, options: options, batch: 4, level: .summary))
     }
 
@@ -57,6 +60,7 @@ final class FingerprintTests: XCTestCase {
     func testCharLoopConcat() throws { try check("char-loop-concat") }
     func testCharRnn() throws { try check("char-rnn") }
     func testCharSeqRnn() throws { try check("char-seq-rnn") }
+    func testCollab() throws { try check("collab", needsCorpus: false) }
 
     func testTheLineComparisonCatchesWhatItMust() {
         let line = "3 forward add l_in(e(c1)): l_in(e(c1)) [4,256] mean -0.0400237 std 0.524172 min -1.68526 max 1.81361"

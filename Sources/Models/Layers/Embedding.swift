@@ -10,6 +10,12 @@ public final class Embedding: Module {
         weight = makeParameter(.normal([count, dim], using: rng), "\(name).weight")
     }
 
+    /// A table with given starting values (the collab lesson's `get_emb`, U(−0.05, 0.05)).
+    public init(name: String, weight: Tensor) {
+        self.name = name
+        self.weight = makeParameter(weight, "\(name).weight")
+    }
+
     public var parameters: [(name: String, tensor: Tensor)] { [("\(name).weight", weight)] }
 
     /// `e(c1)`: the rows for the characters in `indices` (labelled with the lesson's notation).

@@ -31,10 +31,12 @@ public final class SGD: Optimizer {
     }
 }
 
-/// torch.optim.Adam with its defaults: β = (0.9, 0.999), ε = 1e-8, bias correction.
+/// torch.optim.Adam with its defaults: β = (0.9, 0.999), ε = 1e-8, bias correction;
+/// `weightDecay` as its `weight_decay` (L2 added to the gradient), which fastai 0.7's `wds=` set.
 public final class Adam: Optimizer {
     public var lr: Float
     public let beta1: Float, beta2: Float, eps: Float
+    public let weightDecay: Float
     public let name = "adam"
     let params: [(name: String, tensor: Tensor)]
     /// First and second moment estimates, one pair per parameter; public so `run` can save them.
@@ -42,8 +44,9 @@ public final class Adam: Optimizer {
     public internal(set) var stepCount = 0
 
     public init(_ params: [(name: String, tensor: Tensor)], lr: Float = 1e-3,
-                beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8) {
+                beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8, weightDecay: Float = 0) {
         self.params = params; self.lr = lr; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
+        self.weightDecay = weightDecay
         m = params.map { [Float](repeating: 0, count: $0.tensor.count) }
         v = m
     }
@@ -56,9 +59,10 @@ public final class Adam: Optimizer {
             let before = Tracer.isOn ? (m: m[i], v: v[i]) : nil
             p.update {
                 Kernels.adamStep(param: &$0, grad: g, m: &m[i], v: &v[i], lr: lr,
-                                 beta1: beta1, beta2: beta2, eps: eps, step: stepCount)
+                                 beta1: beta1, beta2: beta2, eps: eps, step: stepCount,
+                                 weightDecay: weightDecay)
             }
-            traceUpdate("adam", p, grad: g, attributes: "lr=\(lr),step=\(stepCount)",
+            traceUpdate("adam", p, grad: g, attributes: weightDecay == 0 ? "lr=\(lr),step=\(stepCount)" : "lr=\(lr),step=\(stepCount),wd=\(weightDecay)",
                         state: before.map { [("adam.m", $0.m, m[i]), ("adam.v", $0.v, v[i])] } ?? [])
         }
     }

@@ -15,12 +15,14 @@ extension Kernels {
         axpy(-lr, grad, &param)
     }
 
-    /// One Adam step (torch.optim.Adam, no weight decay, no amsgrad):
+    /// One Adam step (torch.optim.Adam, no amsgrad):
+    ///   g ← g + wd·p                   (weight_decay: L2 added to the gradient, not AdamW)
     ///   m ← m + (1−β1)(g − m)          (torch's lerp_)
     ///   v ← β2·v + (1−β2)·g²
     ///   p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε)
     public static func adamStep(param: inout [Float], grad: [Float], m: inout [Float], v: inout [Float],
-                                lr: Float, beta1: Float, beta2: Float, eps: Float, step: Int) {
+                                lr: Float, beta1: Float, beta2: Float, eps: Float, step: Int,
+                                weightDecay: Float = 0) {
         precondition(param.count == grad.count && m.count == grad.count && v.count == grad.count)
         // Bias corrections in Double, as PyTorch computes them in Python floats.
         let bc1 = 1 - pow(Double(beta1), Double(step))
@@ -35,7 +37,7 @@ extension Kernels {
                         let (p, mp, vp, g) = (p.baseAddress!, mp.baseAddress!, vp.baseAddress!, gp.baseAddress!)
                         Parallel.forRanges(gp.count) { range in
                             for i in range {
-                                let gi = g[i]
+                                let gi = weightDecay == 0 ? g[i] : g[i] + weightDecay * p[i]
                                 mp[i] = mp[i] + w1 * (gi - mp[i])
                                 vp[i] = vp[i] * beta2 + w2 * gi * gi
                                 let denom = vp[i].squareRoot() / bc2Sqrt + eps
