@@ -8,7 +8,8 @@
   let cursor = -1;
   let selected = null;          // {event, output, index} of the explained element
   const stepTimes = [];
-  window.book = { data, stepTimes, go: (i) => go(i), get cursor() { return cursor; } };
+  window.book = { data, stepTimes, go: (i) => go(i), get cursor() { return cursor; },
+                  get decoded() { return decoded.size === data.buffers.length; } };
 
   // ---- values: base64 float32 buffers, decoded when first needed ----
   const decoded = new Map();
@@ -110,6 +111,10 @@
       if (i >= 0) go(i);
     });
     if (data.lesson.model === "LinearSGD") $("arch-panel").hidden = true;
+    // A wide (unrolled) diagram gets the column's full width; a tall one sits beside the code.
+    const wide = [...document.querySelectorAll("#arch svg")].some((svg) => svg.viewBox.baseVal.width > svg.viewBox.baseVal.height * 1.5);
+    $("main").classList.toggle("arch-wide", wide);
+    $("arch-panel").addEventListener("click", () => $("arch-panel").classList.toggle("zoom"));
   }
 
   // ---- heatmaps ----
@@ -159,14 +164,13 @@
     canvas.dataset.label = t.label;
     const ctx = canvas.getContext("2d");
     const img = ctx.createImageData(canvas.width, canvas.height);
+    const pixels = new Uint32Array(img.data.buffer);   // one write per pixel (RGBA, little-endian)
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
       const k = r * cols + c;
       if (k >= values.length) continue;
       const [R, G, B] = colour(values[k], m);
-      for (let y = r * ch; y < (r + 1) * ch; y++) {
-        let p = (y * canvas.width + c * cw) * 4;
-        for (let x = 0; x < cw; x++, p += 4) { img.data[p] = R; img.data[p + 1] = G; img.data[p + 2] = B; img.data[p + 3] = 255; }
-      }
+      const word = (255 << 24 | B << 16 | G << 8 | R) >>> 0;
+      for (let y = r * ch; y < (r + 1) * ch; y++) pixels.fill(word, y * canvas.width + c * cw, y * canvas.width + (c + 1) * cw);
     }
     ctx.putImageData(img, 0, 0);
     const explainable = opts.explainFor ? events[opts.explainFor.event].explain.filter((x) => x.output === opts.explainFor.output) : [];
@@ -302,6 +306,7 @@
     const box = $("contrib");
     box.textContent = "";
     for (const c of events[i].contrib) {
+      if (c.parts.length < 2) continue;   // one use: the gradient is that contribution
       box.appendChild(el("h3", "", `${c.name} is used ${c.parts.length} time${c.parts.length === 1 ? "" : "s"}: its gradient is the sum of ${c.parts.length} contribution${c.parts.length === 1 ? "" : "s"} (this op adds number ${c.current + 1})`));
       const bars = el("div", "bars");
       const max = Math.max(c.sumL2, ...c.parts.map((p) => p.l2)) || 1;
@@ -362,34 +367,52 @@
   }
 
   // ---- navigation ----
+  // Set an element's class only when it changes: a class write restyles the whole graph.
+  const classOf = new Map();
+  function setClass(g, cls) {
+    if (classOf.get(g) === cls) return;
+    classOf.set(g, cls);
+    g.setAttribute("class", cls);
+  }
   function updateGraph(e) {
     const seq = e.seq;
     const backward = e.phase !== "forward";
     for (const [s, g] of graphNodes) {
-      g.classList.toggle("current", s === e.node);
-      g.classList.toggle("backward", s === e.node && backward);
       const b = data.graph.backward[s];
-      g.classList.toggle("grad-done", backward && b !== undefined && b < seq);
+      let cls = s === e.node ? (backward ? "current backward" : "current") : "";
+      if (backward && b !== undefined && b < seq) cls += " grad-done";
+      setClass(g, cls);
     }
     for (const edge of graphEdges) {
       const b = data.graph.backward[edge.to];
-      edge.g.classList.toggle("visited", backward && b !== undefined && b < seq);
-      edge.g.classList.toggle("active", e.phase === "backward" && edge.to === e.node);
-      edge.g.classList.toggle("feeds", e.phase === "forward" && edge.to === e.node);
+      let cls = backward && b !== undefined && b < seq ? "visited" : "";
+      if (edge.to === e.node) cls += e.phase === "backward" ? " active" : e.phase === "forward" ? " feeds" : "";
+      setClass(edge.g, cls);
     }
+    // Scroll the box into view at the next frame, when layout is done anyway.
     const g = graphNodes.get(e.node);
-    if (g) {
+    if (g) requestAnimationFrame(() => {
       const box = $("graph"), r = g.getBoundingClientRect(), c = box.getBoundingClientRect();
       if (r.left < c.left || r.right > c.right || r.top < c.top || r.bottom > c.bottom) {
         box.scrollLeft += (r.left + r.width / 2) - (c.left + c.width / 2);
         box.scrollTop += (r.top + r.height / 2) - (c.top + c.height / 2);
       }
-    }
+    });
   }
 
   function updateArch(e) {
     const names = new Set(e.arch);
-    for (const g of document.querySelectorAll("#arch g[data-name]")) g.classList.toggle("hl", names.has(g.dataset.name));
+    let first = null;
+    for (const g of document.querySelectorAll("#arch g[data-name]")) {
+      const on = names.has(g.dataset.name);
+      if (on && !first && g.closest("figure") === document.querySelector("#arch figure:last-child")) first = g;
+      setClass(g, on ? "hl" : "");
+    }
+    // Keep the highlighted part of a wide diagram in view.
+    if (first && $("main").classList.contains("arch-wide")) requestAnimationFrame(() => {
+      const box = $("arch"), r = first.getBoundingClientRect(), c = box.getBoundingClientRect();
+      if (r.left < c.left || r.right > c.right) box.scrollLeft += (r.left + r.width / 2) - (c.left + c.width / 2);
+    });
   }
 
   function updateCode(e) {
@@ -416,8 +439,25 @@
     updateArch(e);
     updateCode(e);
     updateTimeView(i);
-    history.replaceState(null, "", "#op=" + (i + 1));
+    rememberInHash(i);
     stepTimes.push(performance.now() - t0);
+  }
+
+  // The address bar follows the op (a deep link to share), written at most every 300 ms:
+  // Chromium ignores history updates that come faster than that in bulk.
+  let hashTimer = null;
+  function rememberInHash(i) {
+    if (hashTimer) clearTimeout(hashTimer);
+    hashTimer = setTimeout(() => { hashTimer = null; history.replaceState(null, "", "#op=" + (i + 1)); }, 300);
+  }
+
+  // Decode every value buffer in small slices after the first render, so that stepping never
+  // waits for base64.
+  function decodeWhenIdle(next) {
+    if (next >= data.buffers.length) return;
+    const t0 = performance.now();
+    while (next < data.buffers.length && performance.now() - t0 < 8) buffer(next++);
+    setTimeout(() => decodeWhenIdle(next), 0);
   }
 
   function nextPhase() {
@@ -482,7 +522,12 @@
     left.appendChild(pick);
     const canvas = el("canvas");
     canvas.id = "hidden-canvas";
-    left.appendChild(canvas);
+    const labelled = el("div", "labelled");
+    const names = el("div", "row-names");
+    for (const s of steps) names.appendChild(el("div", "", s.label));
+    labelled.append(names, canvas);
+    left.appendChild(labelled);
+    left.appendChild(el("div", "note dim", "tanh keeps every h_t in −1…1: blue −1, white 0, red +1"));
     view.appendChild(left);
     const right = el("div");
     right.id = "grad-norms";
@@ -603,4 +648,5 @@
   trainedView();
   go(fromHash() ?? 0);
   performance.mark("book-rendered");
+  decodeWhenIdle(0);
 })();
