@@ -48,6 +48,12 @@ extension CLITests {
             for x in try XCTUnwrap(e["explain"] as? [[String: Any]]) {
                 let command = try XCTUnwrap(x["command"] as? String), text = try XCTUnwrap(x["text"] as? String)
                 XCTAssertEqual(text, try stepPrompt("linear-sgd", op: i + 1, command), "op \(i + 1) \(command)")
+                // The command names the element the page shows the text under.
+                let outputs = try XCTUnwrap(e["outputs"] as? [[String: Any]])
+                let shape = try XCTUnwrap(outputs[try XCTUnwrap(x["output"] as? Int)]["shape"] as? [Int])
+                let position = command.split(separator: " ").last.map { $0.split(separator: ",").compactMap { Int($0) } } ?? []
+                let flat = zip(position, shape).reduce(0) { $0 * $1.1 + $1.0 }
+                XCTAssertEqual(flat, x["index"] as? Int, "op \(i + 1): '\(command)' is not element \(x["index"] ?? "")")
                 compared += 1
             }
             // Every op of lesson 1 comes from a line of the seed's code.
