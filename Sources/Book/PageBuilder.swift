@@ -59,6 +59,7 @@ struct PageBuilder {
                 codeLine: code?.line(for: e),
                 arch: ArchitectureHighlight.names(for: e, model: replay.lesson.model).filter(archNames.contains),
                 node: e.phase == .update ? nil : graph.nodeIndex(forSeq: e.seq).map { graph.nodes[$0].seq },
+                uses: e.phase == .update ? graph.nodes.filter { $0.leafInputs.contains { $0.label == e.label } }.map(\.seq) : [],
                 beats: beats[i] ?? [],
                 inputs: inputs, outputs: outputs, before: before,
                 explain: explanations(e, index: i, explainer: explainer),

@@ -68,6 +68,8 @@ struct PageEvent: Encodable {
     var arch: [String]
     /// `op:<seq>` of the graph box to highlight.
     var node: Int?
+    /// For update: the forward ops that read this parameter.
+    var uses: [Int]
     var beats: [String]
     var inputs: [PageTensor]
     var outputs: [PageTensor]

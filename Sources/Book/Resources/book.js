@@ -362,7 +362,7 @@
       return d;
     };
     pair.appendChild(dist("row 0, initial weights", buffer(e.outputs[0].data)));
-    pair.appendChild(dist("row 0, trained (" + tr.source + ")", buffer(tr.outputs[i][0].data)));
+    pair.appendChild(dist("row 0, trained (" + tr.source.split("/").pop() + ")", buffer(tr.outputs[i][0].data)));
     box.appendChild(pair);
   }
 
@@ -379,7 +379,7 @@
     const backward = e.phase !== "forward";
     for (const [s, g] of graphNodes) {
       const b = data.graph.backward[s];
-      let cls = s === e.node ? (backward ? "current backward" : "current") : "";
+      let cls = s === e.node ? (backward ? "current backward" : "current") : e.uses.includes(s) ? "uses" : "";
       if (backward && b !== undefined && b < seq) cls += " grad-done";
       setClass(g, cls);
     }
@@ -389,8 +389,8 @@
       if (edge.to === e.node) cls += e.phase === "backward" ? " active" : e.phase === "forward" ? " feeds" : "";
       setClass(edge.g, cls);
     }
-    // Scroll the box into view at the next frame, when layout is done anyway.
-    const g = graphNodes.get(e.node);
+    // Scroll the box (or an update's first reader) into view at the next frame, when layout is done anyway.
+    const g = graphNodes.get(e.node ?? e.uses[0]);
     if (g) requestAnimationFrame(() => {
       const box = $("graph"), r = g.getBoundingClientRect(), c = box.getBoundingClientRect();
       if (r.left < c.left || r.right > c.right || r.top < c.top || r.bottom > c.bottom) {
