@@ -556,6 +556,7 @@
       for (const [label, value, colourName] of [[`∂loss/∂${s.label}`, s.gradL2, "#d9822b"], [`∂loss/∂${s.inputLabel}`, s.inputGradL2, "#2e8b57"]]) {
         if (value === null || value === undefined) continue;
         const r = el("div", "bar-row");
+        r.dataset.label = label === `∂loss/∂${s.label}` ? s.label : s.inputLabel;
         r.appendChild(el("span", "label", `t=${s.t}  ${label}`));
         const track = el("div"), fill = el("div", "fill");
         fill.style.width = (100 * value / max) + "%";
@@ -595,9 +596,10 @@
     const steps = data.views.timeSteps;
     const canvas = $("hidden-canvas");
     if (!steps || !steps.length || !canvas) return;
-    canvas.style.outline = "";
-    const r = steps.findIndex((s) => s.event === i);
-    canvas.title = r >= 0 ? "current op: " + steps[r].label : "";
+    // The step the current op belongs to (forward or backward through h_t), in bold.
+    const label = events[i] ? events[i].label : "";
+    document.querySelectorAll("#time-view .row-names div").forEach((d, r) => d.classList.toggle("now", steps[r].label === label));
+    document.querySelectorAll("#grad-norms .bar-row").forEach((d) => d.classList.toggle("now", d.dataset.label === label));
   }
 
   // ---- across iterations: the SGD animation and the contour path ----
