@@ -52,7 +52,7 @@ let package = Package(
         // The lesson book: HTML pages; its CSS, JavaScript and seed code are files in Resources/.
         .target(name: "Book", dependencies: ["LessonEngine", "Diagrams", "Models", "TensorCore",
                                              .product(name: "Yams", package: "Yams")],
-                resources: [.copy("Resources")], swiftSettings: settings),
+                exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: settings),
         .executableTarget(name: "unrolled",
                           dependencies: ["CBLAS", "TensorCore", "Models", "LessonEngine", "Diagrams", "Book",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
