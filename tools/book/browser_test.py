@@ -150,6 +150,8 @@ def main():
         try:
             for lesson in args.lessons.split(","):
                 test_page(driver, unrolled, lesson, out, common, checkout, args.screenshots)
+            if "char3" in args.lessons.split(","):
+                test_trained(driver, unrolled, out, common, checkout)
             index = "file://" + os.path.join(out, "index.html")
             driver.get(index)
             links = driver.execute_script("return [...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")
@@ -162,6 +164,62 @@ def main():
         shutil.rmtree(out, ignore_errors=True)
     print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
+
+
+def test_trained(driver, unrolled, out, common, checkout):
+    """--weights: a short training run's weights, the same step replayed with them."""
+    weights = os.path.join(out, "char3-trained.safetensors")
+    trained = run([unrolled, "run", "char3", "--epochs-scale", "0.05", "--save", weights, "--no-plot",
+                   "--out", os.path.join(out, "run")] + common, cwd=checkout)
+    if not check(trained.returncode == 0, "char3: a short training run saved its weights"):
+        print(trained.stderr)
+        return
+    folder = os.path.join(out, "trained")
+    built = run([unrolled, "book", "char3", "--weights", weights, "--out", folder] + common, cwd=checkout)
+    if not check(built.returncode == 0, "book char3 --weights wrote a page"):
+        print(built.stderr)
+        return
+    url = "file://" + os.path.join(folder, "char3.html")
+    load(driver, url)
+    shown = driver.execute_script("""
+        const i = book.data.events.findIndex(e => e.op === 'log_softmax');
+        book.go(i);
+        return [!document.getElementById('trained-panel').hidden, document.querySelectorAll('#tensors .dist').length,
+                document.getElementById('trained-view').textContent];""")
+    check(shown[0] and shown[1] == 2, f"char3 --weights: before/after panel and two output distributions ({shown[1]})")
+    print("    " + shown[2])
+    check(not console_errors(driver), "char3 --weights: no console error")
+
+
+def hover(driver, lesson, events, k, prefix, t, suffix=""):
+    """Move the mouse over one cell of op k's heatmap of tensor t; compare with the trace."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    driver.execute_script(f"book.go({k})")
+    name = (prefix + t["label"] + (")" if prefix else "")) + suffix
+    canvases = driver.find_elements("css selector", "#tensors canvas")
+    canvas = next((cv for cv in canvases if cv.get_attribute("data-label") == name), None)
+    if not check(canvas is not None, f"{lesson}: op {k + 1} shows a heatmap of {name}"):
+        return
+    cols = t["shape"][-1] if t["shape"] else 1
+    rows = driver.execute_script(
+        "const e = book.data.events[arguments[0]]; const t = e.outputs[0]; return Math.ceil(t.stored / arguments[1])", k, cols)
+    # The last stored row, at its largest |value| (a zero would prove little).
+    r = rows - 1
+    row = t["values"][r * cols:(r + 1) * cols]
+    c = max(range(len(row)), key=lambda j: abs(row[j]))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
+    # The cell's centre in viewport pixels (the canvas may be partly scrolled out of its panel).
+    x, y = driver.execute_script("""const b = arguments[0].getBoundingClientRect(), s = getComputedStyle(arguments[0]);
+        const l = b.left + parseFloat(s.borderLeftWidth), t = b.top + parseFloat(s.borderTopWidth);
+        return [l + (arguments[2] + 0.5) * arguments[0].clientWidth / arguments[4],
+                t + (arguments[1] + 0.5) * arguments[0].clientHeight / arguments[3]];""", canvas, r, c, rows, cols)
+    actions = ActionChains(driver)
+    actions.w3c_actions.pointer_action.move_to_location(int(x), int(y))
+    actions.perform()
+    shown = driver.execute_script("const t = document.getElementById('tooltip'); return t.hidden ? null : t.dataset.value")
+    want = t["values"][r * cols + c]
+    check(shown is not None and f32(float(shown)) == f32(want),
+          f"{lesson}: hover {name} flat {r * cols + c} at op {k + 1} shows {shown}, trace {want}")
 
 
 def test_page(driver, unrolled, lesson, out, common, checkout, shots):
@@ -222,25 +280,31 @@ def test_page(driver, unrolled, lesson, out, common, checkout, shots):
     # for a garbage collection or another process (the worst is printed).
     check(p95 <= STEP_MS, f"{lesson}: step change median {median:.1f} ms, 95th percentile {p95:.1f} ms <= {STEP_MS} ms (worst {worst:.1f} ms, {len(times)} ops)")
 
-    # Hover: at every forward op with an output heatmap, the cell under the mouse shows the
-    # trace's value (one op checked per lesson: the last forward op with a 2-D output).
+    # Hover: the cell under the mouse shows the trace's value, for a forward output (the last
+    # forward op with the most dimensions), a backward op's outgoing gradient and an update.
     k = max((i for i, e in enumerate(events) if e["phase"] == "forward" and len(e["outputs"][0]["shape"]) >= 1),
             key=lambda i: (len(events[i]["outputs"][0]["shape"]), i))
-    driver.execute_script(f"book.go({k})")
-    e = events[k]
-    out_t = e["outputs"][0]
-    cols = out_t["shape"][-1]
-    rows = len(out_t["values"]) // cols
-    r, c = rows - 1, cols // 3
-    canvases = driver.find_elements("css selector", "#tensors canvas")
-    canvas = next(cv for cv in canvases if cv.get_attribute("data-label") == out_t["label"])
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
-    w, h = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]", canvas)
-    ActionChains(driver).move_to_element_with_offset(canvas, (c + 0.5) * w / cols - w / 2, (r + 0.5) * h / rows - h / 2).perform()
-    shown = driver.execute_script("const t = document.getElementById('tooltip'); return t.hidden ? null : [t.dataset.value, t.textContent]")
-    want = out_t["values"][r * cols + c]
-    check(shown is not None and f32(float(shown[0])) == f32(want),
-          f"{lesson}: hover {out_t['label']} flat {r * cols + c} at op {k + 1} shows {shown[0] if shown else None}, trace {want}")
+    hover(driver, lesson, events, k, "", events[k]["outputs"][0])
+    b = next(i for i, e in enumerate(events) if e["phase"] == "backward" and len(e["outputs"][0]["shape"]) >= 1)
+    hover(driver, lesson, events, b, "grad_in(", events[b]["outputs"][0])
+    u = next(i for i, e in enumerate(events) if e["phase"] == "update")
+    hover(driver, lesson, events, u, "", events[u]["outputs"][0], suffix=" after")
+
+    # Search by label: the first op with that label after the current one.
+    label = events[k]["label"]
+    driver.execute_script("book.go(0)")
+    box = driver.find_element("id", "search")
+    box.clear()
+    box.send_keys(label + "\n")
+    found = driver.execute_script("return book.cursor")
+    want_i = next(i for i, e in enumerate(events) if i > 0 and e["label"] == label)
+    check(found == want_i, f"{lesson}: search '{label}' goes to op {want_i + 1} (got {found + 1})")
+    driver.find_element("css selector", "body").click()
+
+    # Clicking a graph box goes to its op.
+    driver.execute_script("""const g = document.querySelector('#graph g[data-name="op:3"]');
+        g.dispatchEvent(new MouseEvent('click', {bubbles: true}));""")
+    check(driver.execute_script("return book.data.events[book.cursor].seq") == 3, f"{lesson}: clicking graph box #3 goes to op 3")
 
     # Explain: the page's text equals the CLI's, at a forward op and at a backward op with a
     # weight gradient (for char3 the matmul into l_in.weight), for one chip each.

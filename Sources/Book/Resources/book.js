@@ -181,9 +181,9 @@
       ctx.fillRect(c * cw, r * ch, Math.max(2, Math.min(4, cw)), Math.max(2, Math.min(4, ch)));
     }
     const cellAt = (ev) => {
-      const rect = canvas.getBoundingClientRect();
-      const c = Math.floor((ev.clientX - rect.left) / (rect.width / cols));
-      const r = Math.floor((ev.clientY - rect.top) / (rect.height / rows));
+      // offsetX/Y are inside the border, where the cells are.
+      const c = Math.floor(ev.offsetX * cols / canvas.clientWidth);
+      const r = Math.floor(ev.offsetY * rows / canvas.clientHeight);
       const k = r * cols + c;
       return (c >= 0 && c < cols && r >= 0 && k < values.length) ? k : -1;
     };
@@ -484,8 +484,10 @@
     $("next").addEventListener("click", () => go(cursor + 1));
     $("next-phase").addEventListener("click", nextPhase);
     const s = $("search");
-    s.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { search(s.value.trim()); ev.stopPropagation(); } });
-    s.addEventListener("change", () => search(s.value.trim()));
+    // Enter searches (again: the next match); picking from the list searches once.
+    let searched = null;
+    s.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { searched = s.value.trim(); search(searched); ev.stopPropagation(); } });
+    s.addEventListener("change", () => { if (s.value.trim() !== searched) { searched = s.value.trim(); search(searched); } });
     document.addEventListener("keydown", (ev) => {
       if (ev.target === s) { if (ev.key === "Escape") s.blur(); return; }
       if (ev.key === "ArrowRight") { go(cursor + 1); ev.preventDefault(); }
@@ -533,14 +535,13 @@
     right.id = "grad-norms";
     view.appendChild(right);
     canvas.addEventListener("click", (ev) => {
-      const r = Math.floor((ev.clientY - canvas.getBoundingClientRect().top) / (canvas.getBoundingClientRect().height / steps.length));
+      const r = Math.floor(ev.offsetY * steps.length / canvas.clientHeight);
       if (steps[r]) go(steps[r].event);
     });
     canvas.addEventListener("mousemove", (ev) => {
-      const rect = canvas.getBoundingClientRect();
-      const r = Math.floor((ev.clientY - rect.top) / (rect.height / steps.length));
       const cols = steps[0].shape[1];
-      const c = Math.floor((ev.clientX - rect.left) / (rect.width / cols));
+      const r = Math.floor(ev.offsetY * steps.length / canvas.clientHeight);
+      const c = Math.floor(ev.offsetX * cols / canvas.clientWidth);
       const v = steps[r] && buffer(steps[r].data);
       if (!v || c < 0 || c >= cols) { hideTip(); return; }
       const value = v[timeRow * cols + c];
