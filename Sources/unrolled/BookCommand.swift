@@ -84,7 +84,19 @@ struct BookCommand: ParsableCommand {
     }
 
     func writeFile(_ text: String, to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let dir = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        // Walk up to the first folder that exists: it must be a folder, or --out names a file.
+        var probe = dir
+        while !FileManager.default.fileExists(atPath: probe.path, isDirectory: &isDirectory) && probe.path != "/" {
+            probe = probe.deletingLastPathComponent()
+        }
+        guard isDirectory.boolValue else { throw InputError("--out: \(probe.path) is a file, not a folder") }
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            throw InputError("--out: cannot create \(dir.path) (\((error as NSError).localizedFailureReason ?? "permission denied?"))")
+        }
         try AtomicFile.write(Array(text.utf8), to: url.path)
     }
 }

@@ -91,6 +91,17 @@ extension CLITests {
         XCTAssertEqual(contrib["text"] as? String, try stepPrompt("char3", op: i + 1, "contrib l_in.weight"))
     }
 
+    func testBookIntoAFileFailsWithOneLine() throws {
+        let file = NSTemporaryDirectory() + "unrolled-book-blocker-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        for out in [file, file + "/inside"] {
+            let r = try run(["book", "linear-sgd", "--out", out])
+            XCTAssertEqual(r.status, 1, out)
+            XCTAssertEqual(r.stderr, "error: --out: \(file) is a file, not a folder\n")
+        }
+    }
+
     func testBookBadInputIsOneLine() throws {
         for args in [["no-such-lesson"], ["linear-sgd", "--weights", "/nonexistent.safetensors"], ["--all", "char3"], []] {
             let (dir, r) = try writeBook(args)
