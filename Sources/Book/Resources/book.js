@@ -110,6 +110,15 @@
       const i = events.findIndex((e) => e.seq === seq);
       if (i >= 0) go(i);
     });
+    // Zoom by the SVG's own size, so boxes stay sharp and scrolling stays exact.
+    const svg = document.querySelector("#graph svg");
+    const natural = [svg.width.baseVal.value, svg.height.baseVal.value];
+    const zoom = () => {
+      const z = Number($("graph-zoom").value) / 100;
+      svg.setAttribute("width", natural[0] * z); svg.setAttribute("height", natural[1] * z);
+    };
+    $("graph-zoom").addEventListener("input", () => { zoom(); if (cursor >= 0) updateGraph(events[cursor]); });
+    zoom();
     if (data.lesson.model === "LinearSGD") $("arch-panel").hidden = true;
     // A wide (unrolled) diagram gets the column's full width; a tall one sits beside the code.
     const wide = [...document.querySelectorAll("#arch svg")].some((svg) => svg.viewBox.baseVal.width > svg.viewBox.baseVal.height * 1.5);
