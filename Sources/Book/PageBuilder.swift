@@ -21,6 +21,8 @@ struct PageBuilder {
     /// Explain positions per output: the first two columns of the first rows, and the largest
     /// value; a page cannot hold every element's text, and `step` gives any other.
     static let explainRows = 4
+    /// Outputs this small get explain text for every element.
+    static let explainAll = 16
 
     mutating func tensor(_ t: TracedTensor, values: [Float]? = nil) -> PageTensor {
         let stored = BufferTable.storedCount(t.shape)
@@ -106,8 +108,8 @@ struct PageBuilder {
             let count = t.shape.reduce(1, *)
             let stored = BufferTable.storedCount(t.shape)
             var picks: [Int] = []
-            if t.shape.isEmpty || count == 1 {
-                picks = [0]
+            if count <= Self.explainAll {
+                picks = Array(0..<count)
             } else {
                 let cols = t.shape.last!
                 let rows = count / cols

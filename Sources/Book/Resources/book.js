@@ -269,6 +269,8 @@
     if (e.phase === "forward") {
       e.inputs.forEach((t) => box.appendChild(heatmap(t, buffer(t.data), { role: "input" })));
       e.outputs.forEach((t, k) => box.appendChild(heatmap(t, buffer(t.data), { role: "output", explainFor: { event: i, output: k }, compare: trainedCompare(i, k) })));
+      const tr = data.views.trained;
+      if (tr && tr.outputs[i]) tr.outputs[i].forEach((t) => box.appendChild(heatmap({ ...t, label: t.label + " (trained)" }, buffer(t.data), { role: "output with the trained weights" })));
       trainedDistribution(i, box);
     } else if (e.phase === "backward") {
       e.inputs.forEach((t) => box.appendChild(heatmap({ ...t, label: "grad(" + t.label + ")" }, buffer(t.data), { role: "gradient in" })));
