@@ -330,7 +330,10 @@ def test_page(driver, unrolled, lesson, out, common, checkout, shots):
 
     # Shared weights: contrib text equals the CLI's `contrib`.
     contrib = driver.execute_script("""
-        const i = book.data.events.findIndex(e => e.contrib.length && e.contrib[0].parts.length > 1);
+        // A shared weight matrix (l_in.weight for char3) when there is one, else any shared parameter.
+        const shared = (e) => e.contrib.length && e.contrib[0].parts.length > 1;
+        let i = book.data.events.findIndex(e => shared(e) && e.contrib[0].name.includes('weight'));
+        if (i < 0) i = book.data.events.findIndex(shared);
         if (i < 0) return null;
         book.go(i);
         return [i, book.data.events[i].contrib[0].name, document.querySelector('#contrib pre').textContent];""")
