@@ -11,9 +11,11 @@ public struct SeedCode {
     public let lines: [String]
     let rules: [(phase: TracePhase?, match: NSRegularExpression, line: Int)]
 
-    /// Read `Resources/seed/<model>.py` and its rules from `code-map.yaml`.
-    public static func load(model: Lesson.ModelKind, resources: BookResources) throws -> SeedCode {
+    /// Read `Resources/seed/<model>.py` and its rules from `code-map.yaml`; nil for a model
+    /// with no listing there yet (its page has no code panel).
+    public static func load(model: Lesson.ModelKind, resources: BookResources) throws -> SeedCode? {
         let file = model.rawValue + ".py"
+        guard FileManager.default.fileExists(atPath: resources.directory.appendingPathComponent("seed/" + file).path) else { return nil }
         let lines = try resources.text("seed/" + file).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let mapText = try resources.text("seed/code-map.yaml")
         guard let map = try Yams.load(yaml: mapText) as? [String: Any] else {
