@@ -432,8 +432,11 @@
     const line = document.querySelector(`#code .line[data-line="${e.codeLine}"]`);
     if (!line) return;
     line.classList.add("current", e.phase);
-    const pre = $("code");
-    if (line.offsetTop < pre.scrollTop || line.offsetTop > pre.scrollTop + pre.clientHeight - 20) pre.scrollTop = line.offsetTop - pre.clientHeight / 2;
+    // Reading positions forces a layout; wait for the frame's own.
+    requestAnimationFrame(() => {
+      const pre = $("code");
+      if (line.offsetTop < pre.scrollTop || line.offsetTop > pre.scrollTop + pre.clientHeight - 20) pre.scrollTop = line.offsetTop - pre.clientHeight / 2;
+    });
   }
 
   function go(i) {
