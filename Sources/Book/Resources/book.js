@@ -583,10 +583,12 @@
     }
     const first = steps[0], last = steps[steps.length - 1];
     if (first.gradL2 && last.gradL2) {
-      norms.appendChild(el("p", "", `‖∂loss/∂${first.label}‖ is ${short(first.gradL2)}, ‖∂loss/∂${last.label}‖ is ${short(last.gradL2)}: the gradient at the first step is ${short(last.gradL2 / first.gradL2)}× smaller than at the last.`));
+      const ratio = last.gradL2 / first.gradL2;
+      const compared = ratio >= 1 ? `${short(ratio)}× smaller than` : `${short(1 / ratio)}× larger than`;
+      norms.appendChild(el("p", "", `‖∂loss/∂${first.label}‖ is ${short(first.gradL2)}, ‖∂loss/∂${last.label}‖ is ${short(last.gradL2)}: the gradient at the first step is ${compared} at the last.`));
     }
     if (first.inputGradL2 && last.inputGradL2) {
-      norms.appendChild(el("p", "", `At the inputs: ‖∂loss/∂${first.inputLabel}‖ = ${short(first.inputGradL2)} vs ‖∂loss/∂${last.inputLabel}‖ = ${short(last.inputGradL2)} (${short(last.inputGradL2 / first.inputGradL2)}×).`));
+      norms.appendChild(el("p", "", `At the inputs: ‖∂loss/∂${first.inputLabel}‖ = ${short(first.inputGradL2)} vs ‖∂loss/∂${last.inputLabel}‖ = ${short(last.inputGradL2)} (last ÷ first = ${short(last.inputGradL2 / first.inputGradL2)}).`));
     }
     right.appendChild(norms);
   }
