@@ -352,6 +352,24 @@ def test_page(driver, unrolled, lesson, out, common, checkout, shots):
         cli = cli_explain(unrolled, lesson, i + 1, "contrib " + name, common, checkout)
         check(text.strip() == cli, f"{lesson}: contributions to {name} at op {i + 1} equal the CLI's contrib")
 
+    # Backward: the arrows the gradient has already passed are marked, the current rule's
+    # arrows are active, and the architecture lights the op's part.
+    mid = [i for i, e in enumerate(events) if e["phase"] == "backward"]
+    mid = mid[len(mid) // 2]
+    marks = driver.execute_script(f"""book.go({mid});
+        const e = book.data.events[{mid}];
+        // Arrows drawn in the picture (an arrow to another column is a "→ #n" note instead).
+        const drawn = [...document.querySelectorAll('#graph g[data-name^="edge:"]')].map(g => {{
+          const [from, to] = g.dataset.name.slice(5).split('-').map(Number); return {{from, to}}; }});
+        return [document.querySelectorAll('#graph g.visited').length, document.querySelectorAll('#graph g.active').length,
+                drawn.filter(x => x.to === e.node).length,
+                drawn.filter(x => book.data.graph.backward[x.to] !== undefined && book.data.graph.backward[x.to] < e.seq).length,
+                [...document.querySelectorAll('#arch g.hl')].map(g => g.dataset.name).sort().join(' '), e.arch.slice().sort().join(' ')];""")
+    check(marks[0] == marks[3] and marks[0] > 0, f"{lesson}: at backward op {mid + 1}, {marks[0]} arrows marked as passed (expected {marks[3]})")
+    check(marks[1] == marks[2], f"{lesson}: the current rule's {marks[2]} incoming arrows are active (got {marks[1]})")
+    if lesson != "linear-sgd":
+        check(marks[4] == marks[5] and marks[4] != "", f"{lesson}: architecture highlights '{marks[4][:60]}'")
+
     # Deep link.
     target = min(18, len(events))
     load(driver, url + f"#op={target}")
