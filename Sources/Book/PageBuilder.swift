@@ -27,7 +27,9 @@ struct PageBuilder {
     mutating func tensor(_ t: TracedTensor, values: [Float]? = nil) -> PageTensor {
         let stored = BufferTable.storedCount(t.shape)
         let all = values ?? t.values
-        let data = all.map { buffers.add($0, stored: stored) }
+        // Adam's moments are shown by their statistics (explain at an update prints their
+        // numbers): as heatmaps they would double every update's weight on the page.
+        let data = Self.statisticsOnly(t) ? nil : all.map { buffers.add($0, stored: stored) }
         return PageTensor(label: t.label, id: t.id, shape: t.shape, kind: t.kind.rawValue,
                           stats: Presenter.stats(t.summary ?? all.map(ValueSummary.init)),
                           data: data, stored: data == nil ? 0 : stored)
@@ -104,6 +106,7 @@ struct PageBuilder {
             // `explain NAME I,J` picks an output by label; it splits at the last space, so a
             // second output is reachable only when its label is unique and has no space.
             if k > 0 && (t.label.contains(" ") || e.outputs.filter({ $0.label == t.label }).count > 1) { continue }
+            if Self.statisticsOnly(t) { continue }
             guard let values = t.values ?? replay.valuesByID[t.id]?.values else { continue }
             let count = t.shape.reduce(1, *)
             let stored = BufferTable.storedCount(t.shape)
@@ -129,6 +132,8 @@ struct PageBuilder {
         }
         return out
     }
+
+    static func statisticsOnly(_ t: TracedTensor) -> Bool { t.label.hasPrefix("adam.") }
 
     static func position(_ flat: Int, _ shape: [Int]) -> [Int] {
         var rest = flat

@@ -157,7 +157,7 @@
     head.appendChild(el("span", "name", t.label + " [" + t.shape.join(", ") + "]"));
     box.appendChild(head);
     box.appendChild(el("div", "stats", t.stats));
-    if (!values) { box.appendChild(el("div", "note", "(values not recorded)")); return box; }
+    if (!values) { box.appendChild(el("div", "note", "(statistics only on this page)")); return box; }
     const count = product(t.shape);
     const { rows, cols } = grid(t.shape, values.length);
     if (values.length < count) {
@@ -295,6 +295,9 @@
             change, { role: "change" }));
         }
       }
+      // The optimizer's own state (Adam's m and v), before and after the step.
+      e.inputs.slice(1).forEach((t) => box.appendChild(heatmap(t, buffer(t.data), { role: "optimizer state before" })));
+      e.outputs.slice(1).forEach((t) => box.appendChild(heatmap(t, buffer(t.data), { role: "optimizer state after" })));
     }
     renderContrib(i);
     // Explain: keep the same element when the op has it, else its first entry.
