@@ -4,7 +4,7 @@ APT_PACKAGES := libblis-dev libcairo2-dev liblapacke-dev pkg-config
 # Release builds for anything that trains: debug numeric Swift is 10–50× slower.
 RELEASE := -c release
 
-.PHONY: deps demo test test-kernels bench build golden clean
+.PHONY: deps demo test test-kernels bench build golden clean deps-browser test-browser
 
 # Install the C libraries when missing (apt on Debian/Ubuntu; elsewhere say what to install).
 deps:
@@ -47,6 +47,32 @@ bench: deps
 	$(SWIFT) build $(RELEASE) --product unrolled-bench
 	$(PYTHON) bench/compare.py $(BENCH_ARGS)
 	.build/release/unrolled-bench
+
+# The lesson book in a real browser: Debian's headless Chromium and its driver, and Selenium in a
+# small venv. The test builds every page with a release build and fails (never skips) when the
+# browser is missing. CORPUS=path passes --corpus (default: ../shared/data/nietzsche.txt).
+BROWSER_PACKAGES := chromium chromium-driver python3-venv
+SELENIUM := selenium==4.51.0
+deps-browser: deps
+	@missing=""; \
+	for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "the browser test needs Chromium and chromedriver. Install:$$missing"; exit 1; \
+	fi
+
+.venv-browser/ready: Makefile
+	python3 -m venv .venv-browser
+	.venv-browser/bin/pip install -q "$(SELENIUM)"
+	touch $@
+
+test-browser: deps-browser .venv-browser/ready
+	$(SWIFT) build $(RELEASE) --product unrolled
+	.venv-browser/bin/python tools/book/browser_test.py --unrolled .build/release/unrolled $(if $(CORPUS),--corpus $(CORPUS))
 
 # Regenerate the PyTorch and numpy golden fixtures (needs the venv: see README, "Golden values").
 golden:

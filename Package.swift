@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Unrolled: replay lesson-6 models one tensor operation at a time.
-// Dependencies point one way: CBLAS → TensorCore → {Models → LessonEngine, Diagrams (+CCairo)} → unrolled.
+// Dependencies point one way: CBLAS → TensorCore → {Models → LessonEngine, Diagrams (+CCairo)} → Book → unrolled.
 import PackageDescription
 
 // Swift 5 language mode: the tensor core keeps process-wide trace and RNG state that is only
@@ -58,8 +58,12 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: settings),
         .target(name: "Diagrams", dependencies: ["CCairo", "TensorCore"], exclude: ["README.md"],
                 swiftSettings: settings),
+        // The lesson book: HTML pages; its CSS, JavaScript and seed code are files in Resources/.
+        .target(name: "Book", dependencies: ["LessonEngine", "Diagrams", "Models", "TensorCore",
+                                             .product(name: "Yams", package: "Yams")],
+                exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: settings),
         .executableTarget(name: "unrolled",
-                          dependencies: ["CBLAS", "TensorCore", "Models", "LessonEngine", "Diagrams",
+                          dependencies: ["CBLAS", "TensorCore", "Models", "LessonEngine", "Diagrams", "Book",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
         .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "CBLAS"],

@@ -7,6 +7,8 @@ import TensorCore
 public struct Explainer {
     let replay: Replay
 
+    public init(replay: Replay) { self.replay = replay }
+
     func v(_ x: Float) -> String { String(format: "%.6g", x) }
 
     /// Row-major flat index from a position, or nil when out of range.

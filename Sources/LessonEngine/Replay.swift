@@ -16,6 +16,8 @@ public struct Replay {
     /// Forward values by tensor id (outputs of forward events, and leaf inputs), for printing
     /// and explaining.
     public let valuesByID: [Int: TracedTensor]
+    /// The corpus's characters by index (empty for linear SGD), to label a class axis.
+    public internal(set) var vocabulary: [Unicode.Scalar] = []
 
     init(lesson: Lesson, events: [TraceEvent], parameterNames: [String], batchDescription: String) {
         self.lesson = lesson
@@ -35,10 +37,15 @@ public struct Replay {
     /// Record one step of `lesson` at `level` (`full` for stepping). `batch` overrides the
     /// lesson's batch size (smaller batches make values easier to read). `atStep` N trains N
     /// steps with the lesson's schedule first (untraced, as `run` would, after `options.resume`'s
-    /// checkpoint when given) and records step N + 1 on its real batch.
+    /// checkpoint when given) and records step N + 1 on its real batch. `weights` (a safetensors
+    /// file) replaces the model's initial weights, to replay a trained model's first step.
     public static func record(lesson: Lesson, options: RunOptions, batch: Int? = nil,
-                              level: TraceLevel = .full, sink: TraceSink? = nil, atStep: Int = 0) throws -> Replay {
+                              level: TraceLevel = .full, sink: TraceSink? = nil, atStep: Int = 0,
+                              weights: String? = nil) throws -> Replay {
         guard atStep >= 0 else { throw InputError("--at-step: expected a whole number ≥ 0, got \(atStep)") }
+        if weights != nil && (atStep > 0 || options.resume != nil) {
+            throw InputError("--weights replays the first step with those weights; it does not combine with --at-step or --resume")
+        }
         if let batch, !(1...Lesson.Limits.batch).contains(batch) {
             throw InputError("--batch: expected a whole number from 1 to \(Lesson.Limits.batch), got \(batch)")
         }
@@ -48,6 +55,7 @@ public struct Replay {
         let target: TraceSink = sink ?? memory
         TensorIDs.reset()
         if lesson.model == .linearSGD {
+            if weights != nil { throw InputError("--weights: linear-sgd's a and b are not read from a weights file") }
             let d = lesson.linearData
             let n = batch ?? d.points
             let (x, y) = LinearSGD.fakeData(n: n, a: d.a, b: d.b, rng: runner.rng)
@@ -97,6 +105,7 @@ public struct Replay {
             let split: Split
             (corpus, data, split) = try runner.loadData()
             model = runner.makeModel(vocabSize: corpus.vocabSize)
+            if let weights { try Weights.load(weights, into: model) }
             let size = min(batch ?? lesson.batchSize, split.train.count)
             // The first shuffled mini-batch, as fit() would draw it.
             let order = runner.rng.permutation(split.train.count)
@@ -115,8 +124,10 @@ public struct Replay {
         let preview = (0..<min(size, 2)).map { r in
             "'" + corpus.decode((0..<data.width).map { Int(x.data[r * data.width + $0]) }).oneLine + "'"
         }.joined(separator: ", ")
-        return Replay(lesson: lesson, events: memory.events, parameterNames: model.parameters.map(\.name),
-                      batchDescription: "\(size) rows of \(data.width) characters (\(preview), …) from \(corpus.source); \(model.kind), \(phase.optimizer) lr \(phase.lr)\(position)")
+        var replay = Replay(lesson: lesson, events: memory.events, parameterNames: model.parameters.map(\.name),
+                            batchDescription: "\(size) rows of \(data.width) characters (\(preview), …) from \(corpus.source); \(model.kind), \(phase.optimizer) lr \(phase.lr)\(position)")
+        replay.vocabulary = corpus.chars
+        return replay
     }
 
     /// The collab lesson's first training step, as `run collab` takes it: the same initial

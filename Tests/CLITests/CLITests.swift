@@ -175,7 +175,7 @@ final class CLITests: XCTestCase {
 
     /// Snapshots live in Snapshots/ beside this file; re-record with UNROLLED_RECORD_SNAPSHOTS=1.
     func testHelpTexts() throws {
-        for command in [[], ["list"], ["run"], ["play"], ["step"], ["watch"], ["trace"], ["draw"], ["generate"], ["eval"], ["golden"], ["corpus"],
+        for command in [[], ["list"], ["run"], ["play"], ["step"], ["watch"], ["trace"], ["draw"], ["generate"], ["eval"], ["golden"], ["corpus"], ["book"],
                         ["data"], ["data", "download"], ["data", "synthetic"], ["collab"], ["collab", "biases"], ["collab", "pca"], ["collab", "finding"]] {
             let r = try run(command + ["--help"])
             XCTAssertEqual(r.status, 0)

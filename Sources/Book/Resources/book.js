@@ -1,0 +1,674 @@
+// The lesson book's page: one recorded training step (JSON in #book-data), walked op by op.
+// Plain JavaScript, no libraries, no requests: everything the page shows is in the page.
+"use strict";
+(function () {
+  const data = JSON.parse(document.getElementById("book-data").textContent);
+  const events = data.events;
+  const $ = (id) => document.getElementById(id);
+  let cursor = -1;
+  let selected = null;          // {event, output, index} of the explained element
+  const stepTimes = [];
+  window.book = { data, stepTimes, go: (i) => go(i), get cursor() { return cursor; },
+                  get decoded() { return decoded.size === data.buffers.length; } };
+
+  // ---- values: base64 float32 buffers, decoded when first needed ----
+  const decoded = new Map();
+  function buffer(i) {
+    if (i === null || i === undefined) return null;
+    if (!decoded.has(i)) {
+      const bin = atob(data.buffers[i]);
+      const bytes = new Uint8Array(bin.length);
+      for (let k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
+      decoded.set(i, new Float32Array(bytes.buffer));
+    }
+    return decoded.get(i);
+  }
+  // The shortest decimal that reads back as the same float32 (what Swift prints for a Float).
+  function f32(v) {
+    if (!Number.isFinite(v)) return String(v);
+    for (let p = 1; p <= 9; p++) {
+      const s = v.toPrecision(p);
+      if (Math.fround(parseFloat(s)) === v) return String(parseFloat(s));
+    }
+    return String(v);
+  }
+  function short(v) {
+    if (!Number.isFinite(v)) return String(v);
+    const a = Math.abs(v);
+    return (a !== 0 && (a < 1e-3 || a >= 1e4)) ? v.toExponential(2) : String(parseFloat(v.toPrecision(3)));
+  }
+  const product = (s) => s.reduce((a, b) => a * b, 1);
+  function position(flat, shape) {
+    const pos = new Array(shape.length).fill(0);
+    for (let a = shape.length - 1; a >= 0; a--) { pos[a] = flat % shape[a]; flat = Math.floor(flat / shape[a]); }
+    return pos;
+  }
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  // ---- colour: blue below 0, white at 0, red above, scaled by the largest |value| ----
+  function colour(v, m) {
+    if (!Number.isFinite(v)) return [255, 0, 255];
+    const t = m > 0 ? Math.max(-1, Math.min(1, v / m)) : 0;
+    const k = Math.sqrt(Math.abs(t));   // a square root keeps small values visible
+    return t >= 0 ? [255, Math.round(255 - 200 * k), Math.round(255 - 215 * k)]
+                  : [Math.round(255 - 215 * k), Math.round(255 - 150 * k), 255];
+  }
+
+  // ---- the intro and the static panels ----
+  function intro() {
+    const box = $("intro");
+    for (const [k, text] of data.lesson.intro.entries()) box.appendChild(el("p", k === 0 ? "dim" : "", text));
+    const c = el("p", "dim");
+    c.append("The same step in a terminal: ", el("code", "", data.lesson.command),
+             ` — ${data.lesson.counts.forward} forward, ${data.lesson.counts.backward} backward, ${data.lesson.counts.update} update ops. Keys: ←/→, Home/End, p (next phase), / (search).`);
+    box.appendChild(c);
+  }
+
+  function timeline() {
+    const bar = $("timeline");
+    events.forEach((e, i) => {
+      const t = el("div", "tick " + e.phase);
+      t.title = `${i + 1}. ${e.phase} ${e.op} ${e.label}`;
+      t.dataset.index = i;
+      bar.appendChild(t);
+    });
+    bar.addEventListener("click", (ev) => { if (ev.target.dataset.index) go(Number(ev.target.dataset.index)); });
+    const labels = $("labels");
+    for (const l of [...new Set(events.map((e) => e.label))]) { const o = el("option"); o.value = l; labels.appendChild(o); }
+  }
+
+  function code() {
+    if (!data.code) { $("code-panel").hidden = true; return; }
+    $("code-file").textContent = "(" + data.code.file + ", from the lesson notes)";
+    const pre = $("code");
+    data.code.lines.forEach((line, i) => {
+      const row = el("div", "line");
+      row.dataset.line = i;
+      row.appendChild(el("span", "no", String(i + 1)));
+      row.appendChild(document.createTextNode(line));
+      pre.appendChild(row);
+    });
+  }
+
+  // Graph boxes and arrows by seq, for cheap class changes at every step.
+  const graphNodes = new Map(), graphEdges = [];
+  function graph() {
+    for (const g of document.querySelectorAll('#graph g[data-name^="op:"]')) graphNodes.set(Number(g.dataset.name.slice(3)), g);
+    for (const g of document.querySelectorAll('#graph g[data-name^="edge:"]')) {
+      const [from, to] = g.dataset.name.slice(5).split("-").map(Number);
+      graphEdges.push({ g, from, to });
+    }
+    $("graph").addEventListener("click", (ev) => {
+      const g = ev.target.closest('g[data-name^="op:"]');
+      if (!g) return;
+      const seq = Number(g.dataset.name.slice(3));
+      const i = events.findIndex((e) => e.seq === seq);
+      if (i >= 0) go(i);
+    });
+    // Zoom by the SVG's own size, so boxes stay sharp and scrolling stays exact.
+    const svg = document.querySelector("#graph svg");
+    const natural = [svg.width.baseVal.value, svg.height.baseVal.value];
+    const zoom = () => {
+      const z = Number($("graph-zoom").value) / 100;
+      svg.setAttribute("width", natural[0] * z); svg.setAttribute("height", natural[1] * z);
+    };
+    $("graph-zoom").addEventListener("input", () => { zoom(); if (cursor >= 0) updateGraph(events[cursor]); });
+    zoom();
+    if (data.lesson.model === "LinearSGD") $("arch-panel").hidden = true;
+    // A wide (unrolled) diagram gets the column's full width; a tall one sits beside the code.
+    const wide = [...document.querySelectorAll("#arch svg")].some((svg) => svg.viewBox.baseVal.width > svg.viewBox.baseVal.height * 1.5);
+    $("main").classList.toggle("arch-wide", wide);
+    $("arch-panel").addEventListener("click", () => $("arch-panel").classList.toggle("zoom"));
+  }
+
+  // ---- heatmaps ----
+  // A tensor as rows × columns: the last dimension across, everything before it down.
+  function grid(shape, stored) {
+    const cols = shape.length ? shape[shape.length - 1] : 1;
+    return { cols, rows: Math.max(1, Math.ceil(stored / cols)) };
+  }
+
+  const tip = $("tooltip");
+  function showTip(ev, text, value) {
+    tip.hidden = false;
+    tip.textContent = text;
+    tip.dataset.value = value;
+    tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + "px";
+    tip.style.top = (ev.clientY + 14) + "px";
+  }
+  function hideTip() { tip.hidden = true; }
+
+  function classLabel(t, pos) {
+    const vocab = data.lesson.vocabulary;
+    if (!vocab || !t.shape.length || t.shape[t.shape.length - 1] !== vocab.length) return "";
+    return "  class " + JSON.stringify(vocab[pos[pos.length - 1]]);
+  }
+
+  // values: Float32Array (stored prefix); opts: {role, explainFor: {event, output}, compare}
+  function heatmap(t, values, opts) {
+    const box = el("div", "tensor");
+    const head = el("div");
+    head.appendChild(el("span", "role", opts.role));
+    head.appendChild(el("span", "name", t.label + " [" + t.shape.join(", ") + "]"));
+    box.appendChild(head);
+    box.appendChild(el("div", "stats", t.stats));
+    if (!values) { box.appendChild(el("div", "note", "(statistics only on this page)")); return box; }
+    const count = product(t.shape);
+    const { rows, cols } = grid(t.shape, values.length);
+    if (values.length < count) {
+      box.appendChild(el("div", "note", `showing the first ${rows} of ${count / cols} rows (${values.length} of ${count} values); statistics are of the whole tensor`));
+    }
+    let m = 0;
+    for (const v of values) if (Number.isFinite(v) && Math.abs(v) > m) m = Math.abs(v);
+    const maxW = 520, maxH = 170;
+    const cw = Math.max(1, Math.min(28, Math.floor(maxW / cols)));
+    const ch = Math.max(1, Math.min(18, Math.floor(maxH / rows)));
+    const canvas = el("canvas");
+    canvas.width = cols * cw; canvas.height = rows * ch;
+    canvas.dataset.label = t.label;
+    const ctx = canvas.getContext("2d");
+    const img = ctx.createImageData(canvas.width, canvas.height);
+    const pixels = new Uint32Array(img.data.buffer);   // one write per pixel (RGBA, little-endian)
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
+      const k = r * cols + c;
+      if (k >= values.length) continue;
+      const [R, G, B] = colour(values[k], m);
+      const word = (255 << 24 | B << 16 | G << 8 | R) >>> 0;
+      for (let y = r * ch; y < (r + 1) * ch; y++) pixels.fill(word, y * canvas.width + c * cw, y * canvas.width + (c + 1) * cw);
+    }
+    ctx.putImageData(img, 0, 0);
+    const explainable = opts.explainFor ? events[opts.explainFor.event].explain.filter((x) => x.output === opts.explainFor.output) : [];
+    // Mark the cells that have explain text with a dark corner.
+    ctx.fillStyle = "#000";
+    for (const x of explainable) {
+      const r = Math.floor(x.index / cols), c = x.index % cols;
+      ctx.fillRect(c * cw, r * ch, Math.max(2, Math.min(4, cw)), Math.max(2, Math.min(4, ch)));
+    }
+    const cellAt = (ev) => {
+      // offsetX/Y are inside the border, where the cells are.
+      const c = Math.floor(ev.offsetX * cols / canvas.clientWidth);
+      const r = Math.floor(ev.offsetY * rows / canvas.clientHeight);
+      const k = r * cols + c;
+      return (c >= 0 && c < cols && r >= 0 && k < values.length) ? k : -1;
+    };
+    canvas.addEventListener("mousemove", (ev) => {
+      const k = cellAt(ev);
+      if (k < 0) { hideTip(); return; }
+      const pos = position(k, t.shape);
+      let text = `${t.label}[${pos.join(",")}] = ${f32(values[k])}   (flat ${k})${classLabel(t, pos)}`;
+      if (opts.compare) text += opts.compare(k);
+      showTip(ev, text, f32(values[k]));
+    });
+    canvas.addEventListener("mouseleave", hideTip);
+    canvas.addEventListener("click", (ev) => {
+      const k = cellAt(ev);
+      if (k < 0 || !opts.explainFor) return;
+      const hit = explainable.find((x) => x.index === k);
+      if (hit) explain(opts.explainFor.event, hit);
+      else explainMissing(opts.explainFor.event, t, k);
+    });
+    const row = el("div", "heat");
+    row.appendChild(canvas);
+    const legend = el("div", "legend");
+    legend.appendChild(el("span", "", "+" + short(m)));
+    const bar = el("div", "bar");
+    bar.style.background = `linear-gradient(to bottom, rgb(${colour(m, m)}), #fff, rgb(${colour(-m, m)}))`;
+    legend.appendChild(bar);
+    legend.appendChild(el("span", "", "−" + short(m)));
+    row.appendChild(legend);
+    box.appendChild(row);
+    if (explainable.length) {
+      const chips = el("div", "chips");
+      for (const x of explainable) {
+        const pos = position(x.index, t.shape);
+        const chip = el("span", "chip", pos.length ? "[" + pos.join(",") + "]" : "value");
+        chip.dataset.index = x.index;
+        chip.dataset.output = x.output;
+        chip.title = x.command;
+        chip.addEventListener("click", () => explain(opts.explainFor.event, x));
+        chips.appendChild(chip);
+      }
+      box.appendChild(chips);
+    }
+    return box;
+  }
+
+  function explain(eventIndex, x) {
+    selected = { event: eventIndex, output: x.output, index: x.index };
+    $("explain").textContent = x.text;
+    $("explain-command").textContent = `the same text at the step> prompt: g ${eventIndex + 1}, then ${x.command}`;
+    for (const c of document.querySelectorAll(".chip")) {
+      c.classList.toggle("on", Number(c.dataset.index) === x.index && Number(c.dataset.output) === x.output);
+    }
+  }
+  function explainMissing(eventIndex, t, k) {
+    const pos = position(k, t.shape);
+    $("explain").textContent = `${t.label}[${pos.join(",")}]: this page carries explain text for the marked cells only.`;
+    $("explain-command").textContent = `for this one: ${data.lesson.command}, then g ${eventIndex + 1} and explain ${events[eventIndex].outputs.length > 1 ? t.label + " " : ""}${pos.join(",")}`;
+  }
+
+  // ---- one op ----
+  function renderOp(i) {
+    const e = events[i];
+    const header = $("op-header");
+    header.textContent = "";
+    header.append(`[${i + 1}/${events.length}] `, el("span", "phase " + e.phase, e.phase), ` ${e.op}${e.attributes ? "(" + e.attributes + ")" : ""}  ${e.label}`);
+    if (e.expression) header.append(el("span", "dim", " = " + e.expression));
+    $("op-rule").textContent = e.rule ? "rule: " + e.rule : "";
+    const beats = $("beats");
+    beats.textContent = "";
+    for (const b of e.beats) beats.appendChild(el("div", "beat", b));
+
+    const box = $("tensors");
+    box.textContent = "";
+    if (e.phase === "forward") {
+      e.inputs.forEach((t) => box.appendChild(heatmap(t, buffer(t.data), { role: "input" })));
+      e.outputs.forEach((t, k) => box.appendChild(heatmap(t, buffer(t.data), { role: "output", explainFor: { event: i, output: k }, compare: trainedCompare(i, k) })));
+      const tr = data.views.trained;
+      if (tr && tr.outputs[i]) tr.outputs[i].forEach((t) => box.appendChild(heatmap({ ...t, label: t.label + " (trained)" }, buffer(t.data), { role: "output with the trained weights" })));
+      trainedDistribution(i, box);
+    } else if (e.phase === "backward") {
+      e.inputs.forEach((t) => box.appendChild(heatmap({ ...t, label: "grad(" + t.label + ")" }, buffer(t.data), { role: "gradient in" })));
+      e.outputs.forEach((t, k) => {
+        const c = e.contrib.find((x) => x.name === t.label);
+        box.appendChild(heatmap({ ...t, label: "grad_in(" + t.label + ")" }, buffer(t.data),
+          { role: "gradient out", explainFor: { event: i, output: k }, compare: c ? contribCompare(c) : null }));
+      });
+    } else {
+      const grad = e.inputs[0], after = e.outputs[0], before = e.before;
+      if (grad) box.appendChild(heatmap(grad, buffer(grad.data), { role: "gradient" }));
+      if (before) box.appendChild(heatmap(before, buffer(before.data), { role: "before" }));
+      if (after) box.appendChild(heatmap({ ...after, label: after.label + " after" }, buffer(after.data), { role: "after", explainFor: { event: i, output: 0 } }));
+      if (before && after) {
+        const a = buffer(after.data), b = buffer(before.data);
+        if (a && b) {
+          const n = Math.min(a.length, b.length);
+          const change = new Float32Array(n);
+          let sum2 = 0, big = 0;
+          for (let k = 0; k < n; k++) { change[k] = Math.fround(a[k] - b[k]); sum2 += change[k] * change[k]; big = Math.max(big, Math.abs(change[k])); }
+          box.appendChild(heatmap({ label: after.label + " change", shape: after.shape, stats: `after − before: largest |change| ${short(big)}, ‖·‖ ${short(Math.sqrt(sum2))} (of the values shown)` },
+            change, { role: "change" }));
+        }
+      }
+      // The optimizer's own state (Adam's m and v), before and after the step.
+      e.inputs.slice(1).forEach((t) => box.appendChild(heatmap(t, buffer(t.data), { role: "optimizer state before" })));
+      e.outputs.slice(1).forEach((t) => box.appendChild(heatmap(t, buffer(t.data), { role: "optimizer state after" })));
+    }
+    renderContrib(i);
+    // Explain: keep the same element when the op has it, else its first entry.
+    const keep = selected && e.explain.find((x) => x.output === selected.output && x.index === selected.index);
+    const first = keep || e.explain[0];
+    if (first) explain(i, first); else { $("explain").textContent = "(no explain text for this op)"; $("explain-command").textContent = ""; }
+  }
+
+  function contribCompare(c) {
+    const parts = c.parts.map((p) => buffer(p.data));
+    const sum = buffer(c.sum);
+    return (k) => {
+      if (!sum || parts.some((p) => !p)) return "";
+      const terms = parts.map((p) => f32(p[k]));
+      return `\n${c.name}.grad = ${terms.join(" + ")} = ${f32(sum[k])}   (${c.parts.length} contributions)`;
+    };
+  }
+
+  function renderContrib(i) {
+    const box = $("contrib");
+    box.textContent = "";
+    for (const c of events[i].contrib) {
+      if (c.parts.length < 2) continue;   // one use: the gradient is that contribution
+      box.appendChild(el("h3", "", `${c.name} is used ${c.parts.length} time${c.parts.length === 1 ? "" : "s"}: its gradient is the sum of ${c.parts.length} contribution${c.parts.length === 1 ? "" : "s"} (this op adds number ${c.current + 1})`));
+      const bars = el("div", "bars");
+      const max = Math.max(c.sumL2, ...c.parts.map((p) => p.l2)) || 1;
+      const row = (label, value, cls, index) => {
+        const r = el("div", "bar-row " + cls);
+        const l = el("span", "label", label);
+        l.title = label;
+        r.appendChild(l);
+        const track = el("div");
+        const fill = el("div", "fill");
+        fill.style.width = (100 * value / max) + "%";
+        track.appendChild(fill);
+        r.appendChild(track);
+        r.appendChild(el("span", "value", "‖·‖ " + short(value)));
+        if (index !== undefined) { r.style.cursor = "pointer"; r.addEventListener("click", () => go(index)); }
+        bars.appendChild(r);
+      };
+      c.parts.forEach((p, k) => row(`${k + 1}. op ${p.event + 1}: ${p.label}`, p.l2, k === c.current ? "current" : "", p.event));
+      row(`sum: grad(${c.name})`, c.sumL2, "sum");
+      box.appendChild(bars);
+      box.appendChild(el("div", "note dim", "Hover a cell of this op's gradient below to see the contributions that add up to it. The same list at the step> prompt:"));
+      box.appendChild(el("pre", "contrib-text", c.text));
+    }
+  }
+
+  // ---- trained weights: the same op with trained weights, and the output distribution ----
+  function trainedCompare(i, k) {
+    const tr = data.views.trained;
+    if (!tr || !tr.outputs[i] || !tr.outputs[i][k]) return null;
+    const values = buffer(tr.outputs[i][k].data);
+    return values ? (j) => `\ntrained: ${f32(values[j])}` : null;
+  }
+  function trainedDistribution(i, box) {
+    const tr = data.views.trained;
+    const e = events[i];
+    if (!tr || !tr.outputs[i] || e.op !== "log_softmax") return;
+    const vocab = data.lesson.vocabulary || [];
+    const cols = e.outputs[0].shape[e.outputs[0].shape.length - 1];
+    const pair = el("div", "side-by-side");
+    const dist = (title, values) => {
+      const d = el("div", "dist");
+      d.appendChild(el("h3", "", title));
+      const probs = Array.from(values.slice(0, cols), (v, c) => ({ c, p: Math.exp(v) })).sort((a, b) => b.p - a.p).slice(0, 8);
+      for (const { c, p } of probs) {
+        const r = el("div", "bar-row");
+        r.appendChild(el("span", "label", JSON.stringify(vocab[c] ?? String(c))));
+        const track = el("div"), fill = el("div", "fill");
+        fill.style.width = (100 * p) + "%";
+        track.appendChild(fill); r.appendChild(track);
+        r.appendChild(el("span", "value", (100 * p).toFixed(1) + "%"));
+        d.appendChild(r);
+      }
+      return d;
+    };
+    pair.appendChild(dist("row 0, initial weights", buffer(e.outputs[0].data)));
+    pair.appendChild(dist("row 0, trained (" + tr.source.split("/").pop() + ")", buffer(tr.outputs[i][0].data)));
+    box.appendChild(pair);
+  }
+
+  // ---- navigation ----
+  // Set an element's class only when it changes: a class write restyles the whole graph.
+  const classOf = new Map();
+  function setClass(g, cls) {
+    if (classOf.get(g) === cls) return;
+    classOf.set(g, cls);
+    g.setAttribute("class", cls);
+  }
+  function updateGraph(e) {
+    const seq = e.seq;
+    const backward = e.phase !== "forward";
+    for (const [s, g] of graphNodes) {
+      const b = data.graph.backward[s];
+      let cls = s === e.node ? (backward ? "current backward" : "current") : e.uses.includes(s) ? "uses" : "";
+      if (backward && b !== undefined && b < seq) cls += " grad-done";
+      setClass(g, cls);
+    }
+    for (const edge of graphEdges) {
+      const b = data.graph.backward[edge.to];
+      let cls = backward && b !== undefined && b < seq ? "visited" : "";
+      if (edge.to === e.node) cls += e.phase === "backward" ? " active" : e.phase === "forward" ? " feeds" : "";
+      setClass(edge.g, cls);
+    }
+    // Scroll the box (or an update's first reader) into view at the next frame, when layout is done anyway.
+    const g = graphNodes.get(e.node ?? e.uses[0]);
+    if (g) requestAnimationFrame(() => {
+      const box = $("graph"), r = g.getBoundingClientRect(), c = box.getBoundingClientRect();
+      if (r.left < c.left || r.right > c.right || r.top < c.top || r.bottom > c.bottom) {
+        box.scrollLeft += (r.left + r.width / 2) - (c.left + c.width / 2);
+        box.scrollTop += (r.top + r.height / 2) - (c.top + c.height / 2);
+      }
+    });
+  }
+
+  function updateArch(e) {
+    const names = new Set(e.arch);
+    let first = null;
+    for (const g of document.querySelectorAll("#arch g[data-name]")) {
+      const on = names.has(g.dataset.name);
+      if (on && !first && g.closest("figure") === document.querySelector("#arch figure:last-child")) first = g;
+      setClass(g, on ? "hl" : "");
+    }
+    // Keep the highlighted part of a wide diagram in view.
+    if (first && $("main").classList.contains("arch-wide")) requestAnimationFrame(() => {
+      const box = $("arch"), r = first.getBoundingClientRect(), c = box.getBoundingClientRect();
+      if (r.left < c.left || r.right > c.right) box.scrollLeft += (r.left + r.width / 2) - (c.left + c.width / 2);
+    });
+  }
+
+  function updateCode(e) {
+    for (const l of document.querySelectorAll("#code .line.current")) l.classList.remove("current", "backward", "update");
+    if (e.codeLine === null || e.codeLine === undefined) return;
+    const line = document.querySelector(`#code .line[data-line="${e.codeLine}"]`);
+    if (!line) return;
+    line.classList.add("current", e.phase);
+    // Reading positions forces a layout; wait for the frame's own.
+    requestAnimationFrame(() => {
+      const pre = $("code");
+      if (line.offsetTop < pre.scrollTop || line.offsetTop > pre.scrollTop + pre.clientHeight - 20) pre.scrollTop = line.offsetTop - pre.clientHeight / 2;
+    });
+  }
+
+  function go(i) {
+    const t0 = performance.now();
+    i = Math.max(0, Math.min(events.length - 1, i));
+    const ticks = $("timeline").children;
+    if (cursor >= 0) ticks[cursor].classList.remove("current");
+    cursor = i;
+    ticks[i].classList.add("current");
+    const e = events[i];
+    $("position").textContent = e.header;
+    renderOp(i);
+    updateGraph(e);
+    updateArch(e);
+    updateCode(e);
+    updateTimeView(i);
+    rememberInHash(i);
+    stepTimes.push(performance.now() - t0);
+  }
+
+  // The address bar follows the op (a deep link to share), written at most every 300 ms:
+  // Chromium ignores history updates that come faster than that in bulk.
+  let hashTimer = null;
+  function rememberInHash(i) {
+    if (hashTimer) clearTimeout(hashTimer);
+    hashTimer = setTimeout(() => { hashTimer = null; history.replaceState(null, "", "#op=" + (i + 1)); }, 300);
+  }
+
+  // Decode every value buffer in small slices after the first render, so that stepping never
+  // waits for base64.
+  function decodeWhenIdle(next) {
+    if (next >= data.buffers.length) return;
+    const t0 = performance.now();
+    while (next < data.buffers.length && performance.now() - t0 < 8) buffer(next++);
+    setTimeout(() => decodeWhenIdle(next), 0);
+  }
+
+  function nextPhase() {
+    const p = events[cursor].phase;
+    const j = events.findIndex((e, k) => k > cursor && e.phase !== p);
+    if (j >= 0) go(j);
+  }
+
+  function search(query) {
+    if (!query) return;
+    const n = events.length;
+    for (let d = 1; d <= n; d++) {
+      const k = (cursor + d) % n;
+      if (events[k].label === query) { go(k); return; }
+    }
+    for (let d = 1; d <= n; d++) {
+      const k = (cursor + d) % n;
+      if (events[k].label.includes(query)) { go(k); return; }
+    }
+  }
+
+  function controls() {
+    $("prev").addEventListener("click", () => go(cursor - 1));
+    $("next").addEventListener("click", () => go(cursor + 1));
+    $("next-phase").addEventListener("click", nextPhase);
+    const s = $("search");
+    // Enter searches (again: the next match); picking from the list searches once.
+    let searched = null;
+    s.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { searched = s.value.trim(); search(searched); ev.stopPropagation(); } });
+    s.addEventListener("change", () => { if (s.value.trim() !== searched) { searched = s.value.trim(); search(searched); } });
+    document.addEventListener("keydown", (ev) => {
+      if (ev.target === s) { if (ev.key === "Escape") s.blur(); return; }
+      if (ev.key === "ArrowRight") { go(cursor + 1); ev.preventDefault(); }
+      else if (ev.key === "ArrowLeft") { go(cursor - 1); ev.preventDefault(); }
+      else if (ev.key === "Home") { go(0); ev.preventDefault(); }
+      else if (ev.key === "End") { go(events.length - 1); ev.preventDefault(); }
+      else if (ev.key === "p") nextPhase();
+      else if (ev.key === "/") { s.focus(); ev.preventDefault(); }
+    });
+    window.addEventListener("hashchange", () => { const i = fromHash(); if (i !== null && i !== cursor) go(i); });
+  }
+
+  function fromHash() {
+    const m = /op=(\d+)/.exec(location.hash);
+    return m ? Math.max(0, Math.min(events.length - 1, Number(m[1]) - 1)) : null;
+  }
+
+  // ---- across the step: RNN hidden states and gradient norms ----
+  let timeRow = 0;
+  function timeView() {
+    const steps = data.views.timeSteps;
+    if (!steps || !steps.length) return;
+    $("time-panel").hidden = false;
+    const view = $("time-view");
+    const left = el("div");
+    const rows = steps[0].shape[0];
+    const pick = el("div");
+    pick.append("h_t of batch row ");
+    const sel = el("select");
+    for (let r = 0; r < rows; r++) { const o = el("option", "", String(r)); o.value = r; sel.appendChild(o); }
+    sel.addEventListener("change", () => { timeRow = Number(sel.value); drawHidden(); });
+    pick.appendChild(sel);
+    pick.append(" (rows t = 1…" + steps.length + ", columns: hidden units; click a row to go to its op)");
+    left.appendChild(pick);
+    const canvas = el("canvas");
+    canvas.id = "hidden-canvas";
+    const labelled = el("div", "labelled");
+    const names = el("div", "row-names");
+    for (const s of steps) names.appendChild(el("div", "", s.label));
+    labelled.append(names, canvas);
+    left.appendChild(labelled);
+    left.appendChild(el("div", "note dim", "tanh keeps every h_t in −1…1: blue −1, white 0, red +1"));
+    view.appendChild(left);
+    const right = el("div");
+    right.id = "grad-norms";
+    view.appendChild(right);
+    canvas.addEventListener("click", (ev) => {
+      const r = Math.floor(ev.offsetY * steps.length / canvas.clientHeight);
+      if (steps[r]) go(steps[r].event);
+    });
+    canvas.addEventListener("mousemove", (ev) => {
+      const cols = steps[0].shape[1];
+      const r = Math.floor(ev.offsetY * steps.length / canvas.clientHeight);
+      const c = Math.floor(ev.offsetX * cols / canvas.clientWidth);
+      const v = steps[r] && buffer(steps[r].data);
+      if (!v || c < 0 || c >= cols) { hideTip(); return; }
+      const value = v[timeRow * cols + c];
+      showTip(ev, `${steps[r].label}[${timeRow},${c}] = ${f32(value)}`, f32(value));
+    });
+    canvas.addEventListener("mouseleave", hideTip);
+    drawHidden();
+    // Gradient norms per t: the last step gets the loss's gradient first-hand.
+    const norms = el("div", "bars");
+    norms.appendChild(el("h3", "", "‖∂loss/∂h_t‖ and ‖∂loss/∂(input at t)‖"));
+    const max = Math.max(...steps.map((s) => Math.max(s.gradL2 || 0, s.inputGradL2 || 0))) || 1;
+    for (const s of steps) {
+      for (const [label, value, colourName] of [[`∂loss/∂${s.label}`, s.gradL2, "#d9822b"], [`∂loss/∂${s.inputLabel}`, s.inputGradL2, "#2e8b57"]]) {
+        if (value === null || value === undefined) continue;
+        const r = el("div", "bar-row");
+        r.dataset.label = label === `∂loss/∂${s.label}` ? s.label : s.inputLabel;
+        r.appendChild(el("span", "label", `t=${s.t}  ${label}`));
+        const track = el("div"), fill = el("div", "fill");
+        fill.style.width = (100 * value / max) + "%";
+        fill.style.background = colourName;
+        track.appendChild(fill); r.appendChild(track);
+        r.appendChild(el("span", "value", short(value)));
+        norms.appendChild(r);
+      }
+    }
+    const first = steps[0], last = steps[steps.length - 1];
+    if (first.gradL2 && last.gradL2) {
+      const ratio = last.gradL2 / first.gradL2;
+      const compared = ratio >= 1 ? `${short(ratio)}× smaller than` : `${short(1 / ratio)}× larger than`;
+      norms.appendChild(el("p", "", `‖∂loss/∂${first.label}‖ is ${short(first.gradL2)}, ‖∂loss/∂${last.label}‖ is ${short(last.gradL2)}: the gradient at the first step is ${compared} at the last.`));
+    }
+    if (first.inputGradL2 && last.inputGradL2) {
+      norms.appendChild(el("p", "", `At the inputs: ‖∂loss/∂${first.inputLabel}‖ = ${short(first.inputGradL2)} vs ‖∂loss/∂${last.inputLabel}‖ = ${short(last.inputGradL2)} (last ÷ first = ${short(last.inputGradL2 / first.inputGradL2)}).`));
+    }
+    right.appendChild(norms);
+  }
+  function drawHidden() {
+    const steps = data.views.timeSteps;
+    const canvas = $("hidden-canvas");
+    const cols = steps[0].shape[1];
+    const cw = Math.max(1, Math.floor(512 / cols)), ch = 16;
+    canvas.width = cols * cw; canvas.height = steps.length * ch;
+    const ctx = canvas.getContext("2d");
+    steps.forEach((s, r) => {
+      const v = buffer(s.data);
+      if (!v) return;
+      for (let c = 0; c < cols; c++) {
+        ctx.fillStyle = `rgb(${colour(v[timeRow * cols + c], 1)})`;   // tanh: the scale is −1…1
+        ctx.fillRect(c * cw, r * ch, cw, ch);
+      }
+    });
+    updateTimeView(cursor);
+  }
+  function updateTimeView(i) {
+    const steps = data.views.timeSteps;
+    const canvas = $("hidden-canvas");
+    if (!steps || !steps.length || !canvas) return;
+    // The step the current op belongs to (forward or backward through h_t), in bold.
+    const label = events[i] ? events[i].label : "";
+    document.querySelectorAll("#time-view .row-names div").forEach((d, r) => d.classList.toggle("now", steps[r].label === label));
+    document.querySelectorAll("#grad-norms .bar-row").forEach((d) => d.classList.toggle("now", d.dataset.label === label));
+  }
+
+  // ---- across iterations: the SGD animation and the contour path ----
+  function sgdView() {
+    const sgd = data.views.sgd;
+    if (!sgd) return;
+    $("sgd-panel").hidden = false;
+    const slider = $("sgd-slider");
+    slider.max = sgd.frames - 1;
+    const frames = document.querySelectorAll('#sgd g[data-name^="frame:"]');
+    const dots = document.querySelectorAll('#contour g[data-name^="dot:"]');
+    let frame = 0, timer = null;
+    const show = (k) => {
+      frame = k;
+      frames.forEach((g, j) => g.classList.toggle("shown", j === k));
+      dots.forEach((g, j) => g.classList.toggle("shown", j === k));
+      slider.value = k;
+      const [a, b] = sgd.fits[k];
+      $("sgd-caption").textContent = `frame ${k + 1}/${sgd.frames}: a = ${f32(a)}, b = ${f32(b)}, mse ${short(sgd.losses[k])} (${sgd.updatesPerFrame} updates of lr ${sgd.lr} per frame)`;
+    };
+    slider.addEventListener("input", () => { stop(); show(Number(slider.value)); });
+    const stop = () => { if (timer) { clearInterval(timer); timer = null; $("sgd-play").textContent = "play"; } };
+    $("sgd-play").addEventListener("click", () => {
+      if (timer) { stop(); return; }
+      $("sgd-play").textContent = "pause";
+      timer = setInterval(() => show((frame + 1) % sgd.frames), 150);
+    });
+    show(0);
+  }
+
+  // ---- trained weights panel: the loss before and after ----
+  function trainedView() {
+    const tr = data.views.trained;
+    if (!tr) return;
+    $("trained-panel").hidden = false;
+    const lossEvent = events.find((e) => e.label === "loss" && e.phase === "forward");
+    const before = lossEvent ? f32(buffer(lossEvent.outputs[0].data)[0]) : "?";
+    $("trained-view").appendChild(el("p", "", `The same batch with the initial weights has loss ${before}; with ${tr.source} it has loss ${tr.loss}. Forward outputs show the trained value on hover; log_softmax shows both distributions.`));
+  }
+
+  intro();
+  timeline();
+  code();
+  graph();
+  controls();
+  timeView();
+  sgdView();
+  trainedView();
+  go(fromHash() ?? 0);
+  performance.mark("book-rendered");
+  decodeWhenIdle(0);
+})();

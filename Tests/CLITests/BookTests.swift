@@ -1,0 +1,114 @@
+import Foundation
+import XCTest
+
+/// `unrolled book`: the page's data against the CLI's own output, without a browser (the
+/// browser test, `make test-browser`, drives the pages themselves).
+extension CLITests {
+    /// The JSON a page carries in `<script id="book-data">`.
+    func bookData(_ html: String) throws -> [String: Any] {
+        let open = try XCTUnwrap(html.range(of: "<script type=\"application/json\" id=\"book-data\">"))
+        let close = try XCTUnwrap(html.range(of: "</script>", range: open.upperBound..<html.endIndex))
+        let json = try JSONSerialization.jsonObject(with: Data(html[open.upperBound..<close.lowerBound].utf8))
+        return try XCTUnwrap(json as? [String: Any])
+    }
+
+    /// What `step`'s prompt prints for `command` at op `op` (from 1).
+    func stepPrompt(_ lesson: String, op: Int, _ command: String) throws -> String {
+        let r = try run(["step", lesson, "--batch", "4"], stdin: "g \(op)\n\(command)\nq\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.components(separatedBy: "\n")
+        let start = try XCTUnwrap(lines.firstIndex(of: "> " + command)) + 1
+        let end = lines[start...].firstIndex { $0.hasPrefix("> ") } ?? lines.endIndex
+        return lines[start..<end].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func writeBook(_ args: [String]) throws -> (dir: String, result: Result) {
+        let dir = NSTemporaryDirectory() + "unrolled-book-\(UUID().uuidString)"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return (dir, try run(["book"] + args + ["--out", dir]))
+    }
+
+    /// Lesson 1 needs no corpus: the page and the index are written whole, the page asks for
+    /// nothing outside itself, and every explain text it carries is what `step` prints.
+    func testBookLinearSGDPageMatchesTheCLI() throws {
+        let (dir, r) = try writeBook(["linear-sgd"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        XCTAssertEqual(files, ["index.html", "linear-sgd.html"])
+        let html = try String(contentsOfFile: dir + "/linear-sgd.html", encoding: .utf8)
+        // Self-contained: no external script, style sheet, image or font.
+        for needle in ["<script src", "<link", "src=\"http", "href=\"http", "url(http", "@import"] {
+            XCTAssertFalse(html.contains(needle), "page refers outside itself: \(needle)")
+        }
+        let data = try bookData(html)
+        let events = try XCTUnwrap(data["events"] as? [[String: Any]])
+        XCTAssertEqual(events.count, 8)
+        var compared = 0
+        for (i, e) in events.enumerated() {
+            for x in try XCTUnwrap(e["explain"] as? [[String: Any]]) {
+                let command = try XCTUnwrap(x["command"] as? String), text = try XCTUnwrap(x["text"] as? String)
+                XCTAssertEqual(text, try stepPrompt("linear-sgd", op: i + 1, command), "op \(i + 1) \(command)")
+                // The command names the element the page shows the text under.
+                let outputs = try XCTUnwrap(e["outputs"] as? [[String: Any]])
+                let shape = try XCTUnwrap(outputs[try XCTUnwrap(x["output"] as? Int)]["shape"] as? [Int])
+                let position = command.split(separator: " ").last.map { $0.split(separator: ",").compactMap { Int($0) } } ?? []
+                let flat = zip(position, shape).reduce(0) { $0 * $1.1 + $1.0 }
+                XCTAssertEqual(flat, x["index"] as? Int, "op \(i + 1): '\(command)' is not element \(x["index"] ?? "")")
+                compared += 1
+            }
+            // Every op of lesson 1 comes from a line of the seed's code.
+            XCTAssertNotNil(e["codeLine"] as? Int, "op \(i + 1) \(e["label"] ?? "") has no code line")
+        }
+        XCTAssertGreaterThanOrEqual(compared, 8)
+        let sgd = try XCTUnwrap((data["views"] as? [String: Any])?["sgd"] as? [String: Any])
+        XCTAssertEqual(sgd["frames"] as? Int, 20)
+        XCTAssertTrue(html.contains("data-name=\"frame:19\""), "the SGD animation's last frame is missing")
+    }
+
+    /// Char3 at batch 4: under 3 MB; every forward op has a code line and a highlighted part of
+    /// the architecture; l_in.weight's three contributions and their sum are `contrib`'s.
+    func testBookChar3SharedWeightAndBudget() throws {
+        try requireCorpus()
+        let (dir, r) = try writeBook(["char3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let path = dir + "/char3.html"
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        XCTAssertLessThanOrEqual(size, 3 * 1024 * 1024)
+        let data = try bookData(try String(contentsOfFile: path, encoding: .utf8))
+        let events = try XCTUnwrap(data["events"] as? [[String: Any]])
+        for (i, e) in events.enumerated() where e["phase"] as? String == "forward" && e["label"] as? String != "h" {
+            XCTAssertNotNil(e["codeLine"] as? Int, "op \(i + 1) \(e["label"] ?? "") has no code line")
+            XCTAssertFalse((e["arch"] as? [String] ?? []).isEmpty, "op \(i + 1) \(e["label"] ?? "") highlights nothing")
+        }
+        // The matmul backward into l_in.weight for c1 is its third and last contribution.
+        let i = try XCTUnwrap(events.lastIndex { e in
+            e["phase"] as? String == "backward" && e["op"] as? String == "matmul" && e["label"] as? String == "l_in(e(c1))"
+        })
+        let contrib = try XCTUnwrap((events[i]["contrib"] as? [[String: Any]])?.first)
+        XCTAssertEqual(contrib["name"] as? String, "l_in.weight")
+        XCTAssertEqual((contrib["parts"] as? [Any])?.count, 3)
+        XCTAssertEqual(contrib["current"] as? Int, 2)
+        XCTAssertEqual(contrib["text"] as? String, try stepPrompt("char3", op: i + 1, "contrib l_in.weight"))
+    }
+
+    func testBookIntoAFileFailsWithOneLine() throws {
+        let file = NSTemporaryDirectory() + "unrolled-book-blocker-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        for out in [file, file + "/inside"] {
+            let r = try run(["book", "linear-sgd", "--out", out])
+            XCTAssertEqual(r.status, 1, out)
+            XCTAssertEqual(r.stderr, "error: --out: \(file) is a file, not a folder\n")
+        }
+    }
+
+    func testBookBadInputIsOneLine() throws {
+        for args in [["no-such-lesson"], ["linear-sgd", "--weights", "/nonexistent.safetensors"], ["--all", "char3"], []] {
+            let (dir, r) = try writeBook(args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.stderr.hasPrefix("error: "), "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir), "\(args) wrote \(dir)")
+        }
+    }
+}
