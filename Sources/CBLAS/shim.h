@@ -1,6 +1,7 @@
-// The one place that names the BLAS provider. Everything above sees only the standard
-// cblas_* interface, so swapping providers (OpenBLAS on other Linux machines, Accelerate on
-// macOS) is a change to this header and the modulemap's `link` line, nothing else.
+// The one header that includes the BLAS provider. Products go through the standard cblas_*
+// interface; BLIS is named beyond it only in TensorCore's Kernels/BLAS.swift (its kernel family
+// and thread count, declared below) and Kernels/Parallel.swift (libgomp, the OpenMP runtime BLIS
+// runs on). Swapping providers means this header, the modulemap's `link` line and those two files.
 //
 // BLIS (with its skx kernels, see BLAS.kernels) was measured against OpenBLAS on this project's
 // 2-core AVX-512 machine for the lessons' shapes (README, "Speed": `make bench` prints both, and

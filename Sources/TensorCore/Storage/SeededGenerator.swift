@@ -99,7 +99,7 @@ public final class SeededGenerator: RandomNumberGenerator {
     }
 }
 
-// Foundation-free access to libm, so TensorCore depends on nothing but BLAS.
+// libm through Glibc: the kernels need no Foundation (only SafeTensors' file reading imports it).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
