@@ -4,7 +4,7 @@ APT_PACKAGES := libblis-dev libcairo2-dev liblapacke-dev pkg-config
 # Release builds for anything that trains: debug numeric Swift is 10–50× slower.
 RELEASE := -c release
 
-.PHONY: deps demo test test-kernels bench build golden clean deps-browser test-browser
+.PHONY: install deps demo test test-kernels bench build golden clean deps-browser test-browser
 
 # Install the C libraries when missing (apt on Debian/Ubuntu; elsewhere say what to install).
 deps:
@@ -24,6 +24,14 @@ build: deps
 
 demo: build
 	$(SWIFT) run $(RELEASE) unrolled run linear-sgd
+
+# The binary and the lesson files it reads (lessons/ stays their one source):
+# PREFIX/bin/unrolled and PREFIX/share/unrolled/lessons/.
+PREFIX ?= /usr/local
+install: build
+	install -d $(PREFIX)/bin $(PREFIX)/share/unrolled/lessons
+	install -m 755 "$$($(SWIFT) build $(RELEASE) --show-bin-path)/unrolled" $(PREFIX)/bin/unrolled
+	install -m 644 lessons/*.yaml $(PREFIX)/share/unrolled/lessons/
 
 # All tests are XCTest; --disable-swift-testing keeps an empty "0 tests" Swift Testing run from
 # being the last line a reader sees.

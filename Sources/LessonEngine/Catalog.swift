@@ -5,15 +5,19 @@ import Models
 public struct Catalog {
     public let directory: String
 
-    /// `UNROLLED_LESSONS`, else ./lessons, else a lessons/ folder above the executable (so the
-    /// CLI works from any directory inside a checkout).
+    /// `UNROLLED_LESSONS`, else ./lessons, else beside the executable: `../share/unrolled/lessons`
+    /// (where `make install` puts them) or a lessons/ folder above it (a build inside a checkout),
+    /// so the CLI works from any directory.
     public static func locate() -> Catalog? {
         let fm = FileManager.default
         if let env = ProcessInfo.processInfo.environment["UNROLLED_LESSONS"], !env.isEmpty {
             return Catalog(directory: env)
         }
         var candidates = [fm.currentDirectoryPath + "/lessons"]
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        // The executable itself, even when it was found on PATH (argv[0] is then a bare name).
+        let exe = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? "."
+        var dir = URL(fileURLWithPath: exe).resolvingSymlinksInPath().deletingLastPathComponent()
+        candidates.append(dir.deletingLastPathComponent().appendingPathComponent("share/unrolled/lessons").path)
         for _ in 0..<6 {
             candidates.append(dir.appendingPathComponent("lessons").path)
             dir = dir.deletingLastPathComponent()
