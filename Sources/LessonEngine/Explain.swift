@@ -77,8 +77,9 @@ public struct Explainer {
         let result = v(outValues[index])
         let ins = e.inputs.map { values($0) }
         func input(_ k: Int) -> [Float] { ins[k] ?? [] }
-        switch e.op {
-        case "matmul":
+        // Every primitive decides here: a new one does not compile until it is explained.
+        switch Primitive(rawValue: e.op) {
+        case .matmul:
             let (a, b) = (e.inputs[0], e.inputs[1])
             let transB = e.attributes.contains("transB"), transA = e.attributes.contains("transA")
             let (i, j) = (pos[0], pos[1])
@@ -97,7 +98,7 @@ public struct Explainer {
                      = \(terms.joined(separator: " + "))\(k > 4 ? " + … (\(k - 4) more terms)" : "")
                      = \(v(Float(sum)))   (trace: \(result))
             """
-        case "add", "sub", "mul", "div":
+        case .add, .sub, .mul, .div:
             let sym = ["add": "+", "sub": "−", "mul": "×", "div": "÷"][e.op]!
             let (a, b) = (e.inputs[0], e.inputs[1])
             let ia = broadcastIndex(pos, outShape: out.shape, inShape: a.shape)
@@ -110,23 +111,23 @@ public struct Explainer {
                 text += "\n  and \(b.label)\(idx(ib, b.shape)) = \(v(input(1)[ib])) is the bias"
             }
             return text
-        case "tanh": return "\(name) = tanh(\(e.inputs[0].label)\(at)) = tanh(\(v(input(0)[index]))) = \(result)"
-        case "relu": return "\(name) = max(0, \(e.inputs[0].label)\(at)) = max(0, \(v(input(0)[index]))) = \(result)"
-        case "sigmoid": return "\(name) = 1/(1+e^−x) with x = \(e.inputs[0].label)\(at) = \(v(input(0)[index])) → \(result)"
-        case "exp": return "\(name) = exp(\(v(input(0)[index]))) = \(result)"
-        case "log": return "\(name) = log(\(v(input(0)[index]))) = \(result)"
-        case "neg": return "\(name) = −\(v(input(0)[index])) = \(result)"
-        case "sqrt": return "\(name) = √\(v(input(0)[index])) = \(result)"
-        case "dropout":
+        case .tanh: return "\(name) = tanh(\(e.inputs[0].label)\(at)) = tanh(\(v(input(0)[index]))) = \(result)"
+        case .relu: return "\(name) = max(0, \(e.inputs[0].label)\(at)) = max(0, \(v(input(0)[index]))) = \(result)"
+        case .sigmoid: return "\(name) = 1/(1+e^−x) with x = \(e.inputs[0].label)\(at) = \(v(input(0)[index])) → \(result)"
+        case .exp: return "\(name) = exp(\(v(input(0)[index]))) = \(result)"
+        case .log: return "\(name) = log(\(v(input(0)[index]))) = \(result)"
+        case .neg: return "\(name) = −\(v(input(0)[index])) = \(result)"
+        case .sqrt: return "\(name) = √\(v(input(0)[index])) = \(result)"
+        case .dropout:
             let kept = input(1)[index] != 0
             return "\(name) = \(e.inputs[0].label)\(at) × mask\(at) / (1 − p) = \(v(input(0)[index])) × \(kept ? 1 : 0) / (1 − \(e.attributes.dropFirst(2))) = \(result)"
                 + (kept ? "   (kept, scaled up so the expected value is unchanged)" : "   (dropped)")
-        case "embedding":
+        case .embedding:
             let width = out.shape.last!
             let row = index / width, col = index % width
             let c = Int(input(1)[row])
             return "\(name) = \(e.inputs[0].label)[\(e.inputs[1].label)\(idx(row, e.inputs[1].shape)), \(col)] = \(e.inputs[0].label)[\(c), \(col)] = \(result)   (a row lookup, no multiplication)"
-        case "log_softmax":
+        case .logSoftmax:
             let axis = attribute(e, "axis").flatMap { Int($0) } ?? (out.shape.count - 1)
             let n = out.shape[axis]
             let inner = out.shape[(axis + 1)...].reduce(1, *)
@@ -138,18 +139,22 @@ public struct Explainer {
             \(name) = x − log Σ exp(x) along axis \(axis) (\(n) values), x = \(e.inputs[0].label)\(at) = \(v(input(0)[index]))
                      = \(v(input(0)[index])) − (max \(v(m)) + log Σ exp(x − max)) = \(v(input(0)[index])) − \(v(Float(lse))) = \(v(Float(Double(input(0)[index]) - lse)))   (trace: \(result))
             """
-        case "nll_loss":
+        case .nllLoss:
             let (logp, t) = (input(0), input(1))
             let c = e.inputs[0].shape[1]
             let terms = t.prefix(3).enumerated().map { r, target in "\(v(logp[r * c + Int(target)]))" }
             return "\(name) = −mean over \(t.count) rows of \(e.inputs[0].label)[row, target] = −(\(terms.joined(separator: " + "))\(t.count > 3 ? " + …" : "")) / \(t.count) = \(result)"
-        case "mse":
+        case .mse:
             let (a, b) = (input(0), input(1))
             let terms = (0..<min(3, a.count)).map { "(\(v(a[$0])) − \(v(b[$0])))²" }
             return "\(name) = mean((\(e.inputs[0].label) − \(e.inputs[1].label))²) = (\(terms.joined(separator: " + ")) + …) / \(a.count) = \(result)"
-        case "sum", "mean":
+        case .sum, .mean:
             return "\(name) = \(e.op) of \(e.inputs[0].label) \(e.attributes.isEmpty ? "(all \(input(0).count) values)" : e.attributes) = \(result)"
-        default:
+        case .max:
+            return "\(name) = max of \(e.inputs[0].label) along \(e.attributes) = \(result)"
+        case .argmax:
+            return "\(name) = the index of the largest value of \(e.inputs[0].label) along \(e.attributes) = \(result)"
+        case .reshape, .transpose, .concat, .stack, .select, .slice, nil:
             return "\(name) = \(result): \(e.op) moves values without arithmetic (\(e.attributes)); the value comes from \(e.inputs.map(\.label).joined(separator: ", "))"
         }
     }
@@ -161,22 +166,22 @@ public struct Explainer {
         let result = v(outValues[index])
         var head = "rule (\(e.op)): \(rule)\n"
         let name = "grad_in(\(out.label))\(at)"
-        switch e.op {
-        case "tanh":
+        switch Primitive(rawValue: e.op) {
+        case .tanh:
             let r = replay.valuesByID[e.inputs[0].id]?.values?[index] ?? .nan
             head += "\(name) = \(gl)\(at) × (1 − result\(at)²) = \(v(g[index])) × (1 − \(v(r))²) = \(v(g[index] * (1 - r * r)))   (trace: \(result))"
-        case "relu":
+        case .relu:
             let r = replay.valuesByID[e.inputs[0].id]?.values?[index] ?? .nan
             head += "\(name) = \(gl)\(at) × (result\(at) > 0) = \(v(g[index])) × \(r > 0 ? 1 : 0) = \(result)"
-        case "sigmoid":
+        case .sigmoid:
             let r = replay.valuesByID[e.inputs[0].id]?.values?[index] ?? .nan
             head += "\(name) = \(gl)\(at) × result × (1 − result) = \(v(g[index])) × \(v(r)) × \(v(1 - r)) = \(result)"
-        case "sqrt":
+        case .sqrt:
             let r = replay.valuesByID[e.inputs[0].id]?.values?[index] ?? .nan
             head += "\(name) = \(gl)\(at) / (2 × result\(at)) = \(v(g[index])) / (2 × \(v(r))) = \(result)"
-        case "dropout":
+        case .dropout:
             head += "\(name) = \(gl)\(at) × mask / (1 − p) = \(result)   (a dropped unit passes no gradient back)"
-        case "add", "sub":
+        case .add, .sub:
             if g.count == outValues.count {
                 head += "\(name) = \(e.op == "sub" && out.id == e.outputs.last?.id && e.outputs.count > 1 ? "−" : "")\(gl)\(at) = \(result)   (addition passes the gradient through)"
             } else {
@@ -185,7 +190,7 @@ public struct Explainer {
                 let terms = (0..<min(rows, 3)).map { v(g[$0 * outValues.count + col]) }
                 head += "\(name) = Σ over the \(rows) broadcast rows of \(gl)[row, \(col)] = \(terms.joined(separator: " + "))\(rows > 3 ? " + …" : "") = \(result)   (a bias is added to every row, so its gradient sums them)"
             }
-        case "matmul":
+        case .matmul:
             // The forward event that made the result holds both factors.
             guard let fwd = replay.events.first(where: { $0.phase == .forward && $0.outputs.first?.id == e.inputs[0].id }),
                   let a = values(fwd.inputs[0]), let b = values(fwd.inputs[1]) else {
@@ -221,9 +226,9 @@ public struct Explainer {
             } else {
                 head += "\(name) = \(result)"
             }
-        case "embedding":
+        case .embedding:
             head += "\(name): rows of \(gl) are added into the rows of the table they were read from (scatter-add); a character used k times gets k rows added = \(result)"
-        case "log_softmax":
+        case .logSoftmax:
             let axis = attribute(e, "axis").flatMap { Int($0) } ?? (out.shape.count - 1)
             let pos = Explainer.position(index, out.shape)
             let n = out.shape[axis], inner = out.shape[(axis + 1)...].reduce(1, *)
@@ -232,9 +237,10 @@ public struct Explainer {
             let r = replay.valuesByID[e.inputs[0].id]?.values?[index] ?? .nan
             let value = Double(g[index]) - exp(Double(r)) * total
             head += "\(name) = \(gl)\(at) − exp(result\(at)) × Σ_axis\(axis) \(gl) = \(v(g[index])) − exp(\(v(r))) × \(v(Float(total))) = \(v(Float(value)))   (trace: \(result))"
-        case "nll_loss":
+        case .nllLoss:
             head += "\(name) = \(outValues[index] == 0 ? "0 (not a target entry)" : "−grad / N at the row's target = \(result)")"
-        default:
+        case .mul, .div, .neg, .exp, .log, .sum, .mean, .mse, .reshape, .transpose, .concat, .stack, .select, .slice,
+             .max, .argmax, nil:
             head += "\(name) = \(result)"
         }
         return head
