@@ -51,8 +51,16 @@ struct BookCommand: ParsableCommand {
             let runOptions = try options.runOptions()
             // Record everything before writing, so a bad lesson leaves no half-written book.
             var pages: [(Lesson, String, String)] = []
+            var skipped: [String] = []
             for lesson in lessons {
-                let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch)
+                let replay: Replay
+                do {
+                    replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch)
+                } catch let error as InputError where all {
+                    // --all writes what it can (the collab lesson needs ratings, the others a corpus).
+                    skipped.append("\(lesson.id) (\(error.message))")
+                    continue
+                }
                 var trained: Replay?
                 if let weights {
                     trained = try Replay.record(lesson: lesson, options: runOptions, batch: batch, weights: weights)
@@ -77,9 +85,11 @@ struct BookCommand: ParsableCommand {
                 let summary = pages.first { $0.0.id == lesson.id }?.2 ?? ""
                 entries.append((file, lesson.title, summary))
             }
+            guard !pages.isEmpty else { throw InputError("book --all: no lesson could be recorded: \(skipped.joined(separator: "; "))") }
             let index = dir.appendingPathComponent("index.html")
             try writeFile(try LessonBook.index(entries: entries, resources: resources), to: index)
             say("wrote \(displayPath(index))")
+            for s in skipped { say("skipped \(s)") }
         }
     }
 
