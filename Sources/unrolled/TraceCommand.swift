@@ -15,7 +15,7 @@ struct Trace: ParsableCommand {
     @Option(name: .long, help: "summary (statistics of every tensor) or full (every value).")
     var level: String = "summary"
 
-    @Option(name: .long, help: "Output file (.jsonl); optional with --hash.")
+    @Option(name: .long, help: "Output file (.jsonl), or - for standard output; optional with --hash.")
     var out: String?
 
     @Flag(name: .long, help: "Print the SHA-256 of the trace's bytes: the same seed gives the same hash on every run.")
@@ -33,6 +33,7 @@ struct Trace: ParsableCommand {
 
     func validate() throws {
         guard out != nil || hash else { throw ValidationError("give --out FILE, --hash, or both") }
+        if out == "-" && hash { throw ValidationError("--hash reads the trace back from its file; give --out FILE, not -") }
         if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64, got \(threads)") }
     }
 
@@ -47,7 +48,8 @@ struct Trace: ParsableCommand {
             }
             let lesson = try catalog().lesson(self.lesson)
             let sink: JSONLSink
-            do { sink = try JSONLSink(path: out) } catch { throw InputError("--out \(out): \(error)") }
+            let inputs = [("lesson file", lesson.source), ("corpus", CorpusLocator.resolve(options.corpus))]
+            do { sink = try JSONLSink(path: out, inputs: inputs) } catch { throw InputError("--out \(out): \(error)") }
             let start = Date()
             var runOptions = try options.runOptions()
             replayAt.apply(to: &runOptions)
@@ -55,7 +57,7 @@ struct Trace: ParsableCommand {
             do { try sink.close() } catch { throw InputError("--out \(out): \(error)") }
             let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             _ = replay
-            if self.out != nil {
+            if self.out != nil && out != "-" {
                 say(String(format: "wrote %@ (%.1f MB, %@ level) in %.2f s", out as NSString, Double(size) / 1e6, level.rawValue as NSString, Date().timeIntervalSince(start)))
             }
             if hash { say("sha256 \(try fileSHA256(of: out))  \(lesson.id) seed \(options.seed) level \(level.rawValue) BLAS threads \(BLAS.threads)") }

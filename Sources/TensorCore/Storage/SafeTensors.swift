@@ -57,6 +57,9 @@ public enum SafeTensors {
 
     /// Tensors and metadata of the file at `url`.
     public static func readFile(_ url: URL) throws -> SafeTensorsFile {
+        if let problem = InputFile.problem(url.path) {
+            throw SafeTensorsError(file: url.path, problem: .unreadable, detail: "cannot read file (\(problem))")
+        }
         let bytes: [UInt8]
         do {
             bytes = [UInt8](try Data(contentsOf: url))
@@ -91,6 +94,11 @@ public enum SafeTensors {
             throw SafeTensorsError(file: file, problem: error.problem, detail: error.detail)
         } catch {
             throw fail(.badJSON, "bad JSON header: \(oneLine(error))")
+        }
+
+        // JSONDecoder keeps one of two equal keys and drops the other without a word.
+        if let key = duplicateKey(in: bytes[8..<headerEnd]) {
+            throw fail(.badJSON, "bad JSON header: key '\(key)' appears twice in one object")
         }
 
         let dataCount = bytes.count - headerEnd
@@ -142,6 +150,49 @@ public enum SafeTensors {
                        "offsets out of range: tensors cover \(expectedBegin) bytes of a \(dataCount)-byte data region")
         }
         return SafeTensorsFile(tensors: tensors, metadata: header.metadata)
+    }
+
+    /// The first object key that repeats within its object, in JSON text the decoder has
+    /// already accepted (so only strings, nesting and `:` need following). Keys are compared as
+    /// written; one spelled with escapes is decoded first.
+    static func duplicateKey(in json: ArraySlice<UInt8>) -> String? {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var seen: [Set<[UInt8]>?] = []  // per open bracket: nil for an array
+        var i = json.startIndex
+        var lastString: [UInt8]?
+        while i < json.endIndex {
+            let b = json[i]
+            if b == quote {
+                var j = i + 1, escaped = false
+                while j < json.endIndex && json[j] != quote {
+                    if json[j] == backslash { escaped = true; j += 1 }
+                    j += 1
+                }
+                let end = min(j, json.endIndex)
+                var text = Array(json[(i + 1)..<end])
+                if escaped, let decoded = try? JSONDecoder().decode(String.self, from: Data(json[i..<min(end + 1, json.endIndex)])) {
+                    text = Array(decoded.utf8)
+                }
+                lastString = text
+                i = j + 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "{"): seen.append(Set())
+            case UInt8(ascii: "["): seen.append(nil)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): if !seen.isEmpty { seen.removeLast() }
+            case UInt8(ascii: ":"):
+                if let key = lastString, let top = seen.indices.last, seen[top] != nil {
+                    if seen[top]!.insert(key).inserted == false {
+                        return String(decoding: key, as: UTF8.self)
+                    }
+                }
+            default: break
+            }
+            if b > 32 { lastString = nil }
+            i += 1
+        }
+        return nil
     }
 
     // MARK: writing

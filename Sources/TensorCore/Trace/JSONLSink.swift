@@ -24,7 +24,10 @@ public struct TraceFileError: Error, CustomStringConvertible {
 
 public final class JSONLSink: TraceSink {
     public let path: String
+    /// The file `close()` replaces: `path`, or the file a symlink at `path` names.
+    private let target: String
     private let temporaryPath: String
+    private var slot: Int?
     private var file: UnsafeMutablePointer<FILE>?
     private var buffer = JSONBuffer()
     /// The first write error; reported by `close()`, which then publishes nothing.
@@ -32,14 +35,25 @@ public final class JSONLSink: TraceSink {
     /// Write to the file once this many bytes are buffered.
     private static let flushThreshold = 1 << 20
 
-    /// Start a trace file at `path` (replaced on `close()` if it exists).
-    public init(path: String) throws {
+    /// Start a trace file at `path` (replaced on `close()` if it exists; a symlink's target is
+    /// replaced, the link kept). `-` streams to standard output instead, with no temporary file.
+    /// `inputs` are files the caller reads, which the trace must not overwrite.
+    public init(path: String, inputs: [(what: String, path: String)] = []) throws {
         self.path = path
-        temporaryPath = path + ".tmp-\(getpid())"
-        do { try AtomicFile.checkDestination(path) } catch let e as FileWriteError {
+        if path == "-" {
+            target = "-"
+            temporaryPath = "-"
+            file = stdout
+            buffer.bytes.reserveCapacity(JSONLSink.flushThreshold + (1 << 16))
+            return
+        }
+        do { target = try AtomicFile.checkDestination(path, notOverwriting: inputs) } catch let e as FileWriteError {
             throw TraceFileError(description: e.reason)
         }
-        guard let f = fopen(temporaryPath, "wb") else {
+        temporaryPath = AtomicFile.temporaryPath(for: target)
+        slot = TemporaryFiles.remember(temporaryPath)
+        guard let f = fopen(temporaryPath, "wbx") else {
+            TemporaryFiles.forget(slot)
             throw TraceFileError(description: "cannot create \(temporaryPath): \(JSONLSink.errnoText())")
         }
         file = f
@@ -58,9 +72,15 @@ public final class JSONLSink: TraceSink {
         guard let f = file else { return }
         flush()
         file = nil
+        if target == "-" {
+            if fflush(f) != 0 && failure == nil { failure = "writing standard output: \(JSONLSink.errnoText())" }
+            if let failure { throw TraceFileError(description: failure) }
+            return
+        }
+        defer { TemporaryFiles.forget(slot) }
         if fclose(f) != 0 && failure == nil { failure = "closing \(temporaryPath): \(JSONLSink.errnoText())" }
-        if failure == nil && rename(temporaryPath, path) != 0 {
-            failure = "renaming \(temporaryPath) to \(path): \(JSONLSink.errnoText())"
+        if failure == nil && rename(temporaryPath, target) != 0 {
+            failure = "renaming \(temporaryPath) to \(target): \(JSONLSink.errnoText())"
         }
         if let failure {
             unlink(temporaryPath)
@@ -70,9 +90,10 @@ public final class JSONLSink: TraceSink {
 
     /// A sink dropped without `close()` leaves no file behind: an unfinished trace is discarded.
     deinit {
-        if let f = file {
+        if let f = file, target != "-" {
             fclose(f)
             unlink(temporaryPath)
+            TemporaryFiles.forget(slot)
         }
     }
 
