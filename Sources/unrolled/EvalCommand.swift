@@ -47,7 +47,7 @@ struct Eval: ParsableCommand {
                 evalSplit = Split(train: [], valid: Array(lo..<hi))
             }
             let trainer = Trainer(model: model, data: data, split: evalSplit, batchSize: lesson.batchSize, rng: runner.rng)
-            let loss = trainer.validate()
+            let loss = try trainer.validate()
             say(String(format: "loss %.6f over %d rows", loss, evalSplit.valid.count))
         }
     }

@@ -37,6 +37,9 @@ extension Unrolled {
         // A file-size limit (ulimit -f) should fail a write with EFBIG, reported as an error,
         // not kill the process halfway through a temporary file.
         signal(SIGXFSZ, SIG_IGN)
+        // Ctrl-C and SIGTERM remove temporary files before ending; commands with long loops
+        // switch to stopping between steps (`Interruption.installHandler`).
+        Interruption.installImmediateHandler()
         // A mistyped subcommand reads to ArgumentParser as stray arguments: name the closest.
         var names: [String] = ["help"]
         var shown: [String] = ["help"]
@@ -85,7 +88,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as DiagramError {
         throw fail(error.description)
     } catch let error as Interrupted {
-        throw fail("\(error.description); nothing else written (Ctrl-C)", 130)
+        throw fail("\(error.description); nothing else written", Interruption.exitStatus)
     }
 }
 

@@ -74,25 +74,21 @@ public struct Trainer {
         var smoother = start.smoother
         var results: [EpochResult] = []
         let batchesPerEpoch = (split.train.count + batchSize - 1) / batchSize
-        var remaining = epochs
-        // The same subtractions as an uninterrupted call, so the last share is bit-identical.
-        for _ in 0..<start.epoch where remaining > 1e-9 { remaining -= min(remaining, 1) }
+        let counts = Trainer.batchCounts(epochs: epochs, batchesPerEpoch: batchesPerEpoch)
         var epoch = start.epoch
-        while remaining > 1e-9 {
-            let share = min(remaining, 1)
-            remaining -= share
-            let batches = max(1, Int((share * Double(batchesPerEpoch)).rounded()))
-            let order = rng.permutation(split.train.count)
+        while epoch < counts.count {
+            let batches = counts[epoch]
+            let order = rng.permutation32(split.train.count)
             for b in 0..<batches {
                 if Interruption.requested { throw Interrupted(epoch: epoch, batch: b) }
                 let lo = b * batchSize, hi = min(lo + batchSize, order.count)
-                let rows = order[lo..<hi].map { split.train[$0] }
+                let rows = order[lo..<hi].map { split.train[Int($0)] }
                 try beforeStep?(rows[...])
                 let loss = try checkedStep(rows: rows[...], optimizer: optimizer, epoch: epoch, batch: b + 1)
                 smoother.add(loss)
                 observe(.batch(epoch: epoch, batch: b + 1, of: batches, loss: loss, smoothed: smoother.value))
             }
-            let result = EpochResult(epoch: epoch, trainLoss: smoother.value, validLoss: validate())
+            let result = EpochResult(epoch: epoch, trainLoss: smoother.value, validLoss: try validate(epoch: epoch))
             results.append(result)
             observe(.epoch(result))
             epoch += 1
@@ -103,9 +99,20 @@ public struct Trainer {
 
     /// How many table rows (epochs, the last perhaps partial) `fit(epochs:)` runs.
     public static func epochCount(_ epochs: Double) -> Int {
-        var remaining = epochs, n = 0
-        while remaining > 1e-9 { remaining -= min(remaining, 1); n += 1 }
-        return n
+        batchCounts(epochs: epochs, batchesPerEpoch: 1).count
+    }
+
+    /// The batches each epoch of `fit(epochs:)` trains: whole epochs, then the remaining share
+    /// of one (at least one batch). A resumed checkpoint's counters are checked against these.
+    public static func batchCounts(epochs: Double, batchesPerEpoch: Int) -> [Int] {
+        var remaining = epochs
+        var counts: [Int] = []
+        while remaining > 1e-9 {
+            let share = min(remaining, 1)
+            remaining -= share
+            counts.append(max(1, Int((share * Double(batchesPerEpoch)).rounded())))
+        }
+        return counts
     }
 
     /// One optimisation step on the given rows; returns the batch loss.
@@ -144,12 +151,14 @@ public struct Trainer {
     }
 
     /// Mean loss over the validation rows, weighted by batch size (fastai's `validate`).
-    public func validate() -> Float {
+    /// Ctrl-C is honoured between its batches (on a large corpus it runs for minutes).
+    public func validate(epoch: Int? = nil) throws -> Float {
         guard !split.valid.isEmpty else { return .nan }
-        return GradMode.noGrad {
+        return try GradMode.noGrad {
             var total = 0.0
             var lo = 0
             while lo < split.valid.count {
+                try Interruption.check(epoch.map { "validation of epoch \($0)" } ?? "validation")
                 let hi = min(lo + 2 * batchSize, split.valid.count)
                 let (x, y) = data.batch(split.valid[lo..<hi])
                 total += Double(model.loss(model.forward(x), y).item) * Double(hi - lo)

@@ -3,35 +3,68 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TensorCore
 
-/// Ctrl-C as a request, not a kill: the handler only sets a flag, training loops check it
-/// between batches and stop cleanly (`Interrupted`), so no file is left half-written. A second
-/// Ctrl-C gets the default action back and ends the process at once.
+/// Ctrl-C (SIGINT) and SIGTERM as a request, not a kill: the handler only sets a flag, and long
+/// loops (training, validation, tracing, drawing, generation) check it and stop with
+/// `Interrupted`, so no file is left half-written and the command exits 130. A second signal
+/// does not wait for a loop: it removes the temporary files being written (`TemporaryFiles`)
+/// and ends the process at once with 128 + the signal number.
 public enum Interruption {
     nonisolated(unsafe) static var flag: sig_atomic_t = 0
 
+    /// Set while a command's loops check `requested`; otherwise the first signal acts at once.
+    nonisolated(unsafe) static var cooperative: sig_atomic_t = 0
+
     public static var requested: Bool { flag != 0 }
 
-    /// Install the SIGINT handler (the CLI does this for commands that train).
+    /// Install the SIGINT and SIGTERM handlers: at once, the CLI does this for every command.
+    /// Until `installHandler()` says the command's loops check `requested`, a signal removes the
+    /// temporary files and ends the process, as the second signal always does.
+    public static func installImmediateHandler() {
+        install()
+    }
+
+    /// From now on the first signal only asks the command's loops to stop.
     public static func installHandler() {
         flag = 0
-        signal(SIGINT) { _ in
-            Interruption.flag = 1
-            signal(SIGINT, SIG_DFL)
+        cooperative = 1
+        install()
+    }
+
+    static func install() {
+        for s in [SIGINT, SIGTERM] {
+            signal(s) { signo in
+                if Interruption.flag != 0 || Interruption.cooperative == 0 {
+                    TemporaryFiles.removeAllFromSignalHandler()
+                    let text: StaticString = "\nerror: interrupted; stopped at once, temporary files removed\n"
+                    _ = write(2, text.utf8Start, text.utf8CodeUnitCount)
+                    _exit(128 + signo)
+                }
+                Interruption.flag = signo
+            }
         }
     }
 
-    /// Ask running training to stop, as Ctrl-C does (tests use this).
-    public static func request() { flag = 1 }
+    /// Stop with `Interrupted` when a stop was requested (a loop calls this between steps).
+    public static func check(_ what: @autoclosure () -> String) throws {
+        if flag != 0 { throw Interrupted(what: what()) }
+    }
+
+    /// Ask running work to stop, as Ctrl-C does (tests use this).
+    public static func request() { flag = SIGINT }
     public static func reset() { flag = 0 }
+    /// The exit status a shell reports for the signal that asked to stop (130 for Ctrl-C).
+    public static var exitStatus: Int32 { 128 + (flag == 0 ? SIGINT : flag) }
 }
 
-/// Training stopped at the user's request before batch `batch` of epoch `epoch`.
+/// Work stopped at the user's request (Ctrl-C or SIGTERM).
 public struct Interrupted: Error, CustomStringConvertible {
-    public var epoch: Int
-    public var batch: Int
+    /// Where it stopped: `epoch 2, batch 7`, `validation of epoch 2`, `tracing`.
+    public var place: String
     /// Where the run can continue from, added by whoever wrote checkpoints.
     public var note = ""
-    public init(epoch: Int, batch: Int) { self.epoch = epoch; self.batch = batch }
-    public var description: String { "interrupted at epoch \(epoch), batch \(batch + 1)\(note)" }
+    public init(epoch: Int, batch: Int) { place = "epoch \(epoch), batch \(batch + 1)" }
+    public init(what: String) { place = what }
+    public var description: String { "interrupted at \(place)\(note)" }
 }
