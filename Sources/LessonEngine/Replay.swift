@@ -32,6 +32,19 @@ public struct Replay {
         valuesByID = values
     }
 
+    /// A beat `at:` a label that no forward op of the step carries would never be shown: an
+    /// error naming it, instead of narration that silently disappears.
+    static func checkBeats(_ lesson: Lesson, _ events: [TraceEvent]) throws {
+        let labels = Set(events.lazy.filter { $0.phase == .forward }.map(\.label))
+        for (i, beat) in lesson.beats.enumerated() {
+            if let at = beat.at, !labels.contains(at) {
+                let near = labels.min { editDistance($0, at) < editDistance($1, at) }
+                    .flatMap { editDistance($0, at) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
+                throw InputError("lesson \(lesson.source): beats[\(i)].at '\(at.oneLine)' is not the label of any forward op of \(lesson.id)'s step\(near)")
+            }
+        }
+    }
+
     public func count(_ phase: TracePhase) -> Int { events.filter { $0.phase == phase }.count }
 
     /// Record one step of `lesson` at `level` (`full` for stepping). `batch` overrides the
@@ -74,6 +87,7 @@ public struct Replay {
                 loss.backward()
                 opt.step()
             }
+            if sink == nil { try checkBeats(lesson, memory.events) }
             return Replay(lesson: lesson, events: memory.events, parameterNames: ["a", "b"],
                           batchDescription: "\(n) points (x, y), a·x + b fitted by SGD, lr \(lr)\(atStep > 0 ? ", iteration \(atStep + 1)" : "")")
         }
@@ -108,8 +122,8 @@ public struct Replay {
             if let weights { try Weights.load(weights, into: model) }
             let size = min(batch ?? lesson.batchSize, split.train.count)
             // The first shuffled mini-batch, as fit() would draw it.
-            let order = runner.rng.permutation(split.train.count)
-            rows = order[0..<size].map { split.train[$0] }
+            let order = runner.rng.permutation32(split.train.count)
+            rows = order[0..<size].map { split.train[Int($0)] }
             phase = lesson.schedule[0]
             opt = runner.makeOptimizer(phase.optimizer, model: model, lr: runner.lr(phase))
         }
@@ -121,6 +135,7 @@ public struct Replay {
             loss.backward()
             opt.step()
         }
+        if sink == nil { try checkBeats(lesson, memory.events) }
         let preview = (0..<min(size, 2)).map { r in
             "'" + corpus.decode((0..<data.width).map { Int(x.data[r * data.width + $0]) }).oneLine + "'"
         }.joined(separator: ", ")

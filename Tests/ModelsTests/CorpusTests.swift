@@ -35,25 +35,25 @@ final class CorpusTests: XCTestCase {
         XCTAssertEqual(d.rows, 200_295)
         XCTAssertEqual(d.width, 3)
         // x1[:4], x2[:4], x3[:4] = [40, 30, 29, 1], [42, 25, 1, 43], [29, 27, 1, 45]; y[:4] = [30, 29, 1, 40]
-        let cols = (0..<3).map { j in (0..<4).map { Int(d.x[$0 * 3 + j]) } }
+        let cols = (0..<3).map { j in (0..<4).map { d.x($0, j) } }
         XCTAssertEqual(cols, [[40, 30, 29, 1], [42, 25, 1, 43], [29, 27, 1, 45]])
-        XCTAssertEqual(d.y[..<4].map { Int($0) }, [30, 29, 1, 40])
+        XCTAssertEqual((0..<4).map { d.y($0) }, [30, 29, 1, 40])
     }
 
     func testOverlappingWindows() throws {
         let d = CharDataset(idx: try corpus().idx, layout: .windows)
         XCTAssertEqual(d.rows, 600_884)
-        XCTAssertEqual(d.x[..<8].map { Int($0) }, [40, 42, 29, 30, 25, 27, 29, 1])
-        XCTAssertEqual(d.x[56..<64].map { Int($0) }, [1, 1, 1, 43, 45, 40, 40, 39])  // xs[7]
-        XCTAssertEqual(d.y[..<8].map { Int($0) }, [1, 1, 43, 45, 40, 40, 39, 43])
+        XCTAssertEqual((0..<8).map { d.x(0, $0) }, [40, 42, 29, 30, 25, 27, 29, 1])
+        XCTAssertEqual((0..<8).map { d.x(7, $0) }, [1, 1, 1, 43, 45, 40, 40, 39])  // xs[7]
+        XCTAssertEqual((0..<8).map { d.y($0) }, [1, 1, 43, 45, 40, 40, 39, 43])
     }
 
     func testNonOverlappingSequences() throws {
         let d = CharDataset(idx: try corpus().idx, layout: .sequences)
         XCTAssertEqual(d.rows, 75_111)
-        XCTAssertEqual(d.y.count, 75_111 * 8)
-        XCTAssertEqual(d.x[8..<16].map { Int($0) }, [1, 1, 43, 45, 40, 40, 39, 43])   // second row in the seed
-        XCTAssertEqual(d.y[..<8].map { Int($0) }, [42, 29, 30, 25, 27, 29, 1, 1])      // shifted by one
+        XCTAssertEqual(d.targetWidth, 8)
+        XCTAssertEqual((0..<8).map { d.x(1, $0) }, [1, 1, 43, 45, 40, 40, 39, 43])   // second row in the seed
+        XCTAssertEqual((0..<8).map { d.y(0, $0) }, [42, 29, 30, 25, 27, 29, 1, 1])      // shifted by one
     }
 
     func testSplitsFollowTheSeed() throws {

@@ -10,71 +10,112 @@ public enum Layout: String, CaseIterable, Sendable {
     case sequences = "non-overlapping-sequences"
 }
 
-/// Rows of character indices and their targets, as flat Float buffers ready to become tensors.
+/// Rows of character indices and their targets, as index arithmetic over the corpus's one array
+/// of indices: row r of the 8-character windows is idx[r..<r+8], never copied out. Only a batch
+/// becomes Float tensors.
 public struct CharDataset: Sendable {
     public let layout: Layout
     /// Characters per row (3 or the sequence length).
     public let width: Int
     /// Targets per row (1, or `width` for sequences).
     public let targetWidth: Int
-    public let x: [Float]
-    public let y: [Float]
-    public var rows: Int { x.count / width }
+    public let rows: Int
+    let idx: CharIndices
 
-    /// Build the layout from corpus indices exactly as the seed's list comprehensions do.
-    public init(idx: [Int], layout: Layout, seqLength: Int = 8) {
+    /// The layout of `idx` exactly as the seed's list comprehensions build it.
+    public init(idx: CharIndices, layout: Layout, seqLength: Int = 8) {
         self.layout = layout
-        var x: [Float] = [], y: [Float] = []
+        self.idx = idx
         let n = idx.count
+        func strideCount(_ end: Int, _ by: Int) -> Int { end <= 0 ? 0 : (end + by - 1) / by }
         switch layout {
         case .char3:
-            let cs = 3
-            width = cs; targetWidth = 1
             // c1_dat = [idx[i] for i in range(0, len(idx)-1-cs, cs)], then [:-2] on each.
-            let starts = Array(stride(from: 0, to: max(n - 1 - cs, 0), by: cs)).dropLast(2)
-            for i in starts {
-                x += [Float(idx[i]), Float(idx[i + 1]), Float(idx[i + 2])]
-                y.append(Float(idx[i + 3]))
-            }
+            width = 3; targetWidth = 1
+            rows = Swift.max(strideCount(n - 1 - 3, 3) - 2, 0)
         case .windows:
-            let cs = seqLength
-            width = cs; targetWidth = 1
             // c_in_dat = [[idx[i+j] for i in range(cs)] for j in range(len(idx)-cs-1)]
-            for j in 0..<max(n - cs - 1, 0) {
-                for i in 0..<cs { x.append(Float(idx[j + i])) }
-                y.append(Float(idx[j + cs]))
-            }
+            width = seqLength; targetWidth = 1
+            rows = Swift.max(n - seqLength - 1, 0)
         case .sequences:
-            let cs = seqLength
-            width = cs; targetWidth = cs
             // inputs from range(0, len(idx)-cs-1, cs); targets from range(1, len(idx)-cs, cs)
-            for j in stride(from: 0, to: max(n - cs - 1, 0), by: cs) {
-                for i in 0..<cs { x.append(Float(idx[j + i])); y.append(Float(idx[j + 1 + i])) }
-            }
+            width = seqLength; targetWidth = seqLength
+            rows = strideCount(n - seqLength - 1, seqLength)
         }
-        self.x = x
-        self.y = y
+    }
+
+    /// Where row r starts in the corpus.
+    @inline(__always) func start(_ r: Int) -> Int {
+        switch layout {
+        case .char3: return 3 * r
+        case .windows: return r
+        case .sequences: return r * width
+        }
+    }
+
+    /// Character j of row r.
+    public func x(_ r: Int, _ j: Int) -> Int { idx[start(r) + j] }
+
+    /// Target k of row r: the character after the row, or (sequences) each one shifted by one.
+    public func y(_ r: Int, _ k: Int = 0) -> Int {
+        layout == .sequences ? idx[start(r) + 1 + k] : idx[start(r) + width]
     }
 
     /// The rows at `indices` as a batch: x [b, width] and y [b] or [b, width].
-    public func batch(_ indices: ArraySlice<Int>) -> (x: Tensor, y: Tensor) {
-        var bx = [Float](), by = [Float]()
-        bx.reserveCapacity(indices.count * width)
-        by.reserveCapacity(indices.count * targetWidth)
-        for r in indices {
-            bx.append(contentsOf: x[(r * width)..<((r + 1) * width)])
-            by.append(contentsOf: y[(r * targetWidth)..<((r + 1) * targetWidth)])
-        }
+    public func batch<C: Collection>(_ indices: C) -> (x: Tensor, y: Tensor) where C.Element == Int {
         let b = indices.count
+        var bx = [Float](repeating: 0, count: b * width), by = [Float](repeating: 0, count: b * targetWidth)
+        for (k, r) in indices.enumerated() {
+            let s = start(r)
+            for j in 0..<width { bx[k * width + j] = Float(idx[s + j]) }
+            if targetWidth == 1 { by[k] = Float(idx[s + width]) }
+            else { for j in 0..<width { by[k * width + j] = Float(idx[s + 1 + j]) } }
+        }
         return (Tensor(shape: [b, width], data: bx, label: "x"),
                 Tensor(shape: targetWidth == 1 ? [b] : [b, targetWidth], data: by, label: "y"))
+    }
+
+    /// Bytes a batch of `rows` takes as tensors (x and y, Float), for memory estimates.
+    public func batchBytes(_ rows: Int) -> Int { rows * (width + targetWidth) * MemoryLayout<Float>.size }
+}
+
+/// Row numbers, four bytes each, or a plain range (Char3's training rows are 0..<rows-1).
+public struct RowList: RandomAccessCollection, Sendable, Equatable, ExpressibleByArrayLiteral {
+    enum Storage: Sendable, Equatable {
+        case range(Range<Int>)
+        case list([UInt32])
+    }
+    let storage: Storage
+
+    public init(_ range: Range<Int>) { storage = .range(range) }
+    public init(_ rows: [UInt32]) { storage = .list(rows) }
+    public init<S: Sequence>(rows: S) where S.Element == Int { storage = .list(rows.map { UInt32($0) }) }
+    public init(arrayLiteral elements: Int...) { self.init(rows: elements) }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int {
+        switch storage {
+        case .range(let r): return r.count
+        case .list(let a): return a.count
+        }
+    }
+
+    /// Equal when they list the same rows, however they are stored.
+    public static func == (a: RowList, b: RowList) -> Bool { a.elementsEqual(b) }
+
+    @inline(__always)
+    public subscript(i: Int) -> Int {
+        switch storage {
+        case .range(let r): return r.lowerBound + i
+        case .list(let a): return Int(a[i])
+        }
     }
 }
 
 /// Which rows validate and which train.
 public struct Split: Sendable {
-    public let train: [Int]
-    public let valid: [Int]
+    public let train: RowList
+    public let valid: RowList
 
     /// fastai's `get_cv_idxs(n, val_pct=0.2)`: numpy's `RandomState(42).permutation(n)`, first
     /// 20% for validation: the same rows on every run, whatever `--seed` chooses for weights and
@@ -82,16 +123,21 @@ public struct Split: Sendable {
     /// count (the seed calls `get_cv_idxs(len(xs)-cs-1)`), reproduced here on purpose.
     public static func cv(rows: Int, n: Int, valPct: Double = 0.2) -> Split {
         let valid = CVIndices.getCVIdxs(n: n, valPct: valPct)
-        var isValid = [Bool](repeating: false, count: rows)
-        for i in valid { isValid[i] = true }
-        return Split(train: (0..<rows).filter { !isValid[$0] }, valid: valid)
+        // One bit per row marks validation rows; training rows are kept in four bytes each.
+        var isValid = [UInt64](repeating: 0, count: (Swift.max(rows, n) + 63) / 64)
+        for v in valid { isValid[v >> 6] |= 1 << (UInt64(v) & 63) }
+        var train = [UInt32]()
+        train.reserveCapacity(Swift.max(rows - valid.count, 0))
+        for r in 0..<rows where isValid[r >> 6] & (1 << (UInt64(r) & 63)) == 0 { train.append(UInt32(r)) }
+        return Split(train: RowList(train), valid: RowList(rows: valid))
     }
 
     /// Char3's split in the seed: `from_arrays('.', [-1], …)` validates on the last row alone —
     /// so its val_loss is the loss of a single character and says little about the model.
     public static func lastRow(rows: Int) -> Split {
-        Split(train: Array(0..<(rows - 1)), valid: [rows - 1])
+        Split(train: RowList(0..<(rows - 1)), valid: RowList(rows - 1..<rows))
     }
 
-    public init(train: [Int], valid: [Int]) { self.train = train; self.valid = valid }
+    public init(train: RowList, valid: RowList) { self.train = train; self.valid = valid }
+    public init(train: [Int], valid: [Int]) { self.init(train: RowList(rows: train), valid: RowList(rows: valid)) }
 }

@@ -97,6 +97,25 @@ public final class SeededGenerator: RandomNumberGenerator {
         }
         return p
     }
+
+    /// `permutation(n)` with the same draws, in four bytes per entry: half the memory of
+    /// `[Int]` for the tens of millions of rows of a large corpus. n must be below 2³².
+    public func permutation32(_ n: Int) -> [UInt32] {
+        precondition(n <= Int(UInt32.max), "permutation32: \(n) entries do not fit 32-bit indices")
+        var p = [UInt32](unsafeUninitializedCapacity: n) { buffer, count in
+            for i in 0..<n { buffer[i] = UInt32(truncatingIfNeeded: i) }
+            count = n
+        }
+        if n > 1 {
+            p.withUnsafeMutableBufferPointer { q in
+                for i in stride(from: n - 1, to: 0, by: -1) {
+                    let j = index(below: i + 1)
+                    q.swapAt(i, j)
+                }
+            }
+        }
+        return p
+    }
 }
 
 // libm through Glibc: the kernels need no Foundation (only SafeTensors' file reading imports it).
