@@ -19,18 +19,33 @@ public struct Checkpoint {
         public var batchSize: Int
         public var corpusLength: Int
         public var vocabSize: Int
+        /// The lesson's schedule (`adam 0.001 x1; adam 0.0001 x2`) and validation mode, and the
+        /// corpus's size and SHA-256: a changed lesson file or data is a different run.
+        public var schedule: String
+        public var validation: String
+        public var corpusBytes: Int
+        public var corpusSHA256: String
 
         public init(lesson: Lesson, options: RunOptions, softmax: SoftmaxMode, corpus: Corpus) {
             self.lesson = lesson.id; model = lesson.model.rawValue; seed = options.seed
             epochsScale = options.epochsScale; lr = options.lr; self.softmax = softmax.rawValue
             batchSize = lesson.batchSize; corpusLength = corpus.length; vocabSize = corpus.vocabSize
+            schedule = Identity.describe(lesson.schedule); validation = lesson.validation
+            corpusBytes = corpus.byteCount; corpusSHA256 = corpus.sha256
         }
 
         init(lesson: String, model: String, seed: UInt64, epochsScale: Double, lr: Float?, softmax: String,
-             batchSize: Int, corpusLength: Int, vocabSize: Int) {
+             batchSize: Int, corpusLength: Int, vocabSize: Int, schedule: String, validation: String,
+             corpusBytes: Int, corpusSHA256: String) {
             self.lesson = lesson; self.model = model; self.seed = seed; self.epochsScale = epochsScale
             self.lr = lr; self.softmax = softmax; self.batchSize = batchSize
             self.corpusLength = corpusLength; self.vocabSize = vocabSize
+            self.schedule = schedule; self.validation = validation
+            self.corpusBytes = corpusBytes; self.corpusSHA256 = corpusSHA256
+        }
+
+        static func describe(_ schedule: [Lesson.Phase]) -> String {
+            schedule.map { "\($0.optimizer) \($0.lr) x\($0.epochs)" }.joined(separator: "; ")
         }
 
         /// The first difference, as one line.
@@ -45,8 +60,13 @@ public struct Checkpoint {
             if lr?.bitPattern != run.lr?.bitPattern { throw differ("--lr", lr.map { "\($0)" } ?? "(none)", run.lr.map { "\($0)" } ?? "(none)") }
             if softmax != run.softmax { throw differ("--softmax", softmax, run.softmax) }
             if batchSize != run.batchSize { throw differ("batch size", batchSize, run.batchSize) }
+            if schedule != run.schedule { throw differ("the schedule", "'\(schedule)'", "'\(run.schedule)'") }
+            if validation != run.validation { throw differ("validation", validation, run.validation) }
             if corpusLength != run.corpusLength || vocabSize != run.vocabSize {
                 throw differ("a corpus of", "\(corpusLength) characters (vocab \(vocabSize))", "\(run.corpusLength) (vocab \(run.vocabSize))")
+            }
+            if corpusBytes != run.corpusBytes || corpusSHA256 != run.corpusSHA256 {
+                throw differ("a corpus of", "\(corpusBytes) bytes, sha256 \(corpusSHA256.prefix(12))…", "\(run.corpusBytes) bytes, sha256 \(run.corpusSHA256.prefix(12))…")
             }
         }
     }
@@ -60,11 +80,18 @@ public struct Checkpoint {
     public var optimizer: String
     public var adamStep: Int
     public var results: [EpochResult]
+    /// Every training batch's loss so far and how many batches each epoch had, so a resumed
+    /// run's loss plot shows the whole run.
+    public var batchLosses: [Float] = []
+    public var epochBatches: [Int] = []
     public var parameters: [String: Tensor]
     /// `adam.m.<name>` and `adam.v.<name>`.
     public var optimizerTensors: [String: Tensor]
 
-    public static let format = "unrolled-checkpoint-1"
+    public static let format = "unrolled-checkpoint-2"
+    static let historyTensor = "history.batch_loss"
+    /// Bounds on counters read from a file, checked before any arithmetic uses them.
+    static let maxCount = Int(Int32.max)
 
     public init(identity: Identity, phase: Int, position: FitPosition, rng: SeededGenerator.State,
                 optimizer: String, optimizerState: Optimizer, results: [EpochResult], model: Module) {
@@ -93,8 +120,24 @@ public struct Checkpoint {
         }
     }
 
-    /// `DIR/<lesson>.checkpoint.safetensors`, after making sure DIR exists and is writable.
-    public static func prepare(directory: String, lesson: String) throws -> String {
+    /// An exclusive flock(2) on a checkpoint directory, held while the run lives: two runs
+    /// writing one directory would overwrite each other's epochs.
+    public final class DirectoryLock {
+        let fd: Int32
+        init(_ directory: String) throws {
+            fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { throw InputError("--checkpoint \(directory): cannot open (\(String(cString: strerror(errno))))") }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                close(fd)
+                throw InputError("--checkpoint \(directory): another run is writing checkpoints here (the directory is locked); wait for it or choose another directory")
+            }
+        }
+        deinit { close(fd) }
+    }
+
+    /// `DIR/<lesson>.checkpoint.safetensors`, after making sure DIR exists and is writable, and
+    /// the lock that keeps other runs out of DIR.
+    public static func prepare(directory: String, lesson: String) throws -> (path: String, lock: DirectoryLock) {
         var isDir: ObjCBool = false
         if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
             do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
@@ -104,10 +147,11 @@ public struct Checkpoint {
             throw InputError("--checkpoint \(directory): is a file, expected a directory")
         }
         let path = (directory.hasSuffix("/") ? directory : directory + "/") + "\(lesson).checkpoint.safetensors"
+        let lock = try DirectoryLock(directory)
         do { try AtomicFile.checkDestination(path, probe: true) } catch let e as FileWriteError {
             throw InputError("--checkpoint \(e.description)")
         }
-        return path
+        return (path, lock)
     }
 
     // MARK: file
@@ -119,6 +163,9 @@ public struct Checkpoint {
             "epochs_scale": hex(identity.epochsScale.bitPattern), "softmax": identity.softmax,
             "batch_size": String(identity.batchSize), "corpus_length": String(identity.corpusLength),
             "vocab_size": String(identity.vocabSize),
+            "schedule": identity.schedule, "validation": identity.validation,
+            "corpus_bytes": String(identity.corpusBytes), "corpus_sha256": identity.corpusSHA256,
+            "epoch_batches": epochBatches.map(String.init).joined(separator: ","),
             "phase": String(phase), "epoch": String(position.epoch),
             "smoother": "\(hex(position.smoother.average.bitPattern)) \(position.smoother.count)",
             "rng": (rng.words.map(hex) + [rng.spareNormal.map { hex(UInt64($0.bitPattern)) } ?? "-"]).joined(separator: " "),
@@ -127,7 +174,9 @@ public struct Checkpoint {
         ]
         if let lr = identity.lr { meta["lr"] = hex(UInt64(lr.bitPattern)) }
         do {
-            try SafeTensors.write(parameters.merging(optimizerTensors) { a, _ in a }, to: URL(fileURLWithPath: path), metadata: meta)
+            var tensors = parameters.merging(optimizerTensors) { a, _ in a }
+            tensors[Checkpoint.historyTensor] = Tensor(shape: [batchLosses.count], data: batchLosses)
+            try SafeTensors.write(tensors, to: URL(fileURLWithPath: path), metadata: meta)
         } catch let e as SafeTensorsError {
             throw InputError("checkpoint \(e.description)")
         }
@@ -144,6 +193,7 @@ public struct Checkpoint {
             }
             file = path + "/" + found[0]
         }
+        if let problem = InputFile.problem(file) { throw InputError("--resume \(file): \(problem)") }
         let st: SafeTensorsFile
         do { st = try SafeTensors.readFile(URL(fileURLWithPath: file)) } catch let e as SafeTensorsError {
             throw InputError("checkpoint \(e.description)")
@@ -154,7 +204,14 @@ public struct Checkpoint {
             return v
         }
         func bad(_ key: String) -> InputError { InputError("checkpoint \(file): malformed '\(key)' field") }
-        func int(_ key: String) throws -> Int { guard let v = Int(try field(key)), v >= 0 else { throw bad(key) }; return v }
+        func bad(_ key: String, _ text: String, _ expected: String) -> InputError {
+            InputError("checkpoint \(file): '\(key)' is \(text.prefix(40)), expected \(expected)")
+        }
+        func int(_ key: String) throws -> Int {
+            let text = try field(key)
+            guard let v = Int(text), (0...maxCount).contains(v) else { throw bad(key, text, "a whole number from 0 to \(maxCount)") }
+            return v
+        }
         func bits(_ text: Substring, _ key: String) throws -> UInt64 { guard let v = UInt64(text, radix: 16) else { throw bad(key) }; return v }
 
         guard try field("format") == format else { throw InputError("checkpoint \(file): format '\(m["format"]!)', expected '\(format)'") }
@@ -163,9 +220,16 @@ public struct Checkpoint {
         let identity = Identity(lesson: try field("lesson"), model: try field("model"), seed: seed,
                                 epochsScale: Double(bitPattern: try bits(Substring(try field("epochs_scale")), "epochs_scale")),
                                 lr: lr, softmax: try field("softmax"), batchSize: try int("batch_size"),
-                                corpusLength: try int("corpus_length"), vocabSize: try int("vocab_size"))
+                                corpusLength: try int("corpus_length"), vocabSize: try int("vocab_size"),
+                                schedule: try field("schedule"), validation: try field("validation"),
+                                corpusBytes: try int("corpus_bytes"), corpusSHA256: try field("corpus_sha256"))
+        var epochBatches: [Int] = []
+        for n in try field("epoch_batches").split(separator: ",") {
+            guard let v = Int(n), (1...maxCount).contains(v) else { throw bad("epoch_batches", String(n), "a whole number of batches from 1 to \(maxCount)") }
+            epochBatches.append(v)
+        }
         let sm = try field("smoother").split(separator: " ")
-        guard sm.count == 2, let count = Int(sm[1]), count >= 0 else { throw bad("smoother") }
+        guard sm.count == 2, let count = Int(sm[1]), (0...maxCount).contains(count) else { throw bad("smoother") }
         let smoother = SmoothedLoss(average: Double(bitPattern: try bits(sm[0], "smoother")), count: count)
         let r = try field("rng").split(separator: " ")
         guard r.count == 5 else { throw bad("rng") }
@@ -175,7 +239,7 @@ public struct Checkpoint {
         var results: [EpochResult] = []
         for row in try field("results").split(separator: ",") {
             let p = row.split(separator: " ")
-            guard p.count == 3, let e = Int(p[0]) else { throw bad("results") }
+            guard p.count == 3, let e = Int(p[0]), (0...maxCount).contains(e) else { throw bad("results") }
             results.append(EpochResult(epoch: e, trainLoss: Float(bitPattern: UInt32(truncatingIfNeeded: try bits(p[1], "results"))),
                                        validLoss: Float(bitPattern: UInt32(truncatingIfNeeded: try bits(p[2], "results")))))
         }
@@ -185,7 +249,12 @@ public struct Checkpoint {
                            rng: SeededGenerator.State(words: words, spareNormal: spare), optimizer: optimizer,
                            adamStep: try int("adam_step"), results: results, parameters: [:], optimizerTensors: [:])
         for (name, t) in st.tensors {
-            if name.hasPrefix("adam.") { c.optimizerTensors[name] = t } else { c.parameters[name] = t }
+            if name == historyTensor { c.batchLosses = t.data }
+            else if name.hasPrefix("adam.") { c.optimizerTensors[name] = t } else { c.parameters[name] = t }
+        }
+        c.epochBatches = epochBatches
+        guard epochBatches.count == results.count, epochBatches.reduce(0, +) == c.batchLosses.count else {
+            throw InputError("checkpoint \(file): its loss history (\(c.batchLosses.count) batches in \(epochBatches.count) epochs) does not match its \(results.count) table rows")
         }
         return c
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TensorCore
 import Yams
 
 /// A lesson file (`lessons/*.yaml`): data, not code. It names a model and its hyperparameters,
@@ -99,6 +100,7 @@ extension Lesson {
         public static let points = 10_000_000
         public static let iterations = 10_000_000
         public static let epochs = 1000.0
+        public static let idBytes = 64
     }
 }
 
@@ -111,6 +113,10 @@ extension Lesson {
     /// Read and check a lesson file; every problem is one `InputError` line naming the file,
     /// the line and column, the field, and what was expected.
     public static func load(path: String) throws -> Lesson {
+        if let problem = InputFile.problem(path) { throw InputError("lesson \(path): \(problem)") }
+        guard InputFile.size(path) <= 1_000_000 else {
+            throw InputError("lesson \(path): \(InputFile.size(path)) bytes; a lesson file is a small YAML file (at most 1 MB)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError("lesson \(path): cannot read file")
         }
@@ -225,10 +231,20 @@ struct LessonReader {
     }
 
     func lesson(_ root: Node) throws -> Lesson {
-        let top = try mapping(root, "lesson", allowed: ["id", "title", "model", "hyperparameters", "data", "animation", "schedule", "beats"])
+        let allowed = ["id", "title", "model", "hyperparameters", "data", "animation", "schedule", "beats"]
+        // A file that is not a lesson at all (a password file, a CSV) is named as such; quoting
+        // its first key would print a line of someone else's file.
+        guard case .mapping(let m) = root, m.keys.contains(where: { $0.string.map(allowed.contains) ?? false }) else {
+            throw InputError("\(source): not a lesson file (expected a YAML mapping with id, title, model and schedule)")
+        }
+        let top = try mapping(root, "lesson", allowed: allowed)
         let id = try string(top, "id", "lesson", required: true)!
         guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw fail(top["id"], "lesson.id: expected letters, digits, '-' or '_', got '\(id)'")
+            throw fail(top["id"], "lesson.id: expected letters, digits, '-' or '_', got '\(id.prefix(80))'")
+        }
+        // The id names output folders and checkpoint files, whose names are limited to 255 bytes.
+        guard id.utf8.count <= Lesson.Limits.idBytes else {
+            throw fail(top["id"], "lesson.id: \(id.utf8.count) bytes long; at most \(Lesson.Limits.idBytes) (it names files and folders)")
         }
         let title = try string(top, "title", "lesson", required: true)!
         let modelName = try string(top, "model", "lesson", required: true)!

@@ -128,38 +128,54 @@ public struct LessonRunner {
             throw InputError("\(lesson.id): a character-model command; for the collab lesson use run, play, step, trace, draw, eval or golden")
         }
         try options.validate()
+        try checkScheduleTrains()
         let (corpus, data, split) = try loadData()
         let model = makeModel(vocabSize: corpus.vocabSize)
         let identity = Checkpoint.Identity(lesson: lesson, options: options, softmax: softmax, corpus: corpus)
+        let counts = epochBatches(trainRows: split.train.count)
         var resumeFrom: Checkpoint?
         if let path = options.resume {
             let c = try Checkpoint.read(path)
             try c.identity.check(against: identity, source: path)
+            try checkProgress(c, counts: counts, source: path)
             try Weights.assign(c.parameters, to: model, source: path)
             rng.state = c.rng
             resumeFrom = c
         }
-        var checkpointPath: String?
+        var checkpoint: (path: String, lock: Checkpoint.DirectoryLock)?
         var wroteCheckpoint = false
         if let dir = options.checkpointDirectory {
-            checkpointPath = try Checkpoint.prepare(directory: dir, lesson: lesson.id)
+            checkpoint = try Checkpoint.prepare(directory: dir, lesson: lesson.id)
         }
         say("\(lesson.title)")
         say("corpus: \(corpus.source), \(corpus.length) characters, vocab \(corpus.vocabSize); \(data.rows) rows (\(split.train.count) train, \(split.valid.count) valid)")
         say("model: \(model.kind) (\(model.parameterCount) parameters)\(lesson.model == .charSeqRnn ? ", log_softmax over \(softmax == .vocab ? "the vocabulary (dim 2)" : "time (dim 0, PyTorch 0.3's implicit dim)")" : "")")
         var trainer = Trainer(model: model, data: data, split: split, batchSize: lesson.batchSize, rng: rng)
         var all: [EpochResult] = resumeFrom?.results ?? []
+        // Every batch loss and each epoch's batch count, carried in checkpoints for the loss plot.
+        var history: [Float] = resumeFrom?.batchLosses ?? []
+        var historyEpochs: [Int] = resumeFrom?.epochBatches ?? []
         var optimizer: Optimizer?
         var optimizerName = ""
         var stepsDone = 0
         if let c = resumeFrom {
             say("resuming from \(options.resume!): phase \(c.phase + 1), after epoch \(c.position.epoch) (\(c.results.count) table rows so far)")
             for r in c.results { say(FitTable.row(r)) }
+            // The epochs before the checkpoint, replayed to the observer so its loss plot is whole.
+            var at = 0
+            for (e, n) in c.epochBatches.enumerated() {
+                for b in 0..<n { progress?(.batch(epoch: c.results[e].epoch, batch: b + 1, of: n, loss: c.batchLosses[at + b], smoothed: .nan)) }
+                at += n
+                progress?(.epoch(c.results[e]))
+            }
+            if c.results.count == counts.joined().count {
+                say("checkpoint \(options.resume!) is of a finished run (all \(c.results.count) epochs trained); nothing left to train")
+            }
         }
         for (k, phase) in lesson.schedule.enumerated() {
             let epochs = phase.epochs * options.epochsScale
-            guard epochs > 0 else { continue }
-            if let c = resumeFrom, k < c.phase || (k == c.phase && c.position.epoch >= Trainer.epochCount(epochs)) { continue }
+            guard !counts[k].isEmpty else { continue }
+            if let c = resumeFrom, k < c.phase || (k == c.phase && c.position.epoch >= counts[k].count) { continue }
             if optimizer == nil, let c = resumeFrom {
                 // The optimizer as it was: its kind, moments and step count; the phase's lr.
                 optimizerName = c.optimizer
@@ -185,28 +201,81 @@ public struct LessonRunner {
                     try beforeStep?(step)
                 }
             }
+            var epochStart = history.count
             do { try trainer.fit(epochs: epochs, optimizer: opt, from: start, observe: { event in
                 if case .batch(_, _, _, let loss, _) = event, let step = current {
                     stepsDone += 1
                     afterStep?(step, loss)
                 }
                 progress?(event)
-                if case .epoch(let r) = event { all.append(r); say(FitTable.row(r)) }
+                switch event {
+                case .batch(_, _, _, let loss, _): history.append(loss)
+                case .epoch(let r):
+                    all.append(r); say(FitTable.row(r))
+                    historyEpochs.append(history.count - epochStart)
+                    epochStart = history.count
+                }
             }, epochEnded: { position in
-                guard let checkpointPath else { return }
-                let c = Checkpoint(identity: identity, phase: k, position: position, rng: rng.state,
+                guard let checkpoint else { return }
+                var c = Checkpoint(identity: identity, phase: k, position: position, rng: rng.state,
                                    optimizer: optimizerName, optimizerState: opt, results: all, model: model)
-                try c.write(to: checkpointPath)
+                c.batchLosses = history
+                c.epochBatches = historyEpochs
+                try c.write(to: checkpoint.path)
                 wroteCheckpoint = true
             }) } catch var stop as Interrupted {
                 stop.note = " of phase \(k + 1)"
-                if let checkpointPath, wroteCheckpoint || options.resume != nil {
-                    stop.note += "; the last checkpoint is \(wroteCheckpoint ? checkpointPath : options.resume!) (continue with --resume)"
+                if let checkpoint, wroteCheckpoint || options.resume != nil {
+                    stop.note += "; the last checkpoint is \(wroteCheckpoint ? checkpoint.path : options.resume!) (continue with --resume)"
                 }
                 throw stop
             }
         }
         return (model, corpus, all)
+    }
+
+    /// A schedule scaled so small that no phase has a batch to train would save untrained
+    /// weights: refused before any work.
+    public func checkScheduleTrains() throws {
+        guard lesson.model != .linearSGD else { return }
+        let total = lesson.schedule.map { Trainer.epochCount($0.epochs * options.epochsScale) }.reduce(0, +)
+        if total == 0 {
+            throw InputError("--epochs-scale \(options.epochsScale): no phase of \(lesson.id)'s schedule has a batch left to train (a phase needs more than 1e-9 of an epoch)")
+        }
+    }
+
+    /// Batches of every epoch of every phase, as `Trainer.fit` will train them.
+    public func epochBatches(trainRows: Int) -> [[Int]] {
+        let perEpoch = (trainRows + lesson.batchSize - 1) / lesson.batchSize
+        return lesson.schedule.map { Trainer.batchCounts(epochs: $0.epochs * options.epochsScale, batchesPerEpoch: perEpoch) }
+    }
+
+    /// A checkpoint's counters against this lesson's schedule: its phase and epoch exist, its
+    /// optimizer is the one the schedule starts, and Adam's step count, the smoother's count
+    /// and the table agree with the batches trained so far. Each was read range-checked; here
+    /// they must also be the numbers an honest run would have written.
+    func checkProgress(_ c: Checkpoint, counts: [[Int]], source: String) throws {
+        func wrong(_ what: String) -> InputError { InputError("checkpoint \(source): \(what); it does not belong to this lesson's schedule") }
+        guard c.phase < counts.count, !counts[c.phase].isEmpty else {
+            throw wrong("'phase' is \(c.phase), but \(lesson.id) has \(counts.filter { !$0.isEmpty }.count) phases that train (numbered from 0: \(counts.indices.filter { !counts[$0].isEmpty }.map(String.init).joined(separator: ", ")))")
+        }
+        guard (1...counts[c.phase].count).contains(c.position.epoch) else {
+            throw wrong("'epoch' is \(c.position.epoch), but phase \(c.phase) has \(counts[c.phase].count) epochs")
+        }
+        let first = lesson.schedule.indices.first { !counts[$0].isEmpty }!
+        guard c.optimizer == lesson.schedule[first].optimizer else {
+            throw wrong("'optimizer' is \(c.optimizer), but the schedule trains with \(lesson.schedule[first].optimizer)")
+        }
+        let done = Array(counts[..<c.phase].joined()) + counts[c.phase][..<c.position.epoch]
+        guard c.results.count == done.count, c.epochBatches == done else {
+            throw wrong("it has \(c.results.count) table rows, \(done.count) expected after epoch \(c.position.epoch) of phase \(c.phase)")
+        }
+        let steps = c.optimizer == "adam" ? done.reduce(0, +) : 0
+        guard c.adamStep == steps else { throw wrong("'adam_step' is \(c.adamStep), \(steps) expected after \(done.count) epochs") }
+        let inPhase = counts[c.phase][..<c.position.epoch].reduce(0, +)
+        guard c.position.smoother.count == inPhase else {
+            throw wrong("'smoother' counts \(c.position.smoother.count) batches, \(inPhase) expected in phase \(c.phase)")
+        }
     }
 
     func formatEpochs(_ e: Double) -> String {
