@@ -117,7 +117,7 @@ public struct Replay {
             }
         } else {
             let split: Split
-            (corpus, data, split) = try runner.loadData()
+            (corpus, data, split) = try runner.loadData(batch: batch, tracedInMemory: sink == nil)
             model = runner.makeModel(vocabSize: corpus.vocabSize)
             if let weights { try Weights.load(weights, into: model) }
             let size = min(batch ?? lesson.batchSize, split.train.count)

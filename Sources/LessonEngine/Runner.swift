@@ -90,11 +90,13 @@ public struct LessonRunner {
     }
 
     /// The corpus, its rows in the lesson's layout, and the seed's validation split.
-    public func loadData() throws -> (Corpus, CharDataset, Split) {
+    /// `batch` (default: the lesson's) is checked against the memory budget before the split.
+    public func loadData(batch: Int? = nil, tracedInMemory: Bool = false) throws -> (Corpus, CharDataset, Split) {
         let path = CorpusLocator.resolve(options.corpusPath)
         let corpus = try Corpus.load(path: path)
         let layout = lesson.layout ?? .windows
         let data = CharDataset(idx: corpus.idx, layout: layout, seqLength: lesson.model == .char3 ? 3 : lesson.seqLength)
+        try checkMemory(batch: max(1, min(batch ?? lesson.batchSize, data.rows)), vocabSize: corpus.vocabSize, tracedInMemory: tracedInMemory)
         let seqLength = lesson.model == .char3 ? 3 : lesson.seqLength
         func tooShort() -> InputError {
             InputError("corpus \(path): \(corpus.length) characters give \(data.rows) rows of \(seqLength) in the \(layout.rawValue) layout; \(lesson.id) needs at least one batch of \(lesson.batchSize) training rows plus validation rows")
@@ -234,6 +236,19 @@ public struct LessonRunner {
         return (model, corpus, all)
     }
 
+    /// The memory one training step needs is mostly activations and their gradients, linear in
+    /// the batch: refuse sizes (from the lesson file or --batch) that would not fit, with the
+    /// estimate, instead of growing until the system kills the process.
+    public func checkMemory(batch: Int, vocabSize: Int, tracedInMemory: Bool) throws {
+        let estimate = MemoryBudget.stepBytes(batch: batch, chars: lesson.model == .char3 ? 3 : lesson.seqLength,
+                                              nFac: lesson.nFac, nHidden: lesson.nHidden, vocab: vocabSize,
+                                              sequenceOutput: lesson.model == .charSeqRnn, tracedInMemory: tracedInMemory)
+        let budget = MemoryBudget.bytes
+        if estimate > budget {
+            throw InputError("\(lesson.id): a step with batch \(batch), n_hidden \(lesson.nHidden), n_fac \(lesson.nFac), \(lesson.model == .char3 ? 3 : lesson.seqLength) characters needs about \(MemoryBudget.text(estimate)); the memory budget is \(MemoryBudget.text(budget)) (half this machine's memory, at most 8 GB): use a smaller batch or n_hidden")
+        }
+    }
+
     /// A schedule scaled so small that no phase has a batch to train would save untrained
     /// weights: refused before any work.
     public func checkScheduleTrains() throws {
@@ -315,5 +330,29 @@ public enum FitTable {
     public static func row(_ r: EpochResult) -> String {
         let epoch = "\(r.epoch).".padding(toLength: 8, withPad: " ", startingAt: 0)
         return "[ " + epoch + String(format: " %-8.5f %.5f]", r.trainLoss, r.validLoss)
+    }
+}
+
+/// What a training step may use: half the machine's memory, at most 8 GB.
+public enum MemoryBudget {
+    public static var bytes: Int {
+        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        return min(8 << 30, max(physical / 2, 256 << 20))
+    }
+
+    /// Floats a step keeps alive: per input character the embedding and three hidden-sized
+    /// tensors (input layer, sum, tanh), the output's logits, log-softmax and gradient (once, or
+    /// per character for a sequence model); gradients double it, a trace kept in memory doubles
+    /// it again; parameters with gradient and Adam's two moments are four copies.
+    public static func stepBytes(batch: Int, chars: Int, nFac: Int, nHidden: Int, vocab: Int,
+                                 sequenceOutput: Bool, tracedInMemory: Bool) -> Int {
+        let perRow = chars * (nFac + 4 * nHidden) + (sequenceOutput ? chars : 1) * 3 * vocab
+        let activations = 4 * batch * perRow * 2 * (tracedInMemory ? 2 : 1)
+        let parameters = 4 * 4 * (vocab * nFac + nFac * nHidden + nHidden * nHidden + nHidden * vocab + 2 * nHidden + vocab)
+        return activations + parameters
+    }
+
+    public static func text(_ bytes: Int) -> String {
+        bytes >= 1 << 30 ? String(format: "%.1f GB", Double(bytes) / Double(1 << 30)) : "\(bytes >> 20) MB"
     }
 }

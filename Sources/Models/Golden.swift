@@ -88,6 +88,8 @@ public enum GoldenCheck {
         guard let x = fixture["input.x"], let y = fixture["input.y"] else {
             throw InputError("golden fixture \(source): missing input.x / input.y")
         }
+        try model.checkBatch(x: x, y: y, source: "golden fixture \(source)")
+        guard lr.isFinite, lr > 0 else { throw InputError("golden fixture \(source): lr \(lr), expected a number > 0") }
         var rows: [Row] = []
         func compare(_ label: String, _ phase: Phase, _ actual: [Float]?, _ expected: Tensor, _ tol: Tolerance, slack: [Float]? = nil) {
             rows.append(Row(label: label, phase: phase, actual: actual, expected: expected, tolerance: tol, slack: slack, note: nil,

@@ -74,7 +74,7 @@ struct CorpusCommand: ParsableCommand {
                 let path = CorpusLocator.resolve(corpus)
                 let c = try Corpus.load(path: path)
                 say("\(path): \(c.length) characters, vocab \(c.vocabSize) (with \"\\0\" at 0)")
-                say("sha256 \(try fileSHA256(of: path))\(try fileSHA256(of: path) == CorpusCommand.expectedSHA256 ? " (the lesson's nietzsche.txt)" : "")")
+                say("sha256 \(c.sha256)\(c.sha256 == CorpusCommand.expectedSHA256 ? " (the lesson's nietzsche.txt)" : "")")
                 say("idx[:10] = \(Array(c.idx.prefix(10)))")
                 for layout in Layout.allCases {
                     let d = CharDataset(idx: c.idx, layout: layout, seqLength: layout == .char3 ? 3 : 8)

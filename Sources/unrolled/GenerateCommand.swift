@@ -27,12 +27,23 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var options: LessonOptions
 
+    /// Each new character runs the model over the whole window, so the work is prompt × n.
+    static let maxPrompt = 1024
+    static let maxWork = 4_000_000
+
     func validate() throws {
         guard (0...100_000).contains(n) else { throw ValidationError("-n must be between 0 and 100000, got \(n)") }
         if let temperature, !(temperature.isFinite && temperature > 0 && temperature <= 100) {
             throw ValidationError("--temperature must be a number > 0 and ≤ 100, got \(temperature)")
         }
         if let topK, !(1...100_000).contains(topK) { throw ValidationError("--top-k must be at least 1, got \(topK)") }
+        let length = prompt.unicodeScalars.count
+        guard length <= Generate.maxPrompt else {
+            throw ValidationError("--prompt is \(length) characters; at most \(Generate.maxPrompt) (the model reads the whole prompt for every character it adds)")
+        }
+        guard length * n <= Generate.maxWork else {
+            throw ValidationError("--prompt of \(length) characters × -n \(n) is \(length * n) character steps; at most \(Generate.maxWork) (shorten the prompt or lower -n)")
+        }
     }
 
     func run() throws {

@@ -2,6 +2,10 @@ import Diagrams
 import Foundation
 import LessonEngine
 import Models
+import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Collects what `fit` reports into loss curves for `run` and `draw --view loss`. Each batch is
 /// placed at its true position in epochs, so a scaled schedule (`--epochs-scale 0.05`, which
@@ -73,4 +77,34 @@ func lessonOutputDirectory(_ out: String, _ lesson: Lesson) -> URL {
 func displayPath(_ url: URL) -> String {
     let cwd = FileManager.default.currentDirectoryPath + "/"
     return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
+}
+
+/// Check, before any training, that pictures `names` can be written into `dir`: every existing
+/// part of the path is a folder, the first missing one can be made, no name is too long, and
+/// files already there are replaceable regular files that are not an input. Nothing is created.
+func checkPictureOutputs(_ dir: URL, names: [String], flag: String = "--out",
+                         inputs: [(what: String, path: String)] = []) throws {
+    var path = ""
+    for component in dir.standardizedFileURL.pathComponents {
+        if component.utf8.count > Int(NAME_MAX) - 16 {
+            throw InputError("\(flag) \(dir.path): the folder name '\(component.prefix(40))…' is \(component.utf8.count) bytes; at most \(Int(NAME_MAX) - 16)")
+        }
+        let parent = path.isEmpty ? "/" : path
+        path = component == "/" ? "/" : (path == "/" ? "/" : path + "/") + component
+        var st = stat()
+        if stat(path, &st) == 0 {
+            guard st.st_mode & S_IFMT == S_IFDIR else {
+                throw InputError("\(flag) \(dir.path): \(path) is not a folder")
+            }
+            continue
+        }
+        guard access(parent, W_OK) == 0 else {
+            throw InputError("\(flag) \(dir.path): cannot create \(path) (\(parent) is not writable)")
+        }
+        return  // the rest is made when the pictures are written
+    }
+    for name in names {
+        do { try AtomicFile.checkDestination(dir.appendingPathComponent(name).path, probe: true, notOverwriting: inputs) }
+        catch let e as FileWriteError { throw InputError("\(flag) \(e.description)") }
+    }
 }

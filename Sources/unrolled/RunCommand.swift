@@ -30,14 +30,19 @@ struct Run: ParsableCommand {
             let lesson = try catalog().lesson(self.lesson)
             var runOptions = try options.runOptions(epochsScale: schedule.epochsScale)
             training.apply(to: &runOptions)
-            try training.preflight(lesson: lesson, save: save)
+            try training.preflight(lesson: lesson, save: save, corpus: options.corpus)
             let plotDir = lessonOutputDirectory(out, lesson)
+            // Every output is checked before training: a bad --out must not cost the run.
+            if !noPlot {
+                try checkPictureOutputs(plotDir, names: ["loss.svg", "loss.png"], inputs: training.inputs(lesson, corpus: options.corpus))
+            }
             if lesson.model == .embeddingDotBias {
                 try runCollab(lesson, seed: runOptions.seed, epochsScale: schedule.epochsScale, ratings: runOptions.ratings,
                               save: save, plotDir: noPlot ? nil : plotDir)
                 return
             }
             let runner = LessonRunner(lesson: lesson, options: runOptions)
+            try runner.checkScheduleTrains()
             if lesson.model == .linearSGD {
                 let result = try runner.runLinearSGD(say: say)
                 if !noPlot { say("loss plot: \(displayPath(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: plotDir)[0]))") }

@@ -29,12 +29,13 @@ struct TrainingOptions: ParsableArguments {
 
     /// Checks that need no training: a `--save` path that cannot be written fails now, not after
     /// an hour of epochs. Also installs the Ctrl-C handler: from here on SIGINT stops between batches.
-    func preflight(lesson: Lesson, save: String?) throws {
+    func preflight(lesson: Lesson, save: String?, corpus: String?) throws {
         if let save {
             guard lesson.model != .linearSGD else {
                 throw InputError("--save: \(lesson.id) fits two numbers (a, b), not a model with weights; --save is for the character lessons")
             }
-            do { try AtomicFile.checkDestination(save, probe: true) } catch let e as FileWriteError { throw InputError("--save \(e.description)") }
+            do { try AtomicFile.checkDestination(save, probe: true, notOverwriting: inputs(lesson, corpus: corpus)) }
+            catch let e as FileWriteError { throw InputError("--save \(e.description)") }
         }
         if lesson.model == .embeddingDotBias && (checkpoint != nil || resume != nil) {
             throw InputError("--checkpoint/--resume: not yet for \(lesson.id); checkpoints are for the character lessons")
@@ -43,5 +44,13 @@ struct TrainingOptions: ParsableArguments {
             throw InputError("--checkpoint/--resume: \(lesson.id) runs in seconds; checkpoints are for the character lessons")
         }
         Interruption.installHandler()
+    }
+
+    /// What `run` reads, which no output may overwrite.
+    func inputs(_ lesson: Lesson, corpus: String?) -> [(what: String, path: String)] {
+        var list = [(what: "lesson file", path: lesson.source)]
+        if lesson.model != .linearSGD { list.append((what: "corpus", path: CorpusLocator.resolve(corpus))) }
+        if let resume { list.append((what: "--resume checkpoint", path: resume)) }
+        return list
     }
 }

@@ -565,6 +565,17 @@ extension Kernels {
     /// Concatenate blocks along the middle axis; `parts[j]` has `ns[j]` entries on that axis.
     /// Written by flat ranges of the result like `slice`, so it is measured as it is made.
     public static func concat(_ parts: [[Float]], ns: [Int], outer: Int, inner: Int) -> [Float] {
+        // withBaseAddresses nests one closure per part; past a few hundred parts, concatenate
+        // groups first so the stack depth stays bounded whatever the input length.
+        if parts.count > maxNestedParts {
+            var groups: [[Float]] = [], groupNs: [Int] = []
+            for lo in stride(from: 0, to: parts.count, by: maxNestedParts) {
+                let hi = Swift.min(lo + maxNestedParts, parts.count)
+                groups.append(concat(Array(parts[lo..<hi]), ns: Array(ns[lo..<hi]), outer: outer, inner: inner))
+                groupNs.append(ns[lo..<hi].reduce(0, +))
+            }
+            return concat(groups, ns: groupNs, outer: outer, inner: inner)
+        }
         let runs = ns.map { $0 * inner }
         let row = runs.reduce(0, +)
         return withBaseAddresses(parts) { sources in
@@ -589,7 +600,10 @@ extension Kernels {
         }
     }
 
-    /// The base address of every array at once (an empty one's is never read).
+    static let maxNestedParts = 256
+
+    /// The base address of every array at once (an empty one's is never read). Recursive, one
+    /// level per array: callers pass at most `maxNestedParts`.
     static func withBaseAddresses<R>(_ arrays: [[Float]], _ body: ([UnsafePointer<Float>]) -> R) -> R {
         var pointers: [UnsafePointer<Float>] = []
         pointers.reserveCapacity(arrays.count)
