@@ -157,6 +157,22 @@ public struct Checkpoint {
     // MARK: file
 
     public func write(to path: String) throws {
+        do {
+            try SafeTensors.write(tensors(), to: URL(fileURLWithPath: path), metadata: metadata())
+        } catch let e as SafeTensorsError {
+            throw InputError("checkpoint \(e.description)")
+        }
+    }
+
+    /// What the file holds: parameters, Adam's moments and the loss history.
+    public func tensors() -> [String: Tensor] {
+        var tensors = parameters.merging(optimizerTensors) { a, _ in a }
+        tensors[Checkpoint.historyTensor] = Tensor(shape: [batchLosses.count], data: batchLosses)
+        return tensors
+    }
+
+    /// Everything else, as the header's string metadata (floats as exact bit patterns).
+    public func metadata() -> [String: String] {
         var meta: [String: String] = [
             "format": Checkpoint.format,
             "lesson": identity.lesson, "model": identity.model, "seed": String(identity.seed),
@@ -173,13 +189,7 @@ public struct Checkpoint {
             "results": results.map { "\($0.epoch) \(hex(UInt64($0.trainLoss.bitPattern))) \(hex(UInt64($0.validLoss.bitPattern)))" }.joined(separator: ","),
         ]
         if let lr = identity.lr { meta["lr"] = hex(UInt64(lr.bitPattern)) }
-        do {
-            var tensors = parameters.merging(optimizerTensors) { a, _ in a }
-            tensors[Checkpoint.historyTensor] = Tensor(shape: [batchLosses.count], data: batchLosses)
-            try SafeTensors.write(tensors, to: URL(fileURLWithPath: path), metadata: meta)
-        } catch let e as SafeTensorsError {
-            throw InputError("checkpoint \(e.description)")
-        }
+        return meta
     }
 
     /// Read and check a checkpoint; any missing or malformed field is one `InputError` line.
@@ -198,6 +208,11 @@ public struct Checkpoint {
         do { st = try SafeTensors.readFile(URL(fileURLWithPath: file)) } catch let e as SafeTensorsError {
             throw InputError("checkpoint \(e.description)")
         }
+        return try decode(st, file: file)
+    }
+
+    /// Check a checkpoint's fields, already read from `file` (the fuzzer calls this directly).
+    public static func decode(_ st: SafeTensorsFile, file: String) throws -> Checkpoint {
         let m = st.metadata
         func field(_ key: String) throws -> String {
             guard let v = m[key] else { throw InputError("checkpoint \(file): missing '\(key)' (not a checkpoint written by `unrolled run --checkpoint`)") }

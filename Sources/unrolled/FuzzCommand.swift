@@ -10,7 +10,7 @@ import TensorCore
 struct Fuzz: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fuzz the lesson reader and the command line (robustness check).",
-        discussion: "Half the cases are mutated lessons/*.yaml files (deleted and misspelt keys, wrong types, extreme numbers, garbage bytes, deep nesting, truncation), half are argument vectors. Nothing is trained or written.",
+        discussion: "Half the cases are mutated lessons/*.yaml files (deleted and misspelt keys, wrong types, extreme numbers, garbage bytes, deep nesting, truncation), half are argument vectors. Then --files cases each of safetensors headers, checkpoint metadata and golden fixtures go through the checks `run --resume` and `golden` make. Nothing is trained or written.",
         shouldDisplay: false)
 
     @Option(name: .long, parsing: .unconditional, help: "Number of cases.")
@@ -19,8 +19,12 @@ struct Fuzz: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Seed for the mutations.")
     var seed: UInt64 = 1
 
+    @Option(name: .long, parsing: .unconditional, help: "Cases for each file target: safetensors headers, checkpoints, golden fixtures.")
+    var files: Int = 1000
+
     func validate() throws {
         guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be between 1 and 10000000, got \(count)") }
+        guard (0...10_000_000).contains(files) else { throw ValidationError("--files must be between 0 and 10000000, got \(files)") }
     }
 
     func run() throws {
@@ -35,9 +39,27 @@ struct Fuzz: ParsableCommand {
             let args = ArgumentFuzzer(seed: seed, lessons: try cat.all().map(\.id)).run(count: count / 2)
             say(String(format: "argument vectors: %d cases, %d accepted, %d rejected, %d failures, slowest %.1f ms",
                        args.cases, args.accepted, args.rejected, args.failures.count, args.slowest * 1000))
-            for f in (lessons.failures.map(\.description) + args.failures).prefix(10) { say("FAIL \(f)") }
-            say(String(format: "%d inputs in %.1f s", lessons.cases + args.cases, Date().timeIntervalSince(start)))
-            if !lessons.failures.isEmpty || !args.failures.isEmpty { throw ExitCode(1) }
+            let fuzzer = FileFuzzer(seed: seed)
+            let fixture = URL(fileURLWithPath: cat.directory).deletingLastPathComponent()
+                .appendingPathComponent("Tests/ModelsTests/Fixtures/golden/char3.safetensors").path
+            var targets: [(String, FileFuzzer.Report)] = []
+            if files > 0 {
+                targets.append(("safetensors headers", fuzzer.safetensors(count: files)))
+                targets.append(("checkpoints", try fuzzer.checkpoints(count: files)))
+                if FileManager.default.fileExists(atPath: fixture) {
+                    targets.append(("golden fixtures", try fuzzer.goldenFixtures(count: files, fixture: fixture)))
+                } else {
+                    say("golden fixtures: skipped (no \(fixture) beside the lessons)")
+                }
+            }
+            for (name, r) in targets {
+                say(String(format: "%@: %d cases, %d accepted, %d rejected with one line, %d failures, slowest %.1f ms",
+                           name as NSString, r.cases, r.accepted, r.rejected, r.failures.count, r.slowest * 1000))
+            }
+            let failures = lessons.failures.map(\.description) + args.failures + targets.flatMap(\.1.failures)
+            for f in failures.prefix(10) { say("FAIL \(f)") }
+            say(String(format: "%d inputs in %.1f s", lessons.cases + args.cases + targets.map(\.1.cases).reduce(0, +), Date().timeIntervalSince(start)))
+            if !failures.isEmpty { throw ExitCode(1) }
         }
     }
 }

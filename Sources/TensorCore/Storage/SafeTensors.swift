@@ -125,9 +125,10 @@ public enum SafeTensors {
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (p, acc.1 || o)
             }
-            guard !overflow, count.multipliedReportingOverflow(by: width) == (info.end - info.begin, false) else {
+            let bytesNeeded = count.multipliedReportingOverflow(by: width)
+            guard !overflow, bytesNeeded == (info.end - info.begin, false) else {
                 throw fail(.shapeMismatch,
-                           "shape/offset mismatch: tensor '\(name)' of shape \(info.shape) and dtype \(info.dtype.name) needs \(overflow ? "too many" : String(count * width)) bytes, data_offsets span \(info.end - info.begin)")
+                           "shape/offset mismatch: tensor '\(name)' of shape \(info.shape) and dtype \(info.dtype.name) needs \(overflow || bytesNeeded.overflow ? "too many" : String(bytesNeeded.partialValue)) bytes, data_offsets span \(info.end - info.begin)")
             }
             let slice = bytes[(headerEnd + info.begin)..<(headerEnd + info.end)]
             let values: [Float]
