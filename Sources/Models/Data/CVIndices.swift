@@ -45,6 +45,17 @@ public struct NumpyRandomState {
         }
     }
 
+    /// `permutation(n)` with the same draws, four bytes per entry (n < 2³²).
+    public mutating func permutation32(_ n: Int) -> [UInt32] {
+        var p = (0..<n).map { UInt32(truncatingIfNeeded: $0) }
+        if n > 1 {
+            for i in stride(from: n - 1, through: 1, by: -1) {
+                p.swapAt(i, interval(i))
+            }
+        }
+        return p
+    }
+
     /// `RandomState.permutation(n)`: `arange(n)` shuffled by numpy's legacy Fisher–Yates, which
     /// walks from the last position down and swaps each with `random_interval(i)`.
     public mutating func permutation(_ n: Int) -> [Int] {
@@ -62,8 +73,16 @@ public struct NumpyRandomState {
 public enum CVIndices {
     /// `np.random.RandomState(seed).permutation(n)[:int(val_pct*n)]`.
     public static func getCVIdxs(n: Int, valPct: Double = 0.2, seed: UInt32 = 42) -> [Int] {
+        getCVIdxs32(n: n, valPct: valPct, seed: seed).map(Int.init)
+    }
+
+    /// `getCVIdxs` in four bytes per row: the permutation of a large corpus's rows is the
+    /// largest allocation of loading it.
+    public static func getCVIdxs32(n: Int, valPct: Double = 0.2, seed: UInt32 = 42) -> [UInt32] {
         var state = NumpyRandomState(seed: seed)
         let nVal = Int(valPct * Double(n))
-        return Array(state.permutation(n).prefix(nVal))
+        var p = state.permutation32(n)
+        p.removeSubrange(nVal...)
+        return p
     }
 }

@@ -122,14 +122,14 @@ public struct Split: Sendable {
     /// batch order. `n` is what the seed passes, which for the sequence layout is not the row
     /// count (the seed calls `get_cv_idxs(len(xs)-cs-1)`), reproduced here on purpose.
     public static func cv(rows: Int, n: Int, valPct: Double = 0.2) -> Split {
-        let valid = CVIndices.getCVIdxs(n: n, valPct: valPct)
+        let valid = CVIndices.getCVIdxs32(n: n, valPct: valPct)
         // One bit per row marks validation rows; training rows are kept in four bytes each.
         var isValid = [UInt64](repeating: 0, count: (Swift.max(rows, n) + 63) / 64)
-        for v in valid { isValid[v >> 6] |= 1 << (UInt64(v) & 63) }
+        for v in valid { isValid[Int(v) >> 6] |= 1 << (UInt64(v) & 63) }
         var train = [UInt32]()
         train.reserveCapacity(Swift.max(rows - valid.count, 0))
         for r in 0..<rows where isValid[r >> 6] & (1 << (UInt64(r) & 63)) == 0 { train.append(UInt32(r)) }
-        return Split(train: RowList(train), valid: RowList(rows: valid))
+        return Split(train: RowList(train), valid: RowList(valid))
     }
 
     /// Char3's split in the seed: `from_arrays('.', [-1], …)` validates on the last row alone —

@@ -33,6 +33,8 @@ public enum Interruption {
     }
 
     static func install() {
+        // The table's lazy initializer allocates: run it now, never inside the handler.
+        _ = TemporaryFiles.count
         for s in [SIGINT, SIGTERM] {
             signal(s) { signo in
                 if Interruption.flag != 0 || Interruption.cooperative == 0 {
