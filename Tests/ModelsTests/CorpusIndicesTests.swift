@@ -44,3 +44,20 @@ final class CorpusIndicesTests: XCTestCase {
         XCTAssertEqual((0..<8).map { s.y(1, $0) }, Array(c.idx[9..<17]))
     }
 }
+
+final class RowListTests: XCTestCase {
+    /// Training rows as the complement of the validation rows, found by rank and select, list
+    /// the same rows in the same order as filtering would.
+    func testUnmarkedRowsAreTheComplementInOrder() {
+        for rows in [1, 63, 64, 65, 200, 1000] {
+            let valid = Set(stride(from: 0, to: rows, by: 3)).union([rows - 1])
+            var marked = [UInt64](repeating: 0, count: (rows + 63) / 64 + 1)
+            for v in valid { marked[v >> 6] |= 1 << UInt64(v & 63) }
+            let list = RowList(UnmarkedRows(marked: marked, rows: rows))
+            XCTAssertEqual(Array(list), (0..<rows).filter { !valid.contains($0) }, "rows \(rows)")
+        }
+        let split = Split.cv(rows: 1000, n: 1000)
+        XCTAssertEqual(split.train.count + split.valid.count, 1000)
+        XCTAssertTrue(Set(split.train).isDisjoint(with: Set(split.valid)))
+    }
+}

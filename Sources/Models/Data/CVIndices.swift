@@ -81,8 +81,7 @@ public enum CVIndices {
     public static func getCVIdxs32(n: Int, valPct: Double = 0.2, seed: UInt32 = 42) -> [UInt32] {
         var state = NumpyRandomState(seed: seed)
         let nVal = Int(valPct * Double(n))
-        var p = state.permutation32(n)
-        p.removeSubrange(nVal...)
-        return p
+        // A copy of the prefix, so the whole permutation's storage is freed on return.
+        return Array(state.permutation32(n)[..<nVal])
     }
 }

@@ -79,16 +79,20 @@ public struct CharDataset: Sendable {
     public func batchBytes(_ rows: Int) -> Int { rows * (width + targetWidth) * MemoryLayout<Float>.size }
 }
 
-/// Row numbers, four bytes each, or a plain range (Char3's training rows are 0..<rows-1).
+/// Row numbers: a plain range (Char3's training rows are 0..<rows-1), a list of four bytes each,
+/// or every row not marked in a bitmap (training rows are all rows but the validation ones:
+/// one bit each instead of four bytes).
 public struct RowList: RandomAccessCollection, Sendable, Equatable, ExpressibleByArrayLiteral {
     enum Storage: Sendable, Equatable {
         case range(Range<Int>)
         case list([UInt32])
+        case unmarked(UnmarkedRows)
     }
     let storage: Storage
 
     public init(_ range: Range<Int>) { storage = .range(range) }
     public init(_ rows: [UInt32]) { storage = .list(rows) }
+    init(_ unmarked: UnmarkedRows) { storage = .unmarked(unmarked) }
     public init<S: Sequence>(rows: S) where S.Element == Int { storage = .list(rows.map { UInt32($0) }) }
     public init(arrayLiteral elements: Int...) { self.init(rows: elements) }
 
@@ -97,6 +101,7 @@ public struct RowList: RandomAccessCollection, Sendable, Equatable, ExpressibleB
         switch storage {
         case .range(let r): return r.count
         case .list(let a): return a.count
+        case .unmarked(let u): return u.count
         }
     }
 
@@ -108,7 +113,43 @@ public struct RowList: RandomAccessCollection, Sendable, Equatable, ExpressibleB
         switch storage {
         case .range(let r): return r.lowerBound + i
         case .list(let a): return Int(a[i])
+        case .unmarked(let u): return u.select(i)
         }
+    }
+}
+
+/// The rows below `rows` whose bit is clear in `marked`, numbered in order: row i is found by
+/// binary search over the count of clear bits before each 64-bit word (rank and select).
+struct UnmarkedRows: Sendable, Equatable {
+    let words: [UInt64]
+    let before: [UInt32]
+    let count: Int
+
+    init(marked: [UInt64], rows: Int) {
+        var words = Array(marked.prefix((rows + 63) / 64))
+        words += [UInt64](repeating: 0, count: (rows + 63) / 64 - words.count)
+        // Bits past the last row count as marked, so they are never listed.
+        if rows % 64 != 0 { words[words.count - 1] |= ~0 << UInt64(rows % 64) }
+        var before = [UInt32](repeating: 0, count: words.count)
+        var total = 0
+        for (w, word) in words.enumerated() {
+            before[w] = UInt32(total)
+            total += 64 - word.nonzeroBitCount
+        }
+        self.words = words; self.before = before; count = total
+    }
+
+    @inline(__always)
+    func select(_ i: Int) -> Int {
+        // The last word with at most i clear bits before it holds the i-th clear bit.
+        var lo = 0, hi = before.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if Int(before[mid]) <= i { lo = mid } else { hi = mid - 1 }
+        }
+        var clear = ~words[lo]
+        for _ in 0..<(i - Int(before[lo])) { clear &= clear - 1 }
+        return lo * 64 + clear.trailingZeroBitCount
     }
 }
 
@@ -123,13 +164,10 @@ public struct Split: Sendable {
     /// count (the seed calls `get_cv_idxs(len(xs)-cs-1)`), reproduced here on purpose.
     public static func cv(rows: Int, n: Int, valPct: Double = 0.2) -> Split {
         let valid = CVIndices.getCVIdxs32(n: n, valPct: valPct)
-        // One bit per row marks validation rows; training rows are kept in four bytes each.
+        // One bit per row marks validation rows; the training rows are the others.
         var isValid = [UInt64](repeating: 0, count: (Swift.max(rows, n) + 63) / 64)
         for v in valid { isValid[Int(v) >> 6] |= 1 << (UInt64(v) & 63) }
-        var train = [UInt32]()
-        train.reserveCapacity(Swift.max(rows - valid.count, 0))
-        for r in 0..<rows where isValid[r >> 6] & (1 << (UInt64(r) & 63)) == 0 { train.append(UInt32(r)) }
-        return Split(train: RowList(train), valid: RowList(valid))
+        return Split(train: RowList(UnmarkedRows(marked: isValid, rows: rows)), valid: RowList(valid))
     }
 
     /// Char3's split in the seed: `from_arrays('.', [-1], …)` validates on the last row alone —
