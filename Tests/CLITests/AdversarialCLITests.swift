@@ -93,7 +93,10 @@ final class AdversarialCLITests: XCTestCase {
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(20_000) }
         if p.isRunning {
+            // SIGTERM first; a process blocked in open(2) on a pipe may only ask to stop, so KILL.
             p.terminate()
+            usleep(2_000_000)
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
             p.waitUntilExit()
             XCTFail("\(args.joined(separator: " ")) still running after \(timeout) s: a hang", file: file, line: line)
         }

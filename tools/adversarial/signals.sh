@@ -18,9 +18,12 @@ TRACE=(trace char-loop --corpus corpus.txt --level full --batch 512)
 fail=0; report() { echo "FAIL: $*"; fail=$((fail + 1)); }
 temporaries() { find . -name '*.tmp-*' | grep -q . ; }
 
-"$BIN" "${RUN[@]}" --save reference.safetensors > /dev/null || { echo "reference run failed"; exit 1; }
-"$BIN" "${TRACE[@]}" --out reference.jsonl > /dev/null || { echo "reference trace failed"; exit 1; }
+# Wall-clock seconds of a command, to spread the signals over a whole run.
+seconds() { local t0=$(date +%s.%N); "$@" > /dev/null || return 1; awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
+RUN_TIME=$(seconds "$BIN" "${RUN[@]}" --save reference.safetensors) || { echo "reference run failed"; exit 1; }
+TRACE_TIME=$(seconds "$BIN" "${TRACE[@]}" --out reference.jsonl) || { echo "reference trace failed"; exit 1; }
 ref_trace=$(sha256sum < reference.jsonl)
+echo "uninterrupted: run $RUN_TIME s, trace $TRACE_TIME s ($(stat -c %s reference.jsonl) bytes)"
 
 # Sleep a random time in [0.05, $1) seconds.
 nap() { sleep "$(awk -v r=$RANDOM -v top="$1" 'BEGIN { printf "%.3f", 0.05 + (top - 0.05) * r / 32768 }')"; }
@@ -33,7 +36,7 @@ for signal in INT TERM; do
     args=("${RUN[@]}" --checkpoint ck --save out.safetensors)
     for attempt in $(seq 1 50); do
       "$BIN" "${args[@]}" > /dev/null 2> err.txt & pid=$!
-      nap 1.5; kill -s $signal $pid 2>/dev/null; wait $pid; status=$?
+      nap "$RUN_TIME"; kill -s $signal $pid 2>/dev/null; wait $pid; status=$?
       kills=$((kills + 1))
       if [ $status -eq 0 ]; then break; fi
       [ $status -eq $expected ] || report "run: SIG$signal gave status $status: $(cat err.txt)"
@@ -52,7 +55,7 @@ for signal in INT TERM; do
   for i in $(seq 1 "$N"); do
     [ $((i % 2)) -eq 0 ] && cp reference.jsonl t.jsonl || rm -f t.jsonl
     "$BIN" "${TRACE[@]}" --out t.jsonl > /dev/null 2> err.txt & pid=$!
-    nap 2.0; kill -s $signal $pid 2>/dev/null; wait $pid; status=$?
+    nap "$TRACE_TIME"; kill -s $signal $pid 2>/dev/null; wait $pid; status=$?
     if [ $status -eq 0 ]; then trace_done=$((trace_done + 1)); elif [ $status -ne $expected ]; then report "trace: SIG$signal gave status $status: $(cat err.txt)"; fi
     temporaries && report "trace: temporary left after SIG$signal: $(find . -name '*.tmp-*')"
     if [ -e t.jsonl ] && [ "$(sha256sum < t.jsonl)" != "$ref_trace" ]; then report "trace: t.jsonl is neither the old nor a whole new trace"; fi
