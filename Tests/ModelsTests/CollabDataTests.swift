@@ -174,7 +174,7 @@ final class CollabDataTests: XCTestCase {
         let split = cf.cvSplit()
         XCTAssertEqual(split.valid.count, 10)
         XCTAssertEqual(Set(split.valid), Set(CVIndices.getCVIdxs(n: n)))
-        XCTAssertEqual(split.valid, split.valid.sorted(), "split_by_idx keeps file order")
+        XCTAssertEqual(Array(split.valid), split.valid.sorted(), "split_by_idx keeps file order")
         XCTAssertEqual(split.train.count + split.valid.count, n)
         XCTAssertTrue(Set(split.train).isDisjoint(with: split.valid))
     }

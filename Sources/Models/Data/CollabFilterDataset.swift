@@ -52,7 +52,7 @@ public struct CollabFilterDataset: Sendable {
     }
 
     /// Rows as the model's inputs: users and items (indices, as whole Floats) and ratings, [b] each.
-    public func batch(_ rows: ArraySlice<Int>) -> (users: Tensor, items: Tensor, y: Tensor) {
+    public func batch<C: Collection>(_ rows: C) -> (users: Tensor, items: Tensor, y: Tensor) where C.Element == Int {
         var u = [Float](), i = [Float](), y = [Float]()
         u.reserveCapacity(rows.count); i.reserveCapacity(rows.count); y.reserveCapacity(rows.count)
         for r in rows { u.append(Float(userCol[r])); i.append(Float(itemCol[r])); y.append(ratings[r]) }
