@@ -131,16 +131,17 @@ public enum LessonBook {
     // MARK: linear SGD
 
     static func sgdAnimation(lesson: Lesson, seed: UInt64) throws -> (LinearSGDAnimation, Views.SGD) {
-        let settings = lesson.animation
-        let rng = SeededGenerator(seed: seed)
-        let (x, y) = LinearSGD.fakeData(n: settings.points, a: lesson.linearData.a, b: lesson.linearData.b, rng: rng)
-        let path = LinearSGD.handTrajectory(x: x, y: y, a0: settings.a0, b0: settings.b0, lr: settings.lr,
-                                            frames: settings.frames, updatesPerFrame: settings.updatesPerFrame)
-        let animation = try LinearSGDAnimation(x: x, y: y, frames: path.map { LineFit(a: $0.a, b: $0.b) },
-                                               updatesPerFrame: settings.updatesPerFrame)
+        var options = RunOptions()
+        options.seed = seed
+        let story = LinearStory(runner: LessonRunner(lesson: lesson, options: options))
+        let (path, perFrame) = story.trajectory(frames: lesson.animation.frames)
+        var animation = try LinearSGDAnimation(x: story.x, y: story.y, frames: path.map { LineFit(a: $0.a, b: $0.b) },
+                                               updatesPerFrame: perFrame)
+        animation.drawnPoints = lesson.animation.points
+        animation.subtitle = story.summary
         let view = Views.SGD(frames: path.count, captions: path.indices.map { animation.caption($0).joined(separator: "   ") },
                              losses: path.map { Double($0.loss) }, fits: path.map { [$0.a, $0.b] },
-                             updatesPerFrame: settings.updatesPerFrame, lr: settings.lr)
+                             updatesPerFrame: perFrame, lr: story.lr)
         return (animation, view)
     }
 

@@ -90,7 +90,8 @@ public struct ComputationGraph {
 
     /// The picture. `highlight` is a trace `seq` (forward or backward); `showBackward` adds each
     /// op's incoming gradient.
-    public func scene(highlight: Int? = nil, showBackward: Bool = false) -> Scene {
+    /// `context` says what the step ran on (the batch, the start, the learning rate), under the title.
+    public func scene(highlight: Int? = nil, showBackward: Bool = false, context: String? = nil) -> Scene {
         guard !nodes.isEmpty else {
             return Scene(width: 360, height: 60, shapes: [.text("(no forward ops in this trace)", at: Point(16, 30),
                                                                   horizontal: .leading)])
@@ -192,9 +193,12 @@ public struct ComputationGraph {
                                          : "  ·  now: #\(nodes[h].seq) \(nodes[h].label)"
         }
         let left = center.map(\.x).min()! - nodeWidth / 2
+        let contextLine: [Shape] = context.map {
+            [.text($0, at: Point(left, -48), size: 12, color: .text, horizontal: .leading, vertical: .bottom)]
+        } ?? []
         scene.shapes.insert(.group(name: "title", [
-            .text(title, at: Point(left, -52),
-                  size: 15, weight: .bold, horizontal: .leading, vertical: .bottom),
+            .text(title, at: Point(left, context == nil ? -52 : -68),
+                  size: 15, weight: .bold, horizontal: .leading, vertical: .bottom)] + contextLine + [
             .text("μ mean, σ std of the op's result" + (showBackward ? "; ∇ the same for the gradient of the loss w.r.t. it" : "")
                   + "; → #n / ← #n: the arrow continues in another column",
                   at: Point(left, -28),

@@ -118,11 +118,11 @@ extension DiagramWriter {
     ///   - showBackward: write each op's incoming gradient statistics into its box.
     @discardableResult
     public static func writeComputationGraph(events: [TraceEvent], to dir: URL, name: String,
-                                             highlight: Int? = nil, showBackward: Bool = false) throws -> [URL] {
+                                             highlight: Int? = nil, showBackward: Bool = false, context: String? = nil) throws -> [URL] {
         guard events.contains(where: { $0.phase == .forward }) else {
             throw DiagramError.invalidInput("the trace has no forward events (was tracing on?)")
         }
-        let scene = ComputationGraph(events: events).scene(highlight: highlight, showBackward: showBackward)
+        let scene = ComputationGraph(events: events).scene(highlight: highlight, showBackward: showBackward, context: context)
         return try writeScene(scene, to: dir, name: name)
     }
 }

@@ -14,6 +14,19 @@ extension Architecture {
                     Edge("hidden", "output", Layer("linear + softmax", .hiddenToOutput))])
     }
 
+    /// Lesson 1's model, y = a·x + b: one weight a, one bias b, and the loss it is fitted on.
+    public static func linear() -> Architecture {
+        Architecture(
+            title: "Lesson 1: y = a·x + b, fitted by SGD",
+            nodes: [Node("x", .input, label: "x (every point at once)"),
+                    Node("ax", .hidden, label: "a·x"),
+                    Node("pred", .output, label: "ŷ = a·x + b"),
+                    Node("loss", .output, label: "loss")],
+            edges: [Edge("x", "ax", Layer("× a (weight)", .inputToHidden)),
+                    Edge("ax", "pred", Layer("+ b (bias)", .hiddenToOutput)),
+                    Edge("pred", "loss", Layer("mean((ŷ − y)²)", .other))])
+    }
+
     /// Char3Model: char 1 enters the first hidden layer; char 2 and char 3 enter the 2nd and 3rd
     /// through the same `l_in` (green); hidden layers are chained by `l_hidden` (orange); the
     /// last one predicts char 4 through `l_out` (blue). `chars` generalises it to CharN.
@@ -111,7 +124,8 @@ extension Architecture {
 
     /// Every lesson picture, by the name the CLI and the gallery use.
     public static func lessonDiagrams(steps: Int = 8) -> [(name: String, architecture: Architecture)] {
-        [("plain-nn", plainNN()),
+        [("linear", linear()),
+         ("plain-nn", plainNN()),
          ("char3", char3()),
          ("charloop-rolled", charLoop(unrolled: false)),
          ("charloop-unrolled", charLoop(unrolled: true, steps: steps)),

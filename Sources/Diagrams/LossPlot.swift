@@ -26,6 +26,9 @@ public struct LossPlot {
     public var trainPositions: [Double]?
     /// Where each validation loss sits, one per loss; nil places validation k at epoch k + 1.
     public var validationPositions: [Double]?
+    /// Plot log₁₀ of the losses: a loss that falls over decades (lesson 1's 83 → 0.09) stays
+    /// readable instead of sitting flat on zero after the first drop.
+    public var logarithmic = false
     public var width = 640.0
     public var height = 400.0
 
@@ -50,7 +53,10 @@ public struct LossPlot {
     }
 
     public func scene() -> Scene {
-        let smooth = Self.smoothed(train, beta: smoothing)
+        // Smoothed on the losses themselves, then moved to the log scale when asked.
+        func scaled(_ v: [Double]) -> [Double] { logarithmic ? v.map { $0 > 0 ? log10($0) : .nan } : v }
+        let smooth = scaled(Self.smoothed(train, beta: smoothing))
+        let train = scaled(self.train), validation = scaled(self.validation)
         // Batch i ends at epoch (i + 1) / batchesPerEpoch; validation k at epoch k + 1.
         let trainX = trainPositions.flatMap { $0.count == train.count ? $0 : nil }
             ?? train.indices.map { Double($0 + 1) / Double(batchesPerEpoch) }
@@ -60,11 +66,11 @@ public struct LossPlot {
         let ys = train + validation
         let xr = (xs + [0]).finiteRange ?? (0, 1), yr = ys.finiteRange ?? (0, 1)
         let xTicks = NiceTicks(min: xr.min, max: xr.max, target: 7)
-        let yTicks = NiceTicks(min: Swift.min(0, yr.min), max: yr.max, target: 6)
+        let yTicks = NiceTicks(min: logarithmic ? yr.min : Swift.min(0, yr.min), max: yr.max, target: 6)
         let left = PlotFrame.leftMargin(for: yTicks) + 8
         let frame = PlotFrame(area: Rect(x: left, y: 60, width: width - left - 24, height: height - 60 - 64),
                               xTicks: xTicks, yTicks: yTicks)
-        var shapes = frame.axes(xName: xName, yName: yName)
+        var shapes = frame.axes(xName: xName, yName: logarithmic ? "log₁₀ \(yName)" : yName)
         let trainColor = Color.hiddenToOutput, validColor = Color(hex: 0xE4572E)
         func points(_ x: [Double], _ y: [Double]) -> [Point] {
             zip(x, y).filter { $0.1.isFinite }.map { frame.point($0.0, $0.1) }

@@ -20,6 +20,10 @@ public struct LinearSGDAnimation {
     public let frames: [LineFit]
     /// SGD updates between frames (30 in the lesson), shown in the caption; nil to omit.
     public var updatesPerFrame: Int?
+    /// How many of the points to draw (the first n; the loss uses all of them); nil: all.
+    public var drawnPoints: Int?
+    /// A line under the title saying what is fitted: points, start, learning rate.
+    public var subtitle: String?
     /// Milliseconds each frame is shown by the animated outputs (matplotlib's `interval=100`).
     public var frameDuration: Int = 100
     public var width = 500.0
@@ -60,7 +64,9 @@ public struct LinearSGDAnimation {
         let xTicks = NiceTicks(min: x0, max: x1, target: 6)
         let yTicks = NiceTicks(min: yr.min, max: yr.max, target: 7)
         let left = PlotFrame.leftMargin(for: yTicks, measurer: measurer) + 8
-        let area = Rect(x: left, y: 60, width: width - left - 20, height: height - 60 - 78)
+        // Room under the title for the subtitle lines.
+        let top = 60.0 + 13 * Double(subtitleLines.count)
+        let area = Rect(x: left, y: top, width: width - left - 20, height: height - top - 78)
         return PlotFrame(area: area, xTicks: xTicks, yTicks: yTicks)
     }
 
@@ -71,10 +77,25 @@ public struct LinearSGDAnimation {
         let frame = plotFrame
         var shapes = frame.axes(xName: "x", yName: "y")
         let dot = Style(fill: Color.hiddenToOutput.withAlpha(0.75), stroke: .white, lineWidth: 0.5)
-        shapes.append(.group(name: "points", zip(x, y).map { .circle(center: frame.point(Double($0), Double($1)), radius: 3.2, dot) }))
+        let shown = min(drawnPoints ?? x.count, x.count)
+        shapes.append(.group(name: "points", zip(x.prefix(shown), y.prefix(shown)).map { .circle(center: frame.point(Double($0), Double($1)), radius: 3.2, dot) }))
         shapes.append(.text("SGD fitting y = a·x + b", at: Point(frame.area.minX, 12), size: 14, weight: .bold,
                             horizontal: .leading, vertical: .top))
+        for (k, line) in subtitleLines.enumerated() {
+            let fitted = measurer.truncate(line, font: Font(size: 10.5), maxWidth: width - frame.area.minX - 8)
+            shapes.append(.text(fitted, at: Point(frame.area.minX, 32 + Double(k) * 13), size: 10.5, color: .text,
+                                horizontal: .leading, vertical: .top))
+        }
         return shapes
+    }
+
+    /// What is fitted (the subtitle) and, when only some points are drawn, how many.
+    var subtitleLines: [String] {
+        let shown = min(drawnPoints ?? x.count, x.count)
+        var lines: [String] = []
+        if let subtitle { lines.append(subtitle) }
+        if shown < x.count { lines.append("\(shown) of the \(x.count) points drawn; the loss is over all of them") }
+        return lines
     }
 
     /// The two ends of frame `i`'s line in pixels.

@@ -59,13 +59,12 @@ public struct Lesson: Sendable, Equatable {
         public var b: Float = 8
     }
 
+    /// How lesson 1's SGD run is shown: its points, start and learning rate are the run's own.
     public struct Animation: Sendable, Equatable {
+        /// How many of the points are drawn (all of them are fitted).
         public var points = 50
-        public var a0: Float = -1
-        public var b0: Float = 1
-        public var lr: Float = 0.01
-        public var frames = 20
-        public var updatesPerFrame = 30
+        /// Pictures spread evenly over the run's iterations, start and end included.
+        public var frames = 21
     }
 
     public var id: String
@@ -306,13 +305,9 @@ struct LessonReader {
         }
 
         if let a = top["animation"] {
-            let m = try mapping(a, "animation", allowed: ["points", "a0", "b0", "lr", "frames", "updates_per_frame"])
+            let m = try mapping(a, "animation", allowed: ["points", "frames"])
             lesson.animation.points = try integer(m, "points", "animation", min: 2, max: Lesson.Limits.points) ?? lesson.animation.points
-            lesson.animation.a0 = Float(try number(m, "a0", "animation") ?? Double(lesson.animation.a0))
-            lesson.animation.b0 = Float(try number(m, "b0", "animation") ?? Double(lesson.animation.b0))
-            lesson.animation.lr = Float(try number(m, "lr", "animation", positive: true) ?? Double(lesson.animation.lr))
-            lesson.animation.frames = try integer(m, "frames", "animation", max: 10_000) ?? lesson.animation.frames
-            lesson.animation.updatesPerFrame = try integer(m, "updates_per_frame", "animation", max: 1_000_000) ?? lesson.animation.updatesPerFrame
+            lesson.animation.frames = try integer(m, "frames", "animation", min: 2, max: 10_000) ?? lesson.animation.frames
         }
 
         guard let s = top["schedule"] else { throw InputError("\(source): lesson is missing required key 'schedule'") }

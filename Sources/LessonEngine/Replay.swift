@@ -69,17 +69,19 @@ public struct Replay {
         TensorIDs.reset()
         if lesson.model == .linearSGD {
             if weights != nil { throw InputError("--weights: linear-sgd's a and b are not read from a weights file") }
-            let d = lesson.linearData
-            let n = batch ?? d.points
-            let (x, y) = LinearSGD.fakeData(n: n, a: d.a, b: d.b, rng: runner.rng)
-            let a = Tensor(shape: [1], data: [runner.rng.normal()], label: "a", requiresGrad: true)
-            let b = Tensor(shape: [1], data: [runner.rng.normal()], label: "b", requiresGrad: true)
-            let lr = runner.lr(lesson.schedule[0])
+            let story = LinearStory(runner: runner)
+            let lr = story.lr
+            let a = Tensor(shape: [1], data: [story.a0], label: "a", requiresGrad: true)
+            let b = Tensor(shape: [1], data: [story.b0], label: "b", requiresGrad: true)
             if atStep > 0 {
-                // The lesson's own loop, untraced, on the same points and start.
-                let (a1, b1) = try LinearSGD.fit(x: x, y: y, a0: a.data[0], b0: b.data[0], lr: lr, iterations: atStep) { _ in }
+                // The lesson's own loop, untraced, on all the points (the run trains on all of them).
+                let (a1, b1) = try LinearSGD.fit(x: story.x, y: story.y, a0: story.a0, b0: story.b0, lr: lr, iterations: atStep) { _ in }
                 a.assign([a1]); b.assign([b1])
             }
+            // --batch shows the first n of the same points, to keep the numbers readable.
+            let n = min(batch ?? story.x.count, story.x.count)
+            let (x, y) = (Array(story.x.prefix(n)), Array(story.y.prefix(n)))
+            let position = atStep > 0 ? String(format: "; iteration %d at a = %.4f, b = %.4f", atStep + 1, a.data[0], b.data[0]) : ""
             let opt = SGD([("a", a), ("b", b)], lr: lr)
             Tracer.recording(level: level, to: target) {
                 let loss = LinearSGD.loss(a: a, b: b, x: Tensor(shape: [n], data: x, label: "x"),
@@ -89,7 +91,8 @@ public struct Replay {
             }
             if sink == nil { try checkBeats(lesson, memory.events) }
             return Replay(lesson: lesson, events: memory.events, parameterNames: ["a", "b"],
-                          batchDescription: "\(n) points (x, y), a·x + b fitted by SGD, lr \(lr)\(atStep > 0 ? ", iteration \(atStep + 1)" : "")")
+                          batchDescription: (n < story.x.count ? "the first \(n) of " : "") + story.summary
+                            + position)
         }
         if lesson.model == .embeddingDotBias {
             guard atStep == 0, options.resume == nil else {

@@ -301,11 +301,11 @@ public struct LessonRunner {
     public func runLinearSGD(say: (String) -> Void) throws -> (a: Float, b: Float, maxGradDiff: Float, losses: [Float]) {
         try options.validate()
         let d = lesson.linearData
-        let (x, y) = LinearSGD.fakeData(n: d.points, a: d.a, b: d.b, rng: rng)
-        let a0 = rng.normal(), b0 = rng.normal()
+        let story = LinearStory(runner: self)
+        let (x, y, a0, b0) = (story.x, story.y, story.a0, story.b0)
         say("\(lesson.title)")
         say("x, y = gen_fake_data(\(d.points), \(d.a), \(d.b))    # x ~ U(0,1), y = a·x + b + 0.1·N(0,3)")
-        say(String(format: "a, b = %.4f, %.4f    # random start", a0, b0))
+        say(String(format: "a, b = %.4f, %.4f    # random start (the same in step, play, watch, draw and book)", a0, b0))
         var maxDiff: Float = 0
         var losses: [Float] = []
         var (a, b) = (a0, b0)

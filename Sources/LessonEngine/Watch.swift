@@ -147,13 +147,10 @@ public enum Watch {
             return e
         }
         let runner = LessonRunner(lesson: lesson, options: options)
-        let d = lesson.linearData
-        let (x, y) = LinearSGD.fakeData(n: d.points, a: d.a, b: d.b, rng: runner.rng)
-        let a0 = runner.rng.normal(), b0 = runner.rng.normal()
+        let story = LinearStory(runner: runner)
         var table = WatchTable(expressions: expressions)
-        table.note = String(format: "lesson 1: %d points, start a = %.4f, b = %.4f, lr %g; at step k: a and b as step k reads them (before its update), its gradients and its loss",
-                            d.points, a0, b0, runner.lr(lesson.schedule[0]))
-        _ = try LinearSGD.fit(x: x, y: y, a0: a0, b0: b0, lr: runner.lr(lesson.schedule[0]), iterations: steps) { s in
+        table.note = "lesson 1: \(story.summary); at step k: a and b as step k reads them (before its update), its gradients and its loss"
+        _ = try LinearSGD.fit(x: story.x, y: story.y, a0: story.a0, b0: story.b0, lr: story.lr, iterations: steps) { s in
             let k = s.iteration + 1
             guard watched(k) else { return }
             let row = expressions.map { e -> [Float] in

@@ -33,11 +33,13 @@ struct Draw: ParsableCommand {
     @Flag(name: .long, help: "With --view graph: write the gradient of the loss into every op's box.")
     var backward = false
 
-    @Option(name: .long, help: "With --view graph: rows in the traced mini-batch (small keeps the numbers readable).")
-    var batch: Int = 4
+    @Option(name: .long, help: "With --view graph: rows in the traced mini-batch (default 4, small keeps the numbers readable; linear-sgd: all its points, as run fits them).")
+    var batch: Int?
 
     /// With --view loss only (checked in validate).
     @OptionGroup var schedule: EpochsScaleOption
+
+    @OptionGroup var axis: LossAxisOption
 
     @Flag(name: .long, help: "Draw every lesson (arch, graph, sgd; not loss, which needs training) and OUT/index.html.")
     var all = false
@@ -56,14 +58,17 @@ struct Draw: ParsableCommand {
         } else if lesson == nil {
             throw ValidationError("name a lesson (see `unrolled list`) or pass --all")
         }
-        let graphOnly = step != nil || frames || backward || batch != 4
+        let graphOnly = step != nil || frames || backward || batch != nil
         if graphOnly && (all || (view != nil && view != .graph)) {
             throw ValidationError("--step, --frames, --backward and --batch go with --view graph")
         }
         if schedule.epochsScale != 1 && view != .loss {
             throw ValidationError("--epochs-scale goes with --view loss")
         }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        if axis.lossAxis != nil && view != .loss {
+            throw ValidationError("--loss-axis goes with --view loss")
+        }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
     }
 
     func run() throws {
@@ -105,13 +110,11 @@ struct Draw: ParsableCommand {
 
     // MARK: arch
 
-    /// The lesson's model in the lecture's notation. Linear SGD has no network of its own; it gets
-    /// the lecture's first picture, the plain one-hidden-layer net that the later models grow from
-    /// (and being lesson 1, it puts that picture first in the gallery).
+    /// The lesson's model in the lecture's notation; linear SGD's is y = a·x + b itself.
     static func architectures(for lesson: Lesson) -> [(name: String, architecture: Architecture)] {
         let steps = lesson.seqLength
         switch lesson.model {
-        case .linearSGD: return [("arch-plain-nn", .plainNN())]
+        case .linearSGD: return [("arch-linear", .linear())]
         case .char3: return [("arch-char3", .char3())]
         case .charLoop: return [("arch-rolled", .charLoop(unrolled: false)), ("arch-unrolled", .charLoop(unrolled: true, steps: steps))]
         case .charLoopConcat:
@@ -144,7 +147,9 @@ struct Draw: ParsableCommand {
             runOptions.ratings.synthetic = true
             runOptions.ratings.syntheticConfig = .small()
         }
-        let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, level: .summary, atStep: replayAt.atStep)
+        let rows = batch ?? (lesson.model == .linearSGD ? nil : 4)
+        let replay = try Replay.record(lesson: lesson, options: runOptions, batch: rows, level: .summary, atStep: replayAt.atStep)
+        if lesson.model == .linearSGD { say("graph of one SGD step: \(replay.batchDescription)") }
         let graph = ComputationGraph(events: replay.events)
         if let step {
             guard graph.nodeIndex(forSeq: step) != nil else {
@@ -156,7 +161,8 @@ struct Draw: ParsableCommand {
         if let step { name += "-step-\(step)" }
         if backward { name += "-backward" }
         files += try DiagramWriter.writeComputationGraph(events: replay.events, to: dir, name: name,
-                                                         highlight: step, showBackward: backward)
+                                                         highlight: step, showBackward: backward,
+                                                         context: replay.batchDescription)
         report(files)
         if frames {
             // One frame per op the graph can point at: forward ops in order, then backward rules.
@@ -166,7 +172,8 @@ struct Draw: ParsableCommand {
             for (k, seq) in positions.enumerated() {
                 let number = String(k + 1).leftPadded(to: digits)
                 files += try DiagramWriter.writeComputationGraph(events: replay.events, to: framesDir, name: "frame-\(number)-seq-\(seq)",
-                                                                 highlight: seq, showBackward: backward)
+                                                                 highlight: seq, showBackward: backward,
+                                                                 context: replay.batchDescription)
             }
             say("wrote \(positions.count) frames (PNG + SVG) to \(displayPath(framesDir))/")
         }
@@ -197,13 +204,12 @@ struct Draw: ParsableCommand {
         guard lesson.model == .linearSGD else {
             throw InputError("--view sgd: \(lesson.id) has no SGD animation; it belongs to the linear-sgd lesson")
         }
-        let settings = lesson.animation
-        let rng = SeededGenerator(seed: options.seed)
-        let (x, y) = LinearSGD.fakeData(n: settings.points, a: lesson.linearData.a, b: lesson.linearData.b, rng: rng)
-        let path = LinearSGD.handTrajectory(x: x, y: y, a0: settings.a0, b0: settings.b0, lr: settings.lr,
-                                            frames: settings.frames, updatesPerFrame: settings.updatesPerFrame)
-        let animation = try LinearSGDAnimation(x: x, y: y, frames: path.map { LineFit(a: $0.a, b: $0.b) },
-                                               updatesPerFrame: settings.updatesPerFrame)
+        let story = LinearStory(runner: LessonRunner(lesson: lesson, options: try options.runOptions()))
+        let (path, perFrame) = story.trajectory(frames: lesson.animation.frames)
+        var animation = try LinearSGDAnimation(x: story.x, y: story.y, frames: path.map { LineFit(a: $0.a, b: $0.b) },
+                                               updatesPerFrame: perFrame)
+        animation.drawnPoints = lesson.animation.points
+        animation.subtitle = story.summary
         let written = try DiagramWriter.writeSGDAnimation(animation, to: dir, name: "sgd")
         say("wrote \(written.framePNGs.count) frames (PNG + SVG) to \(displayPath(dir))/sgd-frame-*")
         report([written.player, written.apng, written.animatedSVG] + written.contour)
@@ -218,12 +224,12 @@ struct Draw: ParsableCommand {
         let runner = LessonRunner(lesson: lesson, options: try options.runOptions(epochsScale: schedule.epochsScale))
         if lesson.model == .linearSGD {
             let result = try runner.runLinearSGD(say: say)
-            report(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: dir))
+            report(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: dir, logarithmic: axis.logarithmic(for: lesson)))
             return
         }
         let recorder = LossRecorder(lesson: lesson, epochsScale: schedule.epochsScale)
         _ = try trainShowingProgress(runner, observe: recorder.add)
-        report(try recorder.write(to: dir))
+        report(try recorder.write(to: dir, logarithmic: axis.logarithmic(for: lesson)))
     }
 
     /// One line per picture: "wrote output/char3/arch-char3.svg + .png".

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Diagrams
 import Foundation
 import LessonEngine
@@ -50,8 +51,9 @@ final class LossRecorder {
     }
 
     /// Write `dir/loss.svg` and `dir/loss.png`; returns the paths.
-    func write(to dir: URL) throws -> [URL] {
+    func write(to dir: URL, logarithmic: Bool = false) throws -> [URL] {
         var plot = try LossPlot(train: train, batchesPerEpoch: 1, validation: validation)
+        plot.logarithmic = logarithmic
         plot.trainPositions = trainX
         plot.validationPositions = validationX
         plot.title = "\(lesson.id): loss" + (epochsScale == 1 ? "" : " (--epochs-scale \(epochsScale))")
@@ -59,8 +61,10 @@ final class LossRecorder {
     }
 
     /// Linear SGD has no epochs: one full-batch loss per iteration, unsmoothed.
-    static func writeLinearSGD(losses: [Float], lesson: Lesson, to dir: URL) throws -> [URL] {
+    /// The loss falls from tens to under 0.1, so its axis is logarithmic unless asked otherwise.
+    static func writeLinearSGD(losses: [Float], lesson: Lesson, to dir: URL, logarithmic: Bool = true) throws -> [URL] {
         var plot = try LossPlot(train: losses.map(Double.init), batchesPerEpoch: 1)
+        plot.logarithmic = logarithmic
         plot.smoothing = 0
         plot.xName = "iteration"
         plot.title = "\(lesson.id): mean squared error per SGD iteration"
@@ -106,5 +110,17 @@ func checkPictureOutputs(_ dir: URL, names: [String], flag: String = "--out",
     for name in names {
         do { try AtomicFile.checkDestination(dir.appendingPathComponent(name).path, probe: true, notOverwriting: inputs) }
         catch let e as FileWriteError { throw InputError("\(flag) \(e.description)") }
+    }
+}
+
+/// `--loss-axis log|linear` for the loss plot of `run` and `draw --view loss`.
+struct LossAxisOption: ParsableArguments {
+    enum Axis: String, ExpressibleByArgument, CaseIterable { case log, linear }
+
+    @Option(name: .long, help: "The loss plot's y axis: log or linear (default: log for linear-sgd, whose loss falls from tens to under 0.1; linear otherwise).")
+    var lossAxis: Axis?
+
+    func logarithmic(for lesson: Lesson) -> Bool {
+        (lossAxis ?? (lesson.model == .linearSGD ? .log : .linear)) == .log
     }
 }

@@ -18,10 +18,13 @@ struct Play: ParsableCommand {
         try reportingErrors {
             let lesson = try catalog().lesson(self.lesson)
             let runOptions = try options.runOptions(epochsScale: schedule.epochsScale)
-            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: 4)
+            // Linear SGD's step is the run's first iteration on all its points; a character
+            // lesson's is a batch of 4 rows, small enough to read.
+            let linear = lesson.model == .linearSGD
+            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: linear ? nil : 4)
             let session = StepSession(replay: replay, colour: isatty(1) != 0)
             say("\(lesson.title)\n")
-            say("One training step, narrated (a batch of 4; `unrolled step \(lesson.id)` walks every op):\n")
+            say("One training step, narrated (\(linear ? replay.batchDescription : "a batch of 4"); `unrolled step \(lesson.id)` walks every op):\n")
             say(session.narration())
             say("\nNow the whole schedule:\n")
             let runner = LessonRunner(lesson: lesson, options: runOptions)

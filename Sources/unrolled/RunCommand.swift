@@ -23,6 +23,8 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Do not write the loss plot.")
     var noPlot = false
 
+    @OptionGroup var axis: LossAxisOption
+
     @OptionGroup var training: TrainingOptions
 
     func run() throws {
@@ -45,7 +47,7 @@ struct Run: ParsableCommand {
             try runner.checkScheduleTrains()
             if lesson.model == .linearSGD {
                 let result = try runner.runLinearSGD(say: say)
-                if !noPlot { say("loss plot: \(displayPath(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: plotDir)[0]))") }
+                if !noPlot { say("loss plot: \(displayPath(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: plotDir, logarithmic: axis.logarithmic(for: lesson))[0]))") }
                 return
             }
             let losses = LossRecorder(lesson: lesson, epochsScale: schedule.epochsScale)
@@ -55,7 +57,7 @@ struct Run: ParsableCommand {
                 say("saved \(model.parameters.count) tensors (\(model.parameterCount) values) to \(save)")
             }
             // After --save, so a picture that cannot be written never costs the weights.
-            if !noPlot { say("loss plot: \(displayPath(try losses.write(to: plotDir)[0]))") }
+            if !noPlot { say("loss plot: \(displayPath(try losses.write(to: plotDir, logarithmic: axis.logarithmic(for: lesson))[0]))") }
         }
     }
 }

@@ -154,7 +154,7 @@ final class CLITests: XCTestCase {
         let r = try run(["draw", "linear-sgd", "--out", dir])
         XCTAssertEqual(r.status, 0, r.stderr)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/linear-sgd")
-        for name in ["arch-plain-nn.svg", "arch-plain-nn.png", "graph.svg", "sgd-frame-01.png", "sgd-frame-20.svg",
+        for name in ["arch-linear.svg", "arch-linear.png", "graph.svg", "sgd-frame-01.png", "sgd-frame-21.svg",
                      "sgd.apng.png", "sgd.animated.svg", "sgd.html", "sgd-contour.png"] {
             XCTAssertTrue(files.contains(name), "missing \(name) in \(files.sorted())")
         }

@@ -32,6 +32,21 @@ final class PlotAndGalleryTests: XCTestCase {
         XCTAssertThrowsError(try LossPlot(train: [], batchesPerEpoch: 1))
     }
 
+    /// Lesson 1's loss falls over decades: on the log axis each tenfold drop is the same height.
+    func testLogarithmicLossAxisSpacesDecadesEvenly() throws {
+        var plot = try LossPlot(train: [100, 10, 1, 0.1], batchesPerEpoch: 1)
+        plot.smoothing = 0
+        plot.logarithmic = true
+        let scene = plot.scene()
+        guard case .polyline(let points, _, _)? = scene.groups(named: "train").first?.shapes.first else {
+            return XCTFail("no training curve")
+        }
+        let drops = zip(points, points.dropFirst()).map { $1.y - $0.y }
+        XCTAssertGreaterThan(drops[0], 10)
+        for d in drops { XCTAssertEqual(d, drops[0], accuracy: 1e-6) }
+        XCTAssertTrue(scene.texts.contains { $0.string == "log₁₀ loss" })
+    }
+
     func testLossPlotPositionsForUnevenEpochs() throws {
         // A scaled schedule: 0.2 of an epoch, then 0.05; validation after each.
         var plot = try LossPlot(train: [3, 2.8, 2.6, 2.5, 2.4], batchesPerEpoch: 1, validation: [2.7, 2.45])
