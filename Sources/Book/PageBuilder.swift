@@ -91,10 +91,7 @@ struct PageBuilder {
     func anchoredBeats() -> [Int: [String]] {
         var out: [Int: [String]] = [:]
         for beat in replay.lesson.beats {
-            var at: Int?
-            if let label = beat.at { at = replay.events.firstIndex { $0.phase == .forward && $0.label == label } }
-            else if let p = beat.phase.flatMap(TracePhase.init(rawValue:)) { at = replay.events.firstIndex { $0.phase == p } }
-            if let at { out[at, default: []].append(beat.text.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if let at = beat.anchor(in: replay.events) { out[at, default: []].append(beat.text.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
         return out
     }

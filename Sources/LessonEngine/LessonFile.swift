@@ -48,7 +48,8 @@ public struct Lesson: Sendable, Equatable {
     public struct Beat: Sendable, Equatable {
         /// The op label this beat belongs to (`l_hidden(h+in1)`), or nil for a phase beat.
         public var at: String?
-        /// The phase this beat opens (`forward`, `backward`, `update`), when not at a label.
+        /// The phase this beat opens (`forward`, `backward`, `update`); with `at`, the phase of
+        /// the op it belongs to (`at: h1, phase: backward` is h1's backward rule); forward when nil.
         public var phase: String?
         public var text: String
     }
@@ -357,7 +358,10 @@ struct LessonReader {
                 let m = try mapping(beat, path, allowed: ["at", "phase", "text"])
                 guard let text = try string(m, "text", path) else { throw fail(beat, "\(path): missing 'text'") }
                 let at = try string(m, "at", path), phase = try string(m, "phase", path)
-                guard (at == nil) != (phase == nil) else { throw fail(beat, "\(path): give exactly one of 'at' (an op label) or 'phase'") }
+                guard at != nil || phase != nil else { throw fail(beat, "\(path): give 'at' (an op label), 'phase', or both") }
+                if at != nil, let phase, phase == "train" {
+                    throw fail(m["phase"], "\(path).phase: an 'at' beat belongs to an op of forward, backward or update, got 'train'")
+                }
                 if let phase, !["forward", "backward", "update", "train"].contains(phase) {
                     throw fail(m["phase"], "\(path).phase: expected forward, backward, update or train, got '\(phase)'")
                 }
@@ -410,4 +414,15 @@ func editDistance(_ a: String, _ b: String) -> Int {
         prev = cur
     }
     return prev[b.count]
+}
+
+extension Lesson.Beat {
+    /// The event this beat is told at: the first op of its phase (forward when only `at` is
+    /// given) with its label, or the first op of its phase; nil when the step has none.
+    public func anchor(in events: [TraceEvent]) -> Int? {
+        let p = phase.flatMap(TracePhase.init(rawValue:))
+        if let at { return events.firstIndex { $0.phase == (p ?? .forward) && $0.label == at } }
+        guard let p else { return nil }
+        return events.firstIndex { $0.phase == p }
+    }
 }

@@ -52,9 +52,7 @@ public final class StepSession {
     /// The op a beat belongs to: the first forward op with its label, or the first op of its
     /// phase; nil when the step has no such op.
     func anchor(of beat: Lesson.Beat) -> Int? {
-        if let label = beat.at { return replay.events.firstIndex { $0.phase == .forward && $0.label == label } }
-        if let p = beat.phase.flatMap(TracePhase.init(rawValue:)) { return replay.events.firstIndex { $0.phase == p } }
-        return nil
+        beat.anchor(in: replay.events)
     }
 
     /// Run one command line; returns what to print and whether to quit.

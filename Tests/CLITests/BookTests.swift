@@ -61,8 +61,8 @@ extension CLITests {
         }
         XCTAssertGreaterThanOrEqual(compared, 8)
         let sgd = try XCTUnwrap((data["views"] as? [String: Any])?["sgd"] as? [String: Any])
-        XCTAssertEqual(sgd["frames"] as? Int, 20)
-        XCTAssertTrue(html.contains("data-name=\"frame:19\""), "the SGD animation's last frame is missing")
+        XCTAssertEqual(sgd["frames"] as? Int, 21)
+        XCTAssertTrue(html.contains("data-name=\"frame:20\""), "the SGD animation's last frame is missing")
     }
 
     /// Char3 at batch 4: under 3 MB; every forward op has a code line and a highlighted part of

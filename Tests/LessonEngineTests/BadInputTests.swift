@@ -26,6 +26,16 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    /// A beat is told at an op (at), a phase's first op (phase), or an op of a phase (both).
+    func testBeatAnchors() throws {
+        let ok = try Lesson.parse(yaml: base + "    lr: 0.01\n    epochs: 1\nbeats:\n  - {at: h1, phase: backward, text: t}\n", source: "x.yaml")
+        XCTAssertEqual(ok.beats, [Lesson.Beat(at: "h1", phase: "backward", text: "t")])
+        XCTAssertEqual(message(base + "    lr: 0.01\n    epochs: 1\nbeats:\n  - {text: t}\n"),
+                       "x.yaml:10:5: beats[0]: give 'at' (an op label), 'phase', or both")
+        XCTAssertEqual(message(base + "    lr: 0.01\n    epochs: 1\nbeats:\n  - {at: h1, phase: train, text: t}\n")?.hasSuffix(
+            "beats[0].phase: an 'at' beat belongs to an op of forward, backward or update, got 'train'"), true)
+    }
+
     let collab = "id: c\ntitle: t\nmodel: EmbeddingDotBias\nschedule:\n  - optimizer: adam\n    lr: 0.01\n"
 
     func testCollabSchedule() throws {

@@ -47,10 +47,10 @@ final class FingerprintTests: XCTestCase {
         print("fingerprint \(id): \(now.count) events, worst statistic off by \(worst) of its tensor's max|value|")
         // Every narration beat anchored at a label must name an op of this step: a renamed
         // label would otherwise drop its beat silently.
-        let labels = Set(replay.events.flatMap { [$0.label] + $0.outputs.map(\.label) })
         for beat in lesson.beats {
             guard let at = beat.at else { continue }
-            XCTAssertTrue(labels.contains(at), "\(id): narration beat at '\(at)' names no op of the recorded step")
+            XCTAssertNotNil(beat.anchor(in: replay.events),
+                            "\(id): narration beat at '\(at)' (\(beat.phase ?? "forward")) names no op of the recorded step")
         }
     }
 
