@@ -38,16 +38,23 @@ public struct LinearSGDAnimation {
         }
         guard !frames.isEmpty else { throw DiagramError.invalidInput("SGD animation needs at least one frame") }
         self.x = x; self.y = y; self.frames = frames; self.updatesPerFrame = updatesPerFrame
+        var s = [0.0, 0.0, 0.0, 0.0, 0.0]
+        for (xi, yi) in zip(x, y) {
+            let (xd, yd) = (Double(xi), Double(yi))
+            s[0] += xd; s[1] += yd; s[2] += xd * xd; s[3] += xd * yd; s[4] += yd * yd
+        }
+        sums = s
     }
 
-    /// Mean squared error of a line on the data (the lesson's `mse_loss`).
+    /// Σx, Σy, Σx², Σxy, Σy²: the mean squared error of any line needs only these, so the
+    /// contour's thousands of losses over 10,000 points cost one pass.
+    let sums: [Double]
+
+    /// Mean squared error of a line on the data (the lesson's `mse_loss`), expanded over the sums.
     public func loss(_ fit: LineFit) -> Double {
-        var total = 0.0
-        for (xi, yi) in zip(x, y) {
-            let d = Double(fit.a) * Double(xi) + Double(fit.b) - Double(yi)
-            total += d * d
-        }
-        return total / Double(x.count)
+        let (a, b, n) = (Double(fit.a), Double(fit.b), Double(x.count))
+        let total = a * a * sums[2] + b * b * n + sums[4] + 2 * a * b * sums[0] - 2 * a * sums[3] - 2 * b * sums[1]
+        return Swift.max(0, total / n)
     }
 
     var xRange: (Double, Double) {

@@ -17,6 +17,11 @@ public struct Lesson: Sendable, Equatable {
         case embeddingDotBias = "EmbeddingDotBias"
     }
 
+    /// The character lessons read the corpus; lesson 1 makes its points, collab has a synthetic set.
+    public var needsCorpus: Bool {
+        [.char3, .charLoop, .charLoopConcat, .charRnn, .charSeqRnn].contains(model)
+    }
+
     public struct Phase: Sendable, Equatable {
         public var optimizer: String  // "adam" or "sgd"
         public var lr: Float

@@ -76,9 +76,19 @@ struct Draw: ParsableCommand {
             let cat = try catalog()
             if all {
                 var sections: [GallerySection] = []
+                var skipped: [String] = []
+                // Without a corpus, the character lessons' graphs cannot be recorded: draw the
+                // rest and say what was left out, rather than stop half way.
+                let corpus = CorpusLocator.existing(options.corpus)
                 for lesson in try cat.all() {
                     let dir = lessonOutputDirectory(out, lesson)
-                    var files = try drawDefault(lesson, to: dir)
+                    var files: [URL]
+                    if corpus == nil && lesson.needsCorpus {
+                        files = try drawArchitectures(lesson, to: dir)
+                        skipped.append("\(lesson.id): graph")
+                    } else {
+                        files = try drawDefault(lesson, to: dir)
+                    }
                     // A loss plot from an earlier `run` belongs in the gallery too.
                     files += ["loss.svg", "loss.png"].map { dir.appendingPathComponent($0) }
                         .filter { FileManager.default.fileExists(atPath: $0.path) }
@@ -86,6 +96,9 @@ struct Draw: ParsableCommand {
                 }
                 let page = try Gallery.write(sections: sections, to: URL(fileURLWithPath: out, isDirectory: true))
                 say("wrote \(displayPath(page))")
+                if !skipped.isEmpty {
+                    say("skipped (no corpus: pass --corpus FILE or run `unrolled corpus download`): \(skipped.joined(separator: ", "))")
+                }
                 return
             }
             let lesson = try cat.lesson(self.lesson!)

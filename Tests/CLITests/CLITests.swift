@@ -161,6 +161,19 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(files.contains { $0.contains(".tmp") }, "temporary files left behind: \(files)")
     }
 
+    /// Without a corpus, --all still draws what needs none, writes the gallery, and names the rest.
+    func testDrawAllWithoutACorpusDrawsTheRestAndSaysWhatItSkipped() throws {
+        let dir = NSTemporaryDirectory() + "unrolled-draw-all-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try run(["draw", "--all", "--out", dir, "--corpus", dir + "/no-corpus.txt"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/index.html"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/char-rnn/arch-unrolled.png"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/char-rnn/graph.png"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/linear-sgd/graph.png"))
+        XCTAssertTrue(r.stdout.contains("skipped (no corpus: pass --corpus FILE or run `unrolled corpus download`): char3: graph, char-loop: graph"), r.stdout)
+    }
+
     func testDrawIntoAFileFailsWithOneLine() throws {
         let file = NSTemporaryDirectory() + "unrolled-blocker-\(UUID().uuidString)"
         _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
