@@ -35,7 +35,9 @@ public struct Architecture: Equatable, Sendable {
     /// Which of the lecture's three weight colours an arrow gets.
     public enum WeightRole: String, Equatable, Sendable, CaseIterable {
         case inputToHidden, hiddenToHidden, hiddenToOutput
-        /// Arrows that only move data (an embedding lookup, carrying `h` to the next step).
+        /// An embedding lookup: no product, but its table (`e.weight`) is trained.
+        case lookup
+        /// Arrows that only move data (carrying `h` to the next step).
         case other
 
         public var color: Color {
@@ -43,6 +45,7 @@ public struct Architecture: Equatable, Sendable {
             case .inputToHidden: return .inputToHidden
             case .hiddenToHidden: return .hiddenToHidden
             case .hiddenToOutput: return .hiddenToOutput
+            case .lookup: return .lookup
             case .other: return .grey
             }
         }
@@ -53,6 +56,7 @@ public struct Architecture: Equatable, Sendable {
             case .inputToHidden: return "input → hidden"
             case .hiddenToHidden: return "hidden → hidden"
             case .hiddenToOutput: return "hidden → output"
+            case .lookup: return "a row of a trained table"
             case .other: return "no weights of its own"
             }
         }
@@ -122,7 +126,7 @@ extension Architecture.Layer {
     /// nn.RNN's hidden-to-hidden weights.
     public static let wHH = Self("W_hh", .hiddenToHidden)
     /// The embedding lookup `e(c)` that turns a character into a vector of factors.
-    public static let embedding = Self("e", .other)
+    public static let embedding = Self("e", .lookup)
     /// The previous hidden state carried into the next step unchanged.
     public static let carryH = Self("h", .other)
 }

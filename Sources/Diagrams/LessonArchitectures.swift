@@ -81,7 +81,8 @@ extension Architecture {
                 loops: [Loop("h", "cat", .carryH)])
         }
         precondition(steps >= 1, "an unrolled diagram needs at least one step")
-        var nodes: [Node] = [], edges: [Edge] = []
+        // h starts as zeros and is concatenated at the first step too.
+        var nodes: [Node] = [Node("h0", .input, label: "h = 0", step: 1)], edges: [Edge] = [Edge("h0", "cat1", .carryH)]
         for i in 1...steps {
             nodes += [Node("c\(i)", .input, label: "char \(i)", step: i),
                       Node("cat\(i)", .concat, label: "cat", step: i),

@@ -38,6 +38,8 @@ public struct Color: Equatable, Hashable, Sendable, CustomStringConvertible {
     public static let white = Color(hex: 0xFFFFFF)
     public static let text = Color(hex: 0x222222)
     public static let grey = Color(hex: 0x888888)
+    /// Embedding lookups (trained tables), apart from the three weight colours.
+    public static let lookup = Color(hex: 0x8E5BB5)
     public static let lightGrey = Color(hex: 0xDDDDDD)
     public static let red = Color(hex: 0xD62728)
 

@@ -15,6 +15,17 @@ final class ArchitectureTests: XCTestCase {
         }
     }
 
+    /// The concat model: e is a trained table (not "no weights of its own"), and the first cat
+    /// gets h = 0 like every later one gets h.
+    func testConcatLegendAndFirstHiddenState() throws {
+        let arch = Architecture.charLoopConcat(unrolled: true, steps: 3)
+        XCTAssertTrue(arch.edges.contains(Architecture.Edge("h0", "cat1", .carryH)))
+        let texts = try arch.scene().texts.map(\.string)
+        XCTAssertTrue(texts.contains("e: a row of a trained table"), "\(texts)")
+        XCTAssertTrue(texts.contains("h: no weights of its own"), "\(texts)")
+        XCTAssertFalse(texts.contains { $0.hasPrefix("e, h") }, "\(texts)")
+    }
+
     func testWriteLessonArchitectures() throws {
         let dir = outputDirectory("architectures")
         let urls = try DiagramWriter.writeLessonArchitectures(to: dir)
