@@ -154,6 +154,14 @@ public struct ComputationGraph {
                 cameFrom[t].append(nodes[f].seq)
             } else if layer[t] == layer[f] + 1 {
                 arrows.append(.polyline([from, to], .stroke(color, width: width), head: .small))
+            } else if let lane = Self.lane(from: from, to: to, around: (layer[f] + 1..<layer[t]).flatMap { byLayer[$0] }
+                                                .map { Rect(x: center[$0].x - nodeWidth / 2, y: center[$0].y - boxHeight / 2,
+                                                            width: nodeWidth, height: boxHeight) }, gap: hGap) {
+                // A box sits between them: go round it through the gap beside it, turning in the
+                // gaps between rows, so the arrow never reads as passing through that op.
+                let out = from.y + vGap / 2, back = to.y - vGap / 2
+                arrows.append(.polyline([from, Point(from.x, out), Point(lane, out), Point(lane, back), Point(to.x, back), to],
+                                        .stroke(color, width: width), head: .small))
             } else {
                 // Skips layers inside the column: a curve leaving downwards and arriving from above.
                 let dy = max(30, abs(to.y - from.y) * 0.4)
@@ -189,8 +197,10 @@ public struct ComputationGraph {
         if showBackward { title += ", \(backwardCount) with gradients" }
         if let h = highlighted {
             // Name the position the learner asked for, then the box it lights up.
-            title += highlightIsBackward ? "  ·  now: #\(highlight!), backward through #\(nodes[h].seq) \(nodes[h].label)"
-                                         : "  ·  now: #\(nodes[h].seq) \(nodes[h].label)"
+            // A backward frame names the gradient that flows back into the op's result.
+            title += highlightIsBackward
+                ? "  ·  now: #\(highlight!), backward through #\(nodes[h].seq) \(nodes[h].label): ∇ " + Self.gradientStats(nodes[h].grad)
+                : "  ·  now: #\(nodes[h].seq) \(nodes[h].label)"
         }
         let left = center.map(\.x).min()! - nodeWidth / 2
         let contextLine: [Shape] = context.map {
@@ -208,6 +218,19 @@ public struct ComputationGraph {
     }
 
     func boxLines(showBackward: Bool) -> Int { showBackward ? 5 : 4 }
+
+    /// Where an arrow from `from` down to `to` must run to miss `boxes` (the ops of the rows it
+    /// skips): nil when the direct curve misses them all; else the x of the nearest gap beside a
+    /// box that is clear in every skipped row.
+    static func lane(from: Point, to: Point, around boxes: [Rect], gap: Double) -> Double? {
+        let margin = 4.0
+        func blocked(_ x: Double) -> Bool { boxes.contains { x > $0.minX - margin && x < $0.maxX + margin } }
+        let lo = Swift.min(from.x, to.x), hi = Swift.max(from.x, to.x)
+        // The curve stays between the two ends' x; it is clear when no box overlaps that span.
+        guard boxes.contains(where: { $0.maxX + margin > lo && $0.minX - margin < hi }) else { return nil }
+        let candidates = boxes.flatMap { [$0.minX - gap / 2, $0.maxX + gap / 2] }.filter { !blocked($0) }
+        return candidates.min { abs($0 - from.x) + abs($0 - to.x) < abs($1 - from.x) + abs($1 - to.x) }
+    }
 
     /// Tint by op family, so a learner spots the matrix products and the nonlinearities.
     static func tint(_ op: String) -> Color {
@@ -233,7 +256,12 @@ public struct ComputationGraph {
         let inner = nodeWidth - 12
         let bold = Font(weight: .bold, size: 11.5), mono = Font(family: .mono, size: 10), plain = Font(size: 10)
         var texts: [(String, Font, Color)] = []
-        texts.append((measurer.truncate("#\(n.seq) \(n.label)", font: bold, maxWidth: inner), bold, .text))
+        let heading = "#\(n.seq) \(n.label)", shown = measurer.truncate(heading, font: bold, maxWidth: inner)
+        texts.append((shown, bold, .text))
+        if shown != heading {
+            // The SVG shows the whole label on hover.
+            shapes.append(.tooltip(heading, over: rect))
+        }
         let op = n.attributes.isEmpty ? n.op : "\(n.op) \(n.attributes)"
         texts.append((measurer.truncate("\(op) → \(Self.shape(n.output.shape))", font: mono, maxWidth: inner), mono,
                       Color(hex: 0x333333)))
@@ -255,6 +283,12 @@ public struct ComputationGraph {
     static func shape(_ s: [Int]) -> String { s.isEmpty ? "scalar" : "[" + s.map(String.init).joined(separator: "×") + "]" }
 
     /// "μ 0.0123 σ 0.312", or a note when the trace kept no statistics.
+    /// "μ 1.2e-05  σ 0.0021  ‖·‖ 0.42" for a gradient.
+    static func gradientStats(_ s: ValueSummary?) -> String {
+        guard let s, !s.hasNonFinite, s.count > 1 else { return stats(s) }
+        return stats(s) + "  ‖·‖ " + number(s.l2)
+    }
+
     static func stats(_ s: ValueSummary?) -> String {
         guard let s else { return "(no values traced)" }
         if s.hasNonFinite { return "NaN \(s.nan) Inf \(s.inf) of \(s.count)" }

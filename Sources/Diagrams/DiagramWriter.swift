@@ -16,6 +16,21 @@ public enum DiagramWriter {
         public static let both: Formats = [.svg, .png]
     }
 
+    /// Cairo's SVG has no hover text: each tooltip becomes a transparent rectangle with a
+    /// `<title>` laid over the picture, just before `</svg>`.
+    static func withTooltips(_ svg: [UInt8], _ scene: Scene) -> [UInt8] {
+        let tips = scene.tooltips
+        guard !tips.isEmpty, var text = String(bytes: svg, encoding: .utf8), let end = text.range(of: "</svg>", options: .backwards)
+        else { return svg }
+        func n(_ v: Double) -> String { String(format: "%.2f", v) }
+        let overlay = tips.map { tip in
+            "<rect x=\"\(n(tip.area.x))\" y=\"\(n(tip.area.y))\" width=\"\(n(tip.area.width))\" height=\"\(n(tip.area.height))\" "
+                + "fill=\"#ffffff\" fill-opacity=\"0\"><title>\(xmlEscaped(tip.text))</title></rect>"
+        }.joined(separator: "\n")
+        text.replaceSubrange(end, with: "<g class=\"tooltips\">\n" + overlay + "\n</g>\n</svg>")
+        return Array(text.utf8)
+    }
+
     /// Paint `scene` as `dir/name.svg` and `dir/name.png`; returns the paths written (SVG first).
     @discardableResult
     public static func writeScene(_ scene: Scene, to dir: URL, name: String, formats: Formats = .both,
@@ -24,7 +39,7 @@ public enum DiagramWriter {
         var written: [URL] = []
         if formats.contains(.svg) {
             let url = dir.appendingPathComponent(name + ".svg")
-            try FileOutput.write(try CairoPainter.svg(scene), to: url)
+            try FileOutput.write(withTooltips(try CairoPainter.svg(scene), scene), to: url)
             written.append(url)
         }
         if formats.contains(.png) {

@@ -220,6 +220,14 @@ public indirect enum Shape: Equatable, Hashable, Sendable {
 }
 
 /// A picture: a canvas size, a background and shapes painted in order (later on top).
+extension Shape {
+    static let tooltipPrefix = "tooltip:"
+    /// An invisible area whose full text an SVG shows on hover (a label that had to be cut).
+    public static func tooltip(_ text: String, over area: Rect) -> Shape {
+        .group(name: tooltipPrefix + text, [.rect(area, cornerRadius: 0, .fill(Color.white.withAlpha(0)))])
+    }
+}
+
 public struct Scene: Equatable, Sendable {
     public var width: Double
     public var height: Double
@@ -274,6 +282,18 @@ extension Scene {
     /// Every text item, in painting order.
     public var texts: [TextItem] {
         allShapes.compactMap { if case .text(let t) = $0 { return t } else { return nil } }
+    }
+
+    /// Hover texts (`Shape.tooltip`) and the areas they cover, for the SVG writer.
+    public var tooltips: [(text: String, area: Rect)] {
+        func walk(_ shape: Shape) -> [(String, Rect)] {
+            guard case .group(let name, let children) = shape else { return [] }
+            if name.hasPrefix(Shape.tooltipPrefix), case .rect(let r, _, _)? = children.first {
+                return [(String(name.dropFirst(Shape.tooltipPrefix.count)), r)]
+            }
+            return children.flatMap(walk)
+        }
+        return shapes.flatMap(walk)
     }
 
     /// Top-level groups with the given name prefix (e.g. all `node:` groups of a diagram).

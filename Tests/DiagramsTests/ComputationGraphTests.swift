@@ -83,14 +83,57 @@ final class ComputationGraphTests: XCTestCase {
     func testBackwardSeqHighlightsItsForwardOp() {
         let events = Traces.charLoop(steps: 3)
         let graph = ComputationGraph(events: events)
-        let backward = events.first { $0.phase == .backward }!
+        // A few rules in, past the loss's own scalar gradient.
+        let backward = events.filter { $0.phase == .backward }[3]
         let index = graph.nodeIndex(forSeq: backward.seq)!
         XCTAssertEqual(graph.nodes[index].output.id, backward.inputs[0].id)
         let scene = graph.scene(highlight: backward.seq, showBackward: true)
         // The title names the position asked for, then the forward box it lights up.
         let node = graph.nodes[index]
-        XCTAssertTrue(scene.texts.contains { $0.string.hasSuffix("now: #\(backward.seq), backward through #\(node.seq) \(node.label)") },
-                      "\(scene.texts.map(\.string).filter { $0.contains("now:") })")
+        // …and the gradient flowing back into it, by its statistics.
+        let title = try? XCTUnwrap(scene.texts.first { $0.string.contains("now: #\(backward.seq), backward through #\(node.seq) \(node.label): ∇ μ ") })
+        XCTAssertNotNil(title, "\(scene.texts.map(\.string).filter { $0.contains("now:") })")
+        XCTAssertTrue(title?.string.contains("‖·‖ ") ?? false)
+    }
+
+    /// An arrow that skips rows goes round the ops between, never through a box (the RNN's
+    /// input projection feeding ih2 used to cross ih1).
+    func testNoArrowRunsThroughABox() {
+        let sink = MemorySink()
+        Tracer.recording(level: .summary, to: sink) {
+            let x = Tensor([0.5, -1, 2], label: "x").requiringGrad()
+            let s = x.tanh().named("s")
+            let p2 = s.relu().named("p1").tanh().named("p2")
+            (s + p2).named("q").sum().named("loss").backward()
+        }
+        for events in [sink.events, Traces.charLoop(steps: 8)] {
+            let scene = ComputationGraph(events: events).scene()
+            let boxes = scene.groups(named: "op:").compactMap { group -> Rect? in
+                if case .rect(let r, _, _)? = group.shapes.first { return r } else { return nil }
+            }
+            let arrows = scene.groups(named: "edges").first?.shapes ?? []
+            var checked = 0
+            for arrow in arrows {
+                let points: [Point]
+                switch arrow {
+                case .polyline(let p, _, _):
+                    points = zip(p, p.dropFirst()).flatMap { a, b in (1..<20).map { a + (b - a) * (Double($0) / 20) } }
+                case .curve(let a, let c1, let c2, let b, _, _):
+                    points = (1..<40).map { k -> Point in
+                        let t = Double(k) / 40, u = 1 - t
+                        return a * (u * u * u) + c1 * (3 * u * u * t) + c2 * (3 * u * t * t) + b * (t * t * t)
+                    }
+                default: continue
+                }
+                checked += 1
+                for p in points {
+                    let inside = boxes.first { r in let q = r.insetBy(2); return p.x > q.minX && p.x < q.maxX && p.y > q.minY && p.y < q.maxY }
+                    XCTAssertNil(inside, "an arrow passes through the box at \(inside.map { "\($0)" } ?? "")")
+                    if inside != nil { break }
+                }
+            }
+            XCTAssertGreaterThan(checked, 3)
+        }
     }
 
     func testUnusedResultSitsBesideItsProducer() {
@@ -107,6 +150,20 @@ final class ComputationGraphTests: XCTestCase {
         let layers = Dictionary(uniqueKeysWithValues: zip(graph.nodes.map(\.label), graph.layers()))
         XCTAssertEqual(layers["unused"], layers["a"]! + 1)
         XCTAssertEqual(layers["last"], 3)
+    }
+
+    /// A label too long for its box is cut in the picture and whole in the SVG's hover text.
+    func testCutLabelsKeepTheirFullTextOnHover() throws {
+        let long = "log_softmax(l_out(outp[-1]))_and_more_to_cut"
+        let sink = MemorySink()
+        Tracer.recording(level: .summary, to: sink) {
+            let x = Tensor([0.5, -1, 2], label: "x").requiringGrad()
+            x.tanh().named(long).sum().named("loss").backward()
+        }
+        let urls = try DiagramWriter.writeComputationGraph(events: sink.events, to: outputDirectory("graph-hover"), name: "hover")
+        let svg = try String(contentsOf: urls[0], encoding: .utf8)
+        XCTAssertTrue(svg.contains("<title>#1 \(long)</title>"), String(svg.suffix(400)))
+        XCTAssertFalse(svg.contains("<title>#2 loss</title>"), "a label that fits needs no hover text")
     }
 
     func testWriteGraphs() throws {
