@@ -32,7 +32,10 @@ public enum Gallery {
           h2 { border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 32px; }
           .grid { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
           figure { margin: 0; border: 1px solid #e4e4e4; padding: 8px; background: #fff; }
-          figure img { max-width: 640px; max-height: 520px; display: block; }
+          figure img { max-width: 640px; max-height: 520px; display: block; cursor: zoom-in; }
+          /* A clicked picture opens at its full size, across the page (large graphs need it). */
+          figure.full { flex-basis: 100%; overflow: auto; }
+          figure.full img { max-width: none; max-height: none; cursor: zoom-out; }
           figcaption { font-size: 12px; margin-top: 4px; font-family: "DejaVu Sans Mono", monospace; }
           ul.links { font-family: "DejaVu Sans Mono", monospace; font-size: 13px; }
         </style>
@@ -65,15 +68,28 @@ public enum Gallery {
             if !figures.isEmpty { html += "<div class=\"grid\">\n" + figures.joined(separator: "\n") + "\n</div>\n" }
             if !links.isEmpty { html += "<ul class=\"links\">\n" + links.joined(separator: "\n") + "\n</ul>\n" }
         }
-        html += "</body>\n</html>\n"
+        html += """
+        <script>
+        document.addEventListener("click", event => {
+          const img = event.target.closest("figure img");
+          if (!img) return;
+          event.preventDefault();
+          img.closest("figure").classList.toggle("full");
+        });
+        </script>
+        </body>
+        </html>
+
+        """
         let page = dir.appendingPathComponent("index.html")
         try FileOutput.write(html, to: page)
         return page
     }
 
     static func figure(href: String, name: String) -> String {
-        "<figure><a href=\"\(xmlEscaped(href))\"><img src=\"\(xmlEscaped(href))\" alt=\"\(xmlEscaped(name))\" loading=\"lazy\"></a>"
-            + "<figcaption>\(xmlEscaped(name))</figcaption></figure>"
+        // Click the picture: full size in place; the caption's link: the file alone.
+        "<figure><img src=\"\(xmlEscaped(href))\" alt=\"\(xmlEscaped(name))\" title=\"click for full size\" loading=\"lazy\">"
+            + "<figcaption>\(xmlEscaped(name)) · <a href=\"\(xmlEscaped(href))\">open alone</a></figcaption></figure>"
     }
 
     /// `file`'s path relative to `dir` ("arch/char3.svg"), or its absolute path when it is not below it.

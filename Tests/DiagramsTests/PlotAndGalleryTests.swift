@@ -89,6 +89,10 @@ final class PlotAndGalleryTests: XCTestCase {
         XCTAssertTrue(html.contains("<img src=\"arch/char3.svg\""), html)
         XCTAssertTrue(html.contains("<a href=\"arch/char3.png\">"))
         XCTAssertTrue(html.contains("<h2>Architectures</h2>"))
+        // Each picture opens at full size: on click in place (no size cap), or alone by its link.
+        XCTAssertTrue(html.contains("figure.full img { max-width: none; max-height: none;"), html)
+        XCTAssertTrue(html.contains("classList.toggle(\"full\")"), html)
+        XCTAssertTrue(html.contains("<a href=\"arch/char3.svg\">open alone</a>"), html)
     }
 
     func testUnwritableDirectoryGivesAClearError() throws {
