@@ -128,16 +128,23 @@ public final class StepSession {
             throw InputError("no tensor named '\(expr.name)' in this step (labels look like e(c1), in1, h1, l_in.weight)")
         }
         let (v, shape) = try expr.apply(values, shape: t.shape)
-        // Indices (characters, targets) print as the whole numbers they are.
-        if !v.isEmpty, v.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e6 }), !expr.gradient,
-           !replay.parameterNames.contains(expr.name) {
+        // Indices (characters, targets) print as the whole numbers they are, with their
+        // characters when the lesson has a vocabulary; a float tensor of zeros (h) does not.
+        if !v.isEmpty, !expr.gradient, replay.holdsIndices(id: t.id), v.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e6 }) {
             let cols = shape.last ?? 1
-            let rows = stride(from: 0, to: v.count, by: max(cols, 1)).prefix(8).map { start in
-                v[start..<min(start + cols, v.count)].prefix(16).map { String(Int($0)) }.joined(separator: " ")
-                    + (cols > 16 ? " …" : "")
+            let vocabulary = replay.vocabulary
+            let rows = stride(from: 0, to: v.count, by: max(cols, 1)).prefix(8).map { start -> String in
+                let row = v[start..<min(start + cols, v.count)].prefix(16)
+                var line = row.map { String(Int($0)) }.joined(separator: " ") + (cols > 16 ? " …" : "")
+                if !vocabulary.isEmpty, row.allSatisfy({ $0 >= 0 && Int($0) < vocabulary.count }) {
+                    var chars = ""
+                    for k in row { chars.unicodeScalars.append(vocabulary[Int(k)]) }
+                    line += "   '" + chars.oneLine + "'" + (cols > 16 ? "…" : "")
+                }
+                return line
             }
-            return "\(text) \(Presenter.shape(shape)), whole numbers (indices):\n" + rows.joined(separator: "\n")
-                + (v.count / max(cols, 1) > 8 ? "\n…" : "")
+            return "\(text) \(Presenter.shape(shape)), whole numbers (indices\(vocabulary.isEmpty ? "" : " and their characters")):\n"
+                + rows.joined(separator: "\n") + (v.count / max(cols, 1) > 8 ? "\n…" : "")
         }
         let stats = ValueSummary(v)
         return "\(text) \(Presenter.shape(shape)):\n" + Tensor.format(v, shape: shape, edge: 4) + "\n"

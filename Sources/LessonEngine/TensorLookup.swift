@@ -122,3 +122,19 @@ public struct TensorExpression: Equatable {
         return (out, outShape)
     }
 }
+
+extension Replay {
+    /// Whether a forward tensor holds indices (characters, targets): read as an embedding's or
+    /// nll_loss's index input, directly or through a stack, reshape, transpose or select.
+    public func holdsIndices(id: Int) -> Bool {
+        var indices = Set<Int>()
+        // Walk backwards, so a consumer is classified before the ops that feed it.
+        for e in events.reversed() where e.phase == .forward {
+            if ["embedding", "nll_loss"].contains(e.op), e.inputs.count > 1 { indices.insert(e.inputs[1].id) }
+            if ["stack", "reshape", "transpose", "select"].contains(e.op), e.outputs.contains(where: { indices.contains($0.id) }) {
+                for t in e.inputs { indices.insert(t.id) }
+            }
+        }
+        return indices.contains(id)
+    }
+}

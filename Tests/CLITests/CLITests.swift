@@ -63,7 +63,7 @@ final class CLITests: XCTestCase {
     /// the next phase, the shared weight's contributions, the Adam update at the end.
     func testStepThroughStdin() throws {
         try requireCorpus()
-        let commands = ["n", "p e(c1)[0,:4]", "p c1", "g l_hidden(h1+in2)", "explain 0,1", "np", "contrib l_in.weight",
+        let commands = ["n", "p e(c1)[0,:4]", "p c1", "p h", "g l_hidden(h1+in2)", "explain 0,1", "np", "contrib l_in.weight",
                         "contrib l_in.weight 3,5", "g 55", "explain l_in.weight 3,5", "g 63", "q"].joined(separator: "\n") + "\n"
         let r = try run(["step", "char3", "--batch", "4"], stdin: commands)
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -80,7 +80,10 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(out.contains("sum: grad(l_in.weight)[3,5] = 5.8276e-05 + -3.608e-05 + 0 = 2.2196e-05"), out)
         XCTAssertTrue(out.contains("‖grad(l_in.weight)‖ = 0.74704 (the norm of the sum, not the sum of the norms, 1.2094)"))
         XCTAssertTrue(out.contains("  4 values: mean 0.3619  std 0.54716"), "a slice prints its statistics")
-        XCTAssertTrue(out.contains("c1 [4], whole numbers (indices):\n73 68 61 73"), "indices print as integers")
+        XCTAssertTrue(out.contains("c1 [4], whole numbers (indices and their characters):\n73 68 61 73   'toht'"), out)
+        // The zeros of the starting hidden state are values, not indices.
+        XCTAssertTrue(out.contains("h [4, 256]:\n"), out)
+        XCTAssertTrue(out.contains("1024 values: mean 0  std 0  min 0  max 0"), out)
         XCTAssertTrue(out.contains("4 of 340 values are non-zero; first rows: [0,65] -0.25"), "nll_loss's gradient shows its non-zero column")
         XCTAssertTrue(out.contains("contribution 3 of 3 to l_in.weight.grad"))
         XCTAssertTrue(out.contains("grad_in(l_in.weight)[3,5] = Σ_i grad(l_in(e(c1)))[i,3] · e(c1)[i,5]"))
