@@ -191,7 +191,7 @@ struct PageBuilder {
 /// `l_in(e(c2))` are the green arrow into h2, `l_hidden(h1+in2)` the orange arrow h1 → h2.
 enum ArchitectureHighlight {
     static func names(for e: TraceEvent, model: Lesson.ModelKind) -> [String] {
-        let label = e.label
+        let label = Linear.layerLabel(e.label)
         func step(_ pattern: String) -> Int? {
             guard let r = try? NSRegularExpression(pattern: pattern),
                   let m = r.firstMatch(in: label, range: NSRange(label.startIndex..., in: label)), m.numberOfRanges > 1,

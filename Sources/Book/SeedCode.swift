@@ -52,7 +52,7 @@ public struct SeedCode {
     /// The line (from 0) that produced `event`, or nil when no rule covers it. Forward and
     /// backward share the rules without a phase.
     public func line(for event: TraceEvent) -> Int? {
-        let label = event.label
+        let label = Linear.layerLabel(event.label)
         let range = NSRange(label.startIndex..., in: label)
         for rule in rules {
             if let phase = rule.phase, phase != event.phase { continue }

@@ -82,7 +82,7 @@ extension CLITests {
         }
         // The matmul backward into l_in.weight for c1 is its third and last contribution.
         let i = try XCTUnwrap(events.lastIndex { e in
-            e["phase"] as? String == "backward" && e["op"] as? String == "matmul" && e["label"] as? String == "l_in(e(c1))"
+            e["phase"] as? String == "backward" && e["op"] as? String == "matmul" && e["label"] as? String == "l_in(e(c1))·Wᵀ"
         })
         let contrib = try XCTUnwrap((events[i]["contrib"] as? [[String: Any]])?.first)
         XCTAssertEqual(contrib["name"] as? String, "l_in.weight")

@@ -63,7 +63,7 @@ final class CLITests: XCTestCase {
     /// the next phase, the shared weight's contributions, the Adam update at the end.
     func testStepThroughStdin() throws {
         try requireCorpus()
-        let commands = ["n", "p e(c1)[0,:4]", "p c1", "p h", "g l_hidden(h1+in2)", "explain 0,1", "np", "contrib l_in.weight",
+        let commands = ["n", "p e(c1)[0,:4]", "p c1", "p h", "g l_hidden(h1+in2)·Wᵀ", "explain 0,1", "np", "contrib l_in.weight",
                         "contrib l_in.weight 3,5", "g 55", "explain l_in.weight 3,5", "g 63", "q"].joined(separator: "\n") + "\n"
         let r = try run(["step", "char3", "--batch", "4"], stdin: commands)
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -73,7 +73,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(out.contains("[2/63] forward  matmul(transB)  l_in(e(c1))"))
         XCTAssertTrue(out.contains("e(c1)[0,:4] [4]:"))
         XCTAssertTrue(out.contains("[18/63] forward  matmul(transB)  l_hidden(h1+in2)"))
-        XCTAssertTrue(out.contains("l_hidden(h1+in2)[0,1] = Σ_k h1+in2[0,k] · l_hidden.weight[1,k]"))
+        XCTAssertTrue(out.contains("[18/63] forward  matmul(transB)  l_hidden(h1+in2)·Wᵀ\n"), "the product has its own label")
+        XCTAssertTrue(out.contains("l_hidden(h1+in2)·Wᵀ[0,1] = Σ_k h1+in2[0,k] · l_hidden.weight[1,k]"))
         XCTAssertTrue(out.contains("[29/63] backward  nll_loss  loss"))
         XCTAssertTrue(out.contains("l_in.weight receives 3 gradient contributions, added element by element"))
         // Elements add; norms do not: the contributions' values at one element and their sum.
@@ -86,7 +87,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(out.contains("1024 values: mean 0  std 0  min 0  max 0"), out)
         XCTAssertTrue(out.contains("4 of 340 values are non-zero; first rows: [0,65] -0.25"), "nll_loss's gradient shows its non-zero column")
         XCTAssertTrue(out.contains("contribution 3 of 3 to l_in.weight.grad"))
-        XCTAssertTrue(out.contains("grad_in(l_in.weight)[3,5] = Σ_i grad(l_in(e(c1)))[i,3] · e(c1)[i,5]"))
+        XCTAssertTrue(out.contains("grad_in(l_in.weight)[3,5] = Σ_i grad(l_in(e(c1))·Wᵀ)[i,3] · e(c1)[i,5]"))
         XCTAssertTrue(out.contains("[63/63] update  adam(lr=0.01,step=1)  l_out.bias"))
         // Piped input: commands echoed, no prompt, no colour.
         XCTAssertTrue(out.contains("> g l_hidden(h1+in2)"))

@@ -13,18 +13,33 @@ public final class Linear: Module {
         bias = makeParameter(.uniform([outputs], low: -bound, high: bound, using: rng), "\(name).bias")
     }
 
+    /// What the trace appends to a layer's label for its matmul (`l_in(e(c1))·Wᵀ`).
+    public static let productSuffix = "·Wᵀ"
+
+    /// The layer's label for either of its ops: `l_in(e(c1))·Wᵀ` and `l_in(e(c1))` both give
+    /// `l_in(e(c1))` (the code line and the architecture arrow they belong to).
+    public static func layerLabel(_ label: String) -> String {
+        label.hasSuffix(productSuffix) ? String(label.dropLast(productSuffix.count)) : label
+    }
+
     public var parameters: [(name: String, tensor: Tensor)] {
         [("\(name).weight", weight), ("\(name).bias", bias)]
     }
 
-    /// `l_in(x)`: its matmul and bias add are both labelled `l_in(x)` in the trace. Inputs with
-    /// more than two dimensions are flattened to rows and restored, as PyTorch does.
+    /// `l_in(x)`: the trace labels its matmul `l_in(x)·Wᵀ` and its bias add (the layer's
+    /// result) `l_in(x)`, so `explain` and `p` can reach either. Inputs with more than two
+    /// dimensions are flattened to rows and restored, as PyTorch does.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let label = "\(name)(\(x.label))"
         return LabelScope.with(label) { () -> Tensor in
-            if x.rank == 2 { return x.matmul(weight, transposeB: true) + bias }
+            // The product gets its own label as it is made (a rename would keep the layer's
+            // label as its expression: "l_in(x)·Wᵀ = l_in(x)").
+            func product(_ rows: Tensor) -> Tensor {
+                LabelScope.with(label + Self.productSuffix) { rows.matmul(weight, transposeB: true) }
+            }
+            if x.rank == 2 { return product(x) + bias }
             let rows = x.reshape([-1, x.shape.last!])
-            let y = rows.matmul(weight, transposeB: true) + bias
+            let y = product(rows) + bias
             return y.reshape(Array(x.shape.dropLast()) + [weight.shape[0]])
         }.named(label)
     }
