@@ -17,9 +17,11 @@ public final class Linear: Module {
     public static let productSuffix = "·Wᵀ"
 
     /// The layer's label for either of its ops: `l_in(e(c1))·Wᵀ` and `l_in(e(c1))` both give
-    /// `l_in(e(c1))` (the code line and the architecture arrow they belong to).
+    /// `l_in(e(c1))` (the code line and the architecture arrow they belong to); so do the RNN's
+    /// `rnn.hh(h1)·W_hhᵀ` and `rnn.hh(h1)`.
     public static func layerLabel(_ label: String) -> String {
-        label.hasSuffix(productSuffix) ? String(label.dropLast(productSuffix.count)) : label
+        guard label.hasSuffix("ᵀ"), let product = label.range(of: "·W", options: .backwards) else { return label }
+        return String(label[..<product.lowerBound])
     }
 
     public var parameters: [(name: String, tensor: Tensor)] {

@@ -34,14 +34,18 @@ public final class RNN: Module {
         let ihLabel = "\(name).ih(\(x.label))"
         let ih = LabelScope.with(ihLabel) { () -> Tensor in
             let rows = x.reshape([-1, x.shape[2]])
-            return (rows.matmul(weightIH, transposeB: true) + biasIH).reshape([steps, batch, hiddenSize])
+            // The products get their own labels (`rnn.ih(e(cs))·W_ihᵀ`), as Linear's do.
+            let product = LabelScope.with(ihLabel + "·W_ihᵀ") { rows.matmul(weightIH, transposeB: true) }
+            return (product + biasIH).reshape([steps, batch, hiddenSize])
         }.named(ihLabel)
         var hidden = h
         var states: [Tensor] = []
         for t in 1...steps {
             let ihT = ih.select(axis: 0, index: t - 1).named("ih\(t)")
             let hhLabel = "\(name).hh(\(hidden.label))"
-            let hh = LabelScope.with(hhLabel) { hidden.matmul(weightHH, transposeB: true) + biasHH }.named(hhLabel)
+            let hh = LabelScope.with(hhLabel) {
+                LabelScope.with(hhLabel + "·W_hhᵀ") { hidden.matmul(weightHH, transposeB: true) } + biasHH
+            }.named(hhLabel)
             hidden = (ihT + hh).tanh().named("h\(t)")
             states.append(hidden)
         }
