@@ -35,12 +35,14 @@ public struct Replay {
     /// A beat `at:` a label that no forward op of the step carries would never be shown: an
     /// error naming it, instead of narration that silently disappears.
     static func checkBeats(_ lesson: Lesson, _ events: [TraceEvent]) throws {
-        let labels = Set(events.lazy.filter { $0.phase == .forward }.map(\.label))
         for (i, beat) in lesson.beats.enumerated() {
-            if let at = beat.at, !labels.contains(at) {
+            // A beat at a label belongs to an op of its phase (forward unless it names one).
+            if let at = beat.at, beat.anchor(in: events) == nil {
+                let phase = beat.phase ?? "forward"
+                let labels = Set(events.lazy.filter { $0.phase.rawValue == phase }.map(\.label))
                 let near = labels.min { editDistance($0, at) < editDistance($1, at) }
                     .flatMap { editDistance($0, at) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
-                throw InputError("lesson \(lesson.source): beats[\(i)].at '\(at.oneLine)' is not the label of any forward op of \(lesson.id)'s step\(near)")
+                throw InputError("lesson \(lesson.source): beats[\(i)].at '\(at.oneLine)' is not the label of any \(phase) op of \(lesson.id)'s step\(near)")
             }
         }
     }
