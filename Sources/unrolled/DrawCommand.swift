@@ -161,7 +161,7 @@ struct Draw: ParsableCommand {
             runOptions.ratings.syntheticConfig = .small()
         }
         let rows = batch ?? (lesson.model == .linearSGD ? nil : 4)
-        let replay = try Replay.record(lesson: lesson, options: runOptions, batch: rows, level: .summary, atStep: replayAt.atStep)
+        let replay = try Replay.record(lesson: lesson, options: runOptions, batch: rows, level: .summary, atStep: replayAt.atStep, weights: replayAt.weights)
         if lesson.model == .linearSGD { say("graph of one SGD step: \(replay.batchDescription)") }
         let graph = ComputationGraph(events: replay.events)
         if let step {

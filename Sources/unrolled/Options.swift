@@ -57,13 +57,17 @@ struct EpochsScaleOption: ParsableArguments {
 
 /// Which training step `step`, `trace` and `draw` record: by default the first, at the initial
 /// weights; `--at-step N` trains N steps with the lesson's schedule first (as `run` would) and
-/// records step N + 1 on its real batch; `--resume` starts that training from a checkpoint.
+/// records step N + 1 on its real batch; `--resume` starts that training from a checkpoint;
+/// `--weights` replays the first step with saved weights.
 struct ReplayOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Train N steps with the lesson's schedule, then record step N + 1.", valueName: "N"))
     var atStep: Int = 0
 
     @Option(name: .long, help: ArgumentHelp("Start from this checkpoint (`run --checkpoint`); --at-step counts from there.", valueName: "FILE"))
     var resume: String?
+
+    @Option(name: .long, help: ArgumentHelp("Record the first step with these weights (`run --save`, or a PyTorch state_dict).", valueName: "FILE"))
+    var weights: String?
 
     func apply(to options: inout RunOptions) {
         if let resume { options.resume = resume }

@@ -41,7 +41,7 @@ struct Step: ParsableCommand {
             }
             var runOptions = try options.runOptions()
             replayAt.apply(to: &runOptions)
-            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, atStep: replayAt.atStep)
+            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, atStep: replayAt.atStep, weights: replayAt.weights)
             let session = StepSession(replay: replay, colour: isatty(1) != 0 && !json)
             let batchMode = all || until != nil || only != nil || json
             if batchMode {

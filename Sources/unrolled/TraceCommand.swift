@@ -53,7 +53,7 @@ struct Trace: ParsableCommand {
             let start = Date()
             var runOptions = try options.runOptions()
             replayAt.apply(to: &runOptions)
-            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, level: level, sink: sink, atStep: replayAt.atStep)
+            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, level: level, sink: sink, atStep: replayAt.atStep, weights: replayAt.weights)
             do { try sink.close() } catch { throw InputError("--out \(out): \(error)") }
             let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             _ = replay

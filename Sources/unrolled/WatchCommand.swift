@@ -45,6 +45,7 @@ struct Watch: ParsableCommand {
             var runOptions = try options.runOptions()
             replayAt.apply(to: &runOptions)
             guard replayAt.atStep == 0 else { throw InputError("watch: --at-step is for step, trace and draw; watch reads --steps steps") }
+            guard replayAt.weights == nil else { throw InputError("watch: --weights is for step, trace and draw; watch trains from the lesson's start or --resume") }
             let table = try LessonEngine.Watch.run(lesson: lesson, options: runOptions, expressions: expressions, every: every, steps: steps)
             say(table.text())
             guard !noPlot else { return }

@@ -131,6 +131,23 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.stdout, "")
     }
 
+    /// `step --weights` replays the first step with saved weights: PyTorch's trained state_dict
+    /// gives a lower loss than the initial weights on the same batch.
+    func testStepWithWeightsReplaysTheTrainedModel() throws {
+        try requireCorpus()
+        let weights = CLITests.root.appendingPathComponent("Tests/ModelsTests/Fixtures/state_dicts/char3.safetensors").path
+        let trained = try run(["step", "char3", "--batch", "4", "--weights", weights, "--until", "loss"])
+        let initial = try run(["step", "char3", "--batch", "4", "--until", "loss"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        func loss(_ r: Result) -> Double? {
+            r.stdout.split(separator: "\n").last { $0.contains("mean") }.flatMap { line in
+                line.split(separator: " ").drop { $0 != "mean" }.dropFirst().first.flatMap { Double($0) }
+            }
+        }
+        let (a, b) = (try XCTUnwrap(loss(trained)), try XCTUnwrap(loss(initial)))
+        XCTAssertLessThan(a, b - 1, "trained \(a) against initial \(b)")
+    }
+
     func testAMistypedCommandNamesTheClosestAndExits64() throws {
         let r = try run(["rnu", "char3"])
         XCTAssertEqual(r.status, 64)
