@@ -57,12 +57,12 @@ public struct Replay {
     public static func record(lesson: Lesson, options: RunOptions, batch: Int? = nil,
                               level: TraceLevel = .full, sink: TraceSink? = nil, atStep: Int = 0,
                               weights: String? = nil) throws -> Replay {
-        guard atStep >= 0 else { throw InputError("--at-step: expected a whole number ≥ 0, got \(atStep)") }
+        guard atStep >= 0 else { throw InputError(usage: "--at-step: expected a whole number ≥ 0, got \(atStep)") }
         if weights != nil && (atStep > 0 || options.resume != nil) {
             throw InputError("--weights replays the first step with those weights; it does not combine with --at-step or --resume")
         }
         if let batch, !(1...Lesson.Limits.batch).contains(batch) {
-            throw InputError("--batch: expected a whole number from 1 to \(Lesson.Limits.batch), got \(batch)")
+            throw InputError(usage: "--batch: expected a whole number from 1 to \(Lesson.Limits.batch), got \(batch)")
         }
         try options.validate()
         let runner = LessonRunner(lesson: lesson, options: options)

@@ -24,10 +24,10 @@ public struct RunOptions: Sendable {
     /// so every caller gets the same message).
     public func validate() throws {
         guard epochsScale.isFinite, epochsScale > 0, epochsScale <= RunOptions.maxEpochsScale else {
-            throw InputError("--epochs-scale: expected a number > 0 and ≤ \(Int(RunOptions.maxEpochsScale)), got \(epochsScale)")
+            throw InputError(usage: "--epochs-scale: expected a number > 0 and ≤ \(Int(RunOptions.maxEpochsScale)), got \(epochsScale)")
         }
         if let lr, !(lr.isFinite && lr > 0) {
-            throw InputError("--lr: expected a number > 0 that fits a 32-bit float, got \(lr)")
+            throw InputError(usage: "--lr: expected a number > 0 that fits a 32-bit float, got \(lr)")
         }
     }
 }

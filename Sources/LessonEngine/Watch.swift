@@ -63,8 +63,8 @@ public enum Watch {
     /// read the expressions at steps 1, 1 + every, … and the last.
     public static func run(lesson: Lesson, options: RunOptions, expressions texts: [String], every: Int, steps: Int) throws -> WatchTable {
         guard !texts.isEmpty else { throw InputError("watch: give at least one expression, e.g. 'l_in.weight[3,5]' or 'norm(grad(h1))'") }
-        guard every >= 1 else { throw InputError("--every: expected a whole number ≥ 1, got \(every)") }
-        guard (1...1_000_000).contains(steps) else { throw InputError("--steps: expected a whole number from 1 to 1000000, got \(steps)") }
+        guard every >= 1 else { throw InputError(usage: "--every: expected a whole number ≥ 1, got \(every)") }
+        guard (1...1_000_000).contains(steps) else { throw InputError(usage: "--steps: expected a whole number from 1 to 1000000, got \(steps)") }
         func watched(_ k: Int) -> Bool { k == 1 || (k - 1) % every == 0 || k == steps }
         if lesson.model == .linearSGD { return try linear(lesson: lesson, options: options, texts: texts, steps: steps, watched: watched) }
 

@@ -28,7 +28,7 @@ struct BenchRun: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard let level = TraceLevel(rawValue: traceLevel) else {
-                throw InputError("--trace-level: expected off, summary or full, got '\(traceLevel)'")
+                throw InputError(usage: "--trace-level: expected off, summary or full, got '\(traceLevel)'")
             }
             guard epochs > 0, epochs.isFinite else { throw InputError("--epochs must be positive") }
             guard Tracer.compiledIn || level == .off else {

@@ -36,7 +36,7 @@ struct Golden: ParsableCommand {
             }
             var options = RunOptions()
             if let softmax {
-                guard let mode = SoftmaxMode(rawValue: softmax) else { throw InputError("--softmax: expected 'vocab' or 'legacy', got '\(softmax)'") }
+                guard let mode = SoftmaxMode(rawValue: softmax) else { throw InputError(usage: "--softmax: expected 'vocab' or 'legacy', got '\(softmax)'") }
                 options.softmax = mode
             }
             let runner = LessonRunner(lesson: lesson, options: options)

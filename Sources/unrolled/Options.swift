@@ -32,7 +32,7 @@ struct LessonOptions: ParsableArguments {
         o.ratings = ratings.options
         if let softmax {
             guard let mode = SoftmaxMode(rawValue: softmax) else {
-                throw InputError("--softmax: expected 'vocab' or 'legacy', got '\(softmax)'")
+                throw InputError(usage: "--softmax: expected 'vocab' or 'legacy', got '\(softmax)'")
             }
             o.softmax = mode
         }

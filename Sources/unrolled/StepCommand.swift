@@ -36,7 +36,7 @@ struct Step: ParsableCommand {
             let lesson = try catalog().lesson(self.lesson)
             var only: TracePhase?
             if let phase {
-                guard let p = TracePhase(rawValue: phase) else { throw InputError("--phase: expected forward, backward or update, got '\(phase)'") }
+                guard let p = TracePhase(rawValue: phase) else { throw InputError(usage: "--phase: expected forward, backward or update, got '\(phase)'") }
                 only = p
             }
             var runOptions = try options.runOptions()

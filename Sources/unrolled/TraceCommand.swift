@@ -44,7 +44,7 @@ struct Trace: ParsableCommand {
             let out = self.out ?? NSTemporaryDirectory() + "unrolled-trace-\(getpid()).jsonl"
             defer { if self.out == nil { unlink(out) } }
             guard let level = TraceLevel(rawValue: self.level), level != .off else {
-                throw InputError("--level: expected summary or full, got '\(self.level)'")
+                throw InputError(usage: "--level: expected summary or full, got '\(self.level)'")
             }
             let lesson = try catalog().lesson(self.lesson)
             let sink: JSONLSink

@@ -77,6 +77,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
     do {
         try body()
+    } catch let error as InputError where error.isUsage {
+        // A malformed flag value: a usage error like those ArgumentParser finds, exit 64.
+        let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
+        throw fail("\(error.message) (see 'unrolled \(command) --help')", ExitCode.validationFailure.rawValue)
     } catch let error as InputError {
         throw fail(error.message)
     } catch let error as NonFiniteError {
