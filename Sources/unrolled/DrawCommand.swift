@@ -136,6 +136,7 @@ struct Draw: ParsableCommand {
         case .charSeqRnn:
             return [("arch-rolled", .charSeqRnn(unrolled: false)), ("arch-unrolled", .charSeqRnn(unrolled: true, steps: steps))]
         case .embeddingDotBias: return [("arch-collab", .embeddingDotBias(factors: lesson.nFactors))]
+        case .embeddingNet, .mixedInput: return []
         }
     }
 

@@ -70,11 +70,14 @@ public final class BatchNorm1d: Module {
 public final class Dropout {
     public let p: Float
     public let rng: SeededGenerator
+    /// The layer's name (`drop1`, `drops.0`): its masks are labelled `drop1.mask`.
+    public let name: String?
     public var training = true
     /// The mask the last training call used (1 where kept), for the learner to look at.
     public private(set) var lastMask: Tensor?
 
-    public init(p: Float, rng: SeededGenerator = .shared) {
+    public init(p: Float, rng: SeededGenerator = .shared, name: String? = nil) {
+        self.name = name
         precondition(p >= 0 && p < 1, "dropout: p must be in [0, 1), got \(p)")
         self.p = p
         self.rng = rng
@@ -83,7 +86,7 @@ public final class Dropout {
     public func callAsFunction(_ x: Tensor, mask given: Tensor? = nil) -> Tensor {
         guard training, p > 0 else { return x }
         let mask = given ?? Tensor(shape: x.shape, data: (0..<x.count).map { _ in rng.unit() < p ? 0 : 1 },
-                                   label: "mask(\(x.label))")
+                                   label: name.map { "\($0).mask" } ?? "mask(\(x.label))")
         lastMask = mask
         return x.dropout(mask: mask, p: p)
     }

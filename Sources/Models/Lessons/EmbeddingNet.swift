@@ -28,8 +28,8 @@ public final class EmbeddingNet: RatingModel {
         m = EmbeddingDotBias.getEmb("m", nItems, nFactors, rng: rng)
         lin1 = Linear(name: "lin1", inputs: 2 * nFactors, outputs: nHidden, rng: rng)
         lin2 = Linear(name: "lin2", inputs: nHidden, outputs: 1, rng: rng)
-        drop1 = Dropout(p: p1, rng: rng)
-        drop2 = Dropout(p: p2, rng: rng)
+        drop1 = Dropout(p: p1, rng: rng, name: "drop1")
+        drop2 = Dropout(p: p2, rng: rng, name: "drop2")
     }
 
     public convenience init(_ data: CollabFilterDataset, nFactors: Int = 50, rng: SeededGenerator = .shared) {

@@ -39,8 +39,8 @@ public final class MixedInputModel: Module {
         for l in lins { Init.kaimingNormal(l.weight, rng: rng) }
         outp = Linear(name: "outp", inputs: szs.last!, outputs: outSz, rng: rng)
         Init.kaimingNormal(outp.weight, rng: rng)
-        self.embDrop = Dropout(p: embDrop, rng: rng)
-        self.drops = drops.map { Dropout(p: $0, rng: rng) }
+        self.embDrop = Dropout(p: embDrop, rng: rng, name: "emb_drop")
+        self.drops = drops.enumerated().map { Dropout(p: $1, rng: rng, name: "drops.\($0)") }
         bn = BatchNorm1d(name: "bn", features: nCont)
         self.useBn = useBn
         self.yRange = yRange
