@@ -43,7 +43,7 @@ public final class BatchNorm1d: Module {
             mean = x.mean(axis: 0).named("μ(\(x.label))")
             let centered = (x - mean).named("\(x.label)−μ")
             variance = (centered * centered).mean(axis: 0).named("σ²(\(x.label))")
-            updateRunningStatistics(mean: mean.data, biasedVariance: variance.data, rows: n)
+            updateRunningStatistics(mean: mean, biasedVariance: variance, rows: n)
             return normalise(centered, variance, input: x)
         }
         mean = runningMean
@@ -58,10 +58,16 @@ public final class BatchNorm1d: Module {
     }
 
     /// PyTorch's update: the running variance takes the unbiased batch variance, σ²·n/(n − 1).
-    private func updateRunningStatistics(mean: [Float], biasedVariance: [Float], rows n: Int) {
+    /// Done with ops (outside the graph) so the trace shows the running statistics moving.
+    private func updateRunningStatistics(mean: Tensor, biasedVariance: Tensor, rows n: Int) {
         let m = momentum, unbias = Float(n) / Float(n - 1)
-        runningMean.assign(zip(runningMean.data, mean).map { (1 - m) * $0 + m * $1 })
-        runningVar.assign(zip(runningVar.data, biasedVariance).map { (1 - m) * $0 + m * ($1 * unbias) })
+        GradMode.noGrad {
+            let newMean = (runningMean * (1 - m) + mean * m).named("\(name).running_mean ← \(1 - m)·running_mean + \(m)·μ")
+            let unbiased = (biasedVariance * unbias).named("σ²·n/(n−1)")
+            let newVar = (runningVar * (1 - m) + unbiased * m).named("\(name).running_var ← \(1 - m)·running_var + \(m)·σ²·n/(n−1)")
+            runningMean.assign(newMean.data)
+            runningVar.assign(newVar.data)
+        }
     }
 }
 
