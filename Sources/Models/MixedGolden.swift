@@ -104,6 +104,15 @@ public enum MixedGolden {
         let evalPred = GradMode.noGrad { forward(nil) }
         if let e = fixture["eval.pred"] { compare("eval: pred", .forward, evalPred.data, e, GoldenTolerance.forward) }
         if let e = fixture["eval.loss"] { compare("eval: loss", .forward, [evalPred.mse(y).item], e, GoldenTolerance.forward) }
+        // Evaluation again with the continuous columns' running statistics where they settle.
+        if let mean = fixture["eval_settled.bn.running_mean"], let variance = fixture["eval_settled.bn.running_var"],
+           let bn = (module as? MixedInputModel)?.bn, let e = fixture["eval_settled.pred"] {
+            bn.runningMean.assign(mean.data)
+            bn.runningVar.assign(variance.data)
+            let settled = GradMode.noGrad { forward(nil) }
+            compare("eval (settled bn): pred", .forward, settled.data, e, GoldenTolerance.forward)
+            if let l = fixture["eval_settled.loss"] { compare("eval (settled bn): loss", .forward, [settled.mse(y).item], l, GoldenTolerance.forward) }
+        }
         return rows
     }
 }

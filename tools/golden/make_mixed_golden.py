@@ -23,6 +23,9 @@ and stored, so the Swift models zero exactly the same units. Writes, all float32
       adam.min_rel_grad.<name>    per element, min over the steps of |g|/max|g|, g = grad + wd*param
       buffer3.<name>              batch norm running statistics after the 3 training forwards
       eval.pred, eval.loss        the same batch after the 3 steps in evaluation mode
+      eval_settled.*              (mixed) the same, with bn's running statistics set to the whole
+                                  table's column mean and variance (where they settle in a long
+                                  run; after 3 steps they are far off and the sigmoid saturates)
 """
 
 import argparse
@@ -292,6 +295,17 @@ def main():
     mixed = MixedInputModel(emb_szs, 2, EMB_DROP, 1, SZS, DROPS, y_range=(min_score, max_score), use_bn=True)
     out, loss = golden(mixed, lambda m, keep, stats: mixed(cats, conts, m, keep, stats), y, mixed.probabilities(), BATCH)
     out["input.conts"] = conts
+    # Evaluation once the continuous columns' running statistics have settled.
+    col = torch.tensor(conts_all[item_col])
+    with torch.no_grad():
+        mixed.bn.running_mean.copy_(col.mean(0))
+        mixed.bn.running_var.copy_(col.var(0, unbiased=True))
+        mixed.eval()
+        pred = mixed(cats, conts, None)
+    out["eval_settled.bn.running_mean"] = mixed.bn.running_mean.clone()
+    out["eval_settled.bn.running_var"] = mixed.bn.running_var.clone()
+    out["eval_settled.pred"] = pred.clone()
+    out["eval_settled.loss"] = F.mse_loss(pred, y).reshape(1)
     save_file({k: v.detach().float().contiguous() for k, v in {**inputs, **out}.items()},
               str(OUT / "mixed_input.safetensors"),
               metadata={"golden": json.dumps({**info, "emb_szs": emb_szs, "emb_drop": EMB_DROP, "szs": SZS, "drops": DROPS,
