@@ -127,7 +127,7 @@ final class CLITests: XCTestCase {
     func testUnknownLessonIsOneLineAndExitOne() throws {
         let r = try run(["run", "char4"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "error: unknown lesson 'char4' (did you mean 'char3'?); expected one of: linear-sgd, char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn, collab (or a path to a .yaml file)\n")
+        XCTAssertEqual(r.stderr, "error: unknown lesson 'char4' (did you mean 'char3'?); expected one of: linear-sgd, char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn, collab, embedding-net, mixed-input (or a path to a .yaml file)\n")
         XCTAssertEqual(r.stdout, "")
     }
 
