@@ -156,7 +156,7 @@ struct Draw: ParsableCommand {
         replayAt.apply(to: &runOptions)
         // The graph's shape does not depend on the ratings: without MovieLens, draw it on the
         // synthetic set (small) rather than fail `draw --all`.
-        if lesson.model == .embeddingDotBias, runOptions.ratings.directory == nil, !runOptions.ratings.synthetic,
+        if lesson.model.isRatings, runOptions.ratings.directory == nil, !runOptions.ratings.synthetic,
            !FileManager.default.fileExists(atPath: MovieLensDownload.defaultDirectory + "/ratings.csv") {
             runOptions.ratings.synthetic = true
             runOptions.ratings.syntheticConfig = .small()
