@@ -136,7 +136,8 @@ struct Draw: ParsableCommand {
         case .charSeqRnn:
             return [("arch-rolled", .charSeqRnn(unrolled: false)), ("arch-unrolled", .charSeqRnn(unrolled: true, steps: steps))]
         case .embeddingDotBias: return [("arch-collab", .embeddingDotBias(factors: lesson.nFactors))]
-        case .embeddingNet, .mixedInput: return []
+        case .embeddingNet: return [("arch-embedding-net", .embeddingNet(factors: lesson.nFactors))]
+        case .mixedInput: return [("arch-mixed-input", .mixedInput())]
         }
     }
 
