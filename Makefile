@@ -90,6 +90,7 @@ golden:
 	.venv-torch/bin/python tools/golden/make_layer_golden.py
 	$(SWIFT) build --product unrolled  # the collab fixture reads the synthetic set `unrolled data synthetic` writes
 	.venv-torch/bin/python tools/golden/make_collab_golden.py --unrolled .build/debug/unrolled
+	.venv-torch/bin/python tools/golden/make_mixed_golden.py --unrolled .build/debug/unrolled
 
 clean:
 	rm -rf .build

@@ -95,6 +95,8 @@ public enum LessonBook {
         case .charRnn: return [.charRnn(unrolled: false), .charRnn(unrolled: true, steps: steps)]
         case .charSeqRnn: return [.charSeqRnn(unrolled: false), .charSeqRnn(unrolled: true, steps: steps)]
         case .embeddingDotBias: return [.embeddingDotBias()]
+        case .embeddingNet: return [.embeddingNet(factors: lesson.nFactors)]
+        case .mixedInput: return [.mixedInput()]
         }
     }
 

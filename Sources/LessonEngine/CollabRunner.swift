@@ -34,7 +34,7 @@ public struct CollabRunner {
     }
 
     public struct Outcome {
-        public let model: EmbeddingDotBias
+        public let model: any RatingModel
         public let data: CollabFilterDataset
         public let movies: MovieLens
         public let results: [EpochResult]
@@ -44,21 +44,45 @@ public struct CollabRunner {
         public let batchesPerEpoch: Int
     }
 
+    /// The lesson's model on `cf`, its weights drawn from `rng`.
+    public static func makeModel(_ lesson: Lesson, data cf: CollabFilterDataset, titles: [Int: String], rng: SeededGenerator) -> any RatingModel {
+        switch lesson.model {
+        case .embeddingNet: return EmbeddingNet(cf, nFactors: lesson.nFactors, rng: rng)
+        case .mixedInput: return MixedRatings(cf, features: MovieFeatures(cf, titles: titles), rng: rng)
+        default: return EmbeddingDotBias(cf, nFactors: lesson.nFactors, rng: rng)
+        }
+    }
+
+    /// The model's layers in one line, with their sizes.
+    public static func describe(_ model: any RatingModel) -> String {
+        func shape(_ name: String) -> String { model.parameter(named: name).map { $0.shape.map(String.init).joined(separator: "×") } ?? "?" }
+        switch model {
+        case let m as EmbeddingNet:
+            return "EmbeddingNet(u \(shape("u.weight")), m \(shape("m.weight")), drop1 p=\(m.drop1.p), lin1 \(shape("lin1.weight")), relu, drop2 p=\(m.drop2.p), lin2 \(shape("lin2.weight")), sigmoid range \(m.minScore - 0.5)…\(m.maxScore + 0.5))"
+        case let r as MixedRatings:
+            let m = r.model
+            let blocks = m.lins.indices.map { "lins.\($0) \(shape("lins.\($0).weight")), relu, \(m.useBn ? "bns.\($0), " : "")drops.\($0) p=\(m.drops[$0].p)" }
+            return "MixedInputModel(embs user \(shape("embs.0.weight")), movie \(shape("embs.1.weight")), emb_drop p=\(m.embDrop.p), bn(conts: \(MovieFeatures.names.joined(separator: ", "))), \(blocks.joined(separator: ", ")), outp \(shape("outp.weight")), y_range \(m.yRange.map { "\($0.0)…\($0.1)" } ?? "none"))"
+        default:
+            return "\(model.kind)(u \(shape("u.weight")), i \(shape("i.weight")), ub \(shape("ub.weight")), ib \(shape("ib.weight")))"
+        }
+    }
+
     /// Build `cf`, the model and `learn`, and run every phase of the schedule.
     public func run(_ movies: MovieLens, say: (String) -> Void, progress: (CollabFitEvent) -> Void = { _ in }) throws -> Outcome {
-        guard lesson.model == .embeddingDotBias else { throw InputError("lesson \(lesson.id) is not a collaborative-filtering lesson") }
+        guard lesson.model.isRatings else { throw InputError("lesson \(lesson.id) is not a collaborative-filtering lesson") }
         let rng = SeededGenerator(seed: seed)
         let cf = CollabFilterDataset(movies)
         let split = cf.cvSplit()
         guard split.train.count >= lesson.batchSize, !split.valid.isEmpty else {
             throw InputError("\(movies.directory): \(cf.count) ratings give \(split.train.count) training rows; \(lesson.id) needs at least one batch of \(lesson.batchSize)")
         }
-        let model = EmbeddingDotBias(cf, nFactors: lesson.nFactors, rng: rng)
+        let model = CollabRunner.makeModel(lesson, data: cf, titles: movies.titles, rng: rng)
         say(lesson.title)
         say(movies.summary)
         say("cf = CollabFilterDataset.from_csv(path, 'ratings.csv', 'userId', 'movieId', 'rating')    # \(cf.nUsers) users, \(cf.nItems) movies, ratings \(cf.minScore)…\(cf.maxScore)")
         say("val_idxs = get_cv_idxs(\(cf.count))    # \(split.valid.count) validation rows (numpy RandomState(42))")
-        say("model: \(model.kind)(u \(cf.nUsers)×\(lesson.nFactors), i \(cf.nItems)×\(lesson.nFactors), ub \(cf.nUsers)×1, ib \(cf.nItems)×1): \(model.parameterCount) parameters")
+        say("model: \(CollabRunner.describe(model)): \(model.parameterCount) parameters")
         let trainer = CollabTrainer(model: model, data: cf, split: split, batchSize: lesson.batchSize, rng: rng)
         var results: [EpochResult] = [], losses: [Float] = [], lrs: [Float] = []
         for phase in lesson.schedule {

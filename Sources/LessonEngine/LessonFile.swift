@@ -15,6 +15,11 @@ public struct Lesson: Sendable, Equatable {
         case charRnn = "CharRnn"
         case charSeqRnn = "CharSeqRnn"
         case embeddingDotBias = "EmbeddingDotBias"
+        case embeddingNet = "EmbeddingNet"
+        case mixedInput = "MixedInputModel"
+
+        /// Trained on MovieLens ratings by CollabRunner (SGDR schedule, ratings data).
+        public var isRatings: Bool { [.embeddingDotBias, .embeddingNet, .mixedInput].contains(self) }
     }
 
     /// The character lessons read the corpus; lesson 1 makes its points, collab has a synthetic set.
@@ -274,7 +279,7 @@ struct LessonReader {
         }
 
         if let d = top["data"] {
-            if model == .embeddingDotBias {
+            if model.isRatings {
                 let m = try mapping(d, "data", allowed: ["ratings", "validation"])
                 if let r = try string(m, "ratings", "data") {
                     guard let source = Lesson.RatingsSource(rawValue: r) else {
@@ -306,7 +311,7 @@ struct LessonReader {
                 }
             }
         }
-        if model != .linearSGD && model != .embeddingDotBias && lesson.layout == nil {
+        if model != .linearSGD && !model.isRatings && lesson.layout == nil {
             throw InputError("\(source): data.layout is required for \(model.rawValue)")
         }
 
@@ -323,7 +328,7 @@ struct LessonReader {
         var optimizer: String?
         for (i, p) in phases.enumerated() {
             let path = "schedule[\(i)]"
-            let m = try mapping(p, path, allowed: model == .embeddingDotBias ? ["optimizer", "lr", "sgdr", "wd"]
+            let m = try mapping(p, path, allowed: model.isRatings ? ["optimizer", "lr", "sgdr", "wd"]
                                                 : ["optimizer", "lr", "epochs", "iterations", "print_every"])
             if let o = try string(m, "optimizer", path) {
                 guard ["adam", "sgd"].contains(o) else { throw fail(m["optimizer"], "\(path).optimizer: expected 'adam' or 'sgd', got '\(o)'") }
@@ -332,7 +337,7 @@ struct LessonReader {
             guard let opt = optimizer else { throw fail(p, "\(path): the first phase must name its optimizer (adam or sgd)") }
             guard let lr = try number(m, "lr", path, positive: true) else { throw fail(p, "\(path): missing 'lr'") }
             var phase = Lesson.Phase(optimizer: opt, lr: Float(lr), epochs: 0, iterations: 0, printEvery: 0)
-            if model == .embeddingDotBias {
+            if model.isRatings {
                 guard opt == "adam" else { throw fail(m["optimizer"] ?? p, "\(path).optimizer: the collab lesson trains with adam, got '\(opt)'") }
                 guard let sg = m["sgdr"] else { throw fail(p, "\(path): missing 'sgdr' (cycles, cycle_len, cycle_mult)") }
                 let c = try mapping(sg, "\(path).sgdr", allowed: ["cycles", "cycle_len", "cycle_mult"])

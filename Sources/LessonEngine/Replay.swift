@@ -96,7 +96,7 @@ public struct Replay {
                           batchDescription: (n < story.x.count ? "the first \(n) of " : "") + story.summary
                             + position)
         }
-        if lesson.model == .embeddingDotBias {
+        if lesson.model.isRatings {
             guard atStep == 0, options.resume == nil else {
                 throw InputError("--at-step/--resume: the collab lesson records its first step only")
             }
@@ -158,7 +158,7 @@ public struct Replay {
         let cf = CollabFilterDataset(movies)
         let split = cf.cvSplit()
         guard !split.train.isEmpty else { throw InputError("\(movies.directory): no training rows") }
-        let model = EmbeddingDotBias(cf, nFactors: lesson.nFactors, rng: runner.rng)
+        let model = CollabRunner.makeModel(lesson, data: cf, titles: movies.titles, rng: runner.rng)
         let size = min(batch ?? lesson.batchSize, split.train.count)
         let order = runner.rng.permutation(split.train.count)
         let rows = order[0..<size].map { split.train[$0] }

@@ -79,7 +79,7 @@ public struct LessonRunner {
         case .charLoopConcat: return CharLoopConcatModel(config, rng: rng)
         case .charRnn: return CharRnn(config, rng: rng)
         case .charSeqRnn: return CharSeqRnn(config, softmax: softmax, rng: rng)
-        case .linearSGD, .embeddingDotBias:
+        case .linearSGD, .embeddingDotBias, .embeddingNet, .mixedInput:
             // Callers check first; should one not, build something harmless rather than trap.
             return Char3Model(config, rng: rng)
         }
@@ -126,7 +126,7 @@ public struct LessonRunner {
                              beforeStep: ((TrainingStep) throws -> Void)? = nil,
                              afterStep: ((TrainingStep, Float) -> Void)? = nil) throws -> (CharModel, Corpus, [EpochResult]) {
         // The collab lesson trains through CollabRunner; nothing else of a character run applies.
-        guard lesson.model != .embeddingDotBias else {
+        guard !lesson.model.isRatings else {
             throw InputError("\(lesson.id): a character-model command; for the collab lesson use run, play, step, trace, draw, eval or golden")
         }
         try options.validate()

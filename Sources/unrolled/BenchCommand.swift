@@ -40,12 +40,13 @@ struct BenchRun: ParsableCommand {
             let sink = CountingSink()
             var result: [String: Any] = ["lesson": lesson.id, "trace_level": level.rawValue,
                                          "trace_compiled_in": Tracer.compiledIn, "blas_threads": BLAS.threads]
-            if lesson.model == .embeddingDotBias {
+            if lesson.model.isRatings {
                 // The synthetic set at ml-latest-small's size (100,004 ratings), as bench/pytorch_collab.py reads it.
-                let cf = CollabFilterDataset(try options.runOptions().ratings.load(default: .synthetic))
+                let movies = try options.runOptions().ratings.load(default: .synthetic)
+                let cf = CollabFilterDataset(movies)
                 let phase = lesson.schedule[0]
                 let rng = SeededGenerator(seed: options.seed)
-                let model = EmbeddingDotBias(cf, nFactors: lesson.nFactors, rng: rng)
+                let model = CollabRunner.makeModel(lesson, data: cf, titles: movies.titles, rng: rng)
                 let trainer = CollabTrainer(model: model, data: cf, split: cf.cvSplit(), batchSize: lesson.batchSize, rng: rng)
                 let count = max(1, Int(epochs.rounded()))
                 let schedule = SGDRSchedule(lr: phase.lr, cycles: 1, cycleLen: count, cycleMult: 1, weightDecay: phase.weightDecay)

@@ -20,7 +20,7 @@ func runCollab(_ lesson: Lesson, seed: UInt64, epochsScale: Double, ratings: Rat
     if let save {
         try Weights.save(outcome.model, to: save, metadata: ["lesson": lesson.id, "model": outcome.model.kind,
                                                             "data": movies.isSynthetic ? "synthetic" : movies.directory])
-        say("saved \(outcome.model.parameters.count) tensors (\(outcome.model.parameterCount) values) to \(save)")
+        say("saved \(outcome.model.stateDict.count) tensors (\(outcome.model.stateDict.reduce(0) { $0 + $1.tensor.count }) values\(outcome.model.buffers.isEmpty ? "" : ", batch norm's running statistics included")) to \(save)")
     }
     guard let plotDir else { return }
     let perEpoch = Double(outcome.batchesPerEpoch)

@@ -136,6 +136,8 @@ struct Draw: ParsableCommand {
         case .charSeqRnn:
             return [("arch-rolled", .charSeqRnn(unrolled: false)), ("arch-unrolled", .charSeqRnn(unrolled: true, steps: steps))]
         case .embeddingDotBias: return [("arch-collab", .embeddingDotBias(factors: lesson.nFactors))]
+        case .embeddingNet: return [("arch-embedding-net", .embeddingNet(factors: lesson.nFactors))]
+        case .mixedInput: return [("arch-mixed-input", .mixedInput())]
         }
     }
 
@@ -155,7 +157,7 @@ struct Draw: ParsableCommand {
         replayAt.apply(to: &runOptions)
         // The graph's shape does not depend on the ratings: without MovieLens, draw it on the
         // synthetic set (small) rather than fail `draw --all`.
-        if lesson.model == .embeddingDotBias, runOptions.ratings.directory == nil, !runOptions.ratings.synthetic,
+        if lesson.model.isRatings, runOptions.ratings.directory == nil, !runOptions.ratings.synthetic,
            !FileManager.default.fileExists(atPath: MovieLensDownload.defaultDirectory + "/ratings.csv") {
             runOptions.ratings.synthetic = true
             runOptions.ratings.syntheticConfig = .small()

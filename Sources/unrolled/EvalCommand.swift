@@ -20,14 +20,17 @@ struct Eval: ParsableCommand {
         try reportingErrors {
             let lesson = try catalog().lesson(trained.lesson)
             guard lesson.model != .linearSGD else { throw InputError("eval: \(lesson.id) has no saved weights to evaluate") }
-            if lesson.model == .embeddingDotBias {
+            if lesson.model.isRatings {
                 guard rows == nil else { throw InputError("--rows: the collab lesson evaluates its validation rows (get_cv_idxs)") }
-                let cf = CollabFilterDataset(try options.runOptions().ratings.load(default: lesson.ratings))
+                let movies = try options.runOptions().ratings.load(default: lesson.ratings)
+                let cf = CollabFilterDataset(movies)
                 let file: SafeTensorsFile
                 do { file = try SafeTensors.readFile(URL(fileURLWithPath: trained.weights)) } catch let e as SafeTensorsError {
                     throw InputError("weights \(e.description)")
                 }
-                let model = EmbeddingDotBias(cf, nFactors: file.tensors["u.weight"]?.shape.last ?? lesson.nFactors)
+                var sized = lesson
+                sized.nFactors = file.tensors["u.weight"]?.shape.last ?? lesson.nFactors
+                let model = CollabRunner.makeModel(sized, data: cf, titles: movies.titles, rng: SeededGenerator(seed: 0))
                 try Weights.assign(file.tensors, to: model, source: trained.weights)
                 let split = cf.cvSplit()
                 let mse = CollabTrainer(model: model, data: cf, split: split, batchSize: lesson.batchSize).validate()

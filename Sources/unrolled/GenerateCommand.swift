@@ -49,7 +49,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let lesson = try catalog().lesson(trained.lesson)
-            guard lesson.model != .linearSGD && lesson.model != .embeddingDotBias else { throw InputError("lesson \(lesson.id) has no text model to generate with") }
+            guard lesson.model != .linearSGD && !lesson.model.isRatings else { throw InputError("lesson \(lesson.id) has no text model to generate with") }
             let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
             let corpus = try Corpus.load(path: CorpusLocator.resolve(options.corpus))
             let model = runner.makeModel(vocabSize: corpus.vocabSize)

@@ -9,7 +9,7 @@ struct Golden: ParsableCommand {
         abstract: "Compare a lesson's model, op by op, with PyTorch's committed numbers.",
         discussion: "Loads Tests/ModelsTests/Fixtures/golden/<model>.safetensors (written by tools/golden/make_golden.py), runs the same batch through Unrolled and prints one row per labelled value: forward values, gradients, and the parameters after three Adam steps.")
 
-    @Argument(help: "Lesson id (char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn, collab).")
+    @Argument(help: "Lesson id (char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn, collab, embedding-net, mixed-input).")
     var lesson: String
 
     @Option(name: .long, help: "CharSeqRnn's log_softmax axis: vocab or legacy.")
@@ -24,6 +24,13 @@ struct Golden: ParsableCommand {
             let lesson = try cat.lesson(self.lesson)
             let dir = fixtures ?? URL(fileURLWithPath: cat.directory).deletingLastPathComponent()
                 .appendingPathComponent("Tests/ModelsTests/Fixtures/golden").path
+            if let which = [Lesson.ModelKind.embeddingNet: MixedGolden.Model.embeddingNet, .mixedInput: .mixedInput][lesson.model] {
+                let path = "\(dir)/\(which.rawValue).safetensors"
+                let file: SafeTensorsFile
+                do { file = try SafeTensors.readFile(URL(fileURLWithPath: path)) } catch { throw InputError("golden fixture \(error)") }
+                try report(try MixedGolden.run(which, fixture: file.tensors, source: path), kind: which.kind, path: path)
+                return
+            }
             if lesson.model == .embeddingDotBias {
                 let path = "\(dir)/collab.safetensors"
                 let file: SafeTensorsFile

@@ -28,7 +28,7 @@ struct Play: ParsableCommand {
             say(session.narration())
             say("\nNow the whole schedule:\n")
             let runner = LessonRunner(lesson: lesson, options: runOptions)
-            if lesson.model == .embeddingDotBias {
+            if lesson.model.isRatings {
                 try runCollab(lesson, seed: runOptions.seed, epochsScale: schedule.epochsScale, ratings: runOptions.ratings,
                               save: nil, plotDir: nil)
             } else if lesson.model == .linearSGD {

@@ -38,7 +38,7 @@ struct Run: ParsableCommand {
             if !noPlot {
                 try checkPictureOutputs(plotDir, names: ["loss.svg", "loss.png"], inputs: training.inputs(lesson, corpus: options.corpus))
             }
-            if lesson.model == .embeddingDotBias {
+            if lesson.model.isRatings {
                 try runCollab(lesson, seed: runOptions.seed, epochsScale: schedule.epochsScale, ratings: runOptions.ratings,
                               save: save, plotDir: noPlot ? nil : plotDir)
                 return

@@ -37,7 +37,7 @@ struct TrainingOptions: ParsableArguments {
             do { try AtomicFile.checkDestination(save, probe: true, notOverwriting: inputs(lesson, corpus: corpus)) }
             catch let e as FileWriteError { throw InputError("--save \(e.description)") }
         }
-        if lesson.model == .embeddingDotBias && (checkpoint != nil || resume != nil) {
+        if lesson.model.isRatings && (checkpoint != nil || resume != nil) {
             throw InputError("--checkpoint/--resume: not yet for \(lesson.id); checkpoints are for the character lessons")
         }
         if lesson.model == .linearSGD && (checkpoint != nil || resume != nil) {

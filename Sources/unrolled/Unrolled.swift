@@ -12,7 +12,8 @@ struct Unrolled: ParsableCommand {
         commandName: "unrolled",
         abstract: "Replay the fast.ai lesson-6 models one tensor operation at a time.",
         subcommands: [List.self, Run.self, Play.self, Step.self, Watch.self, Trace.self, Draw.self, Generate.self, Eval.self,
-                      Golden.self, CorpusCommand.self, DataCommand.self, CollabCommand.self, BookCommand.self, Fuzz.self, BenchRun.self])
+                      Golden.self, CorpusCommand.self, DataCommand.self, CollabCommand.self, BookCommand.self, Fuzz.self, BenchRun.self,
+                      TrainVsEvalCommand.self])
 }
 
 extension Unrolled {

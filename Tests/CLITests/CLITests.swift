@@ -127,7 +127,7 @@ final class CLITests: XCTestCase {
     func testUnknownLessonIsOneLineAndExitOne() throws {
         let r = try run(["run", "char4"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "error: unknown lesson 'char4' (did you mean 'char3'?); expected one of: linear-sgd, char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn, collab (or a path to a .yaml file)\n")
+        XCTAssertEqual(r.stderr, "error: unknown lesson 'char4' (did you mean 'char3'?); expected one of: linear-sgd, char3, char-loop, char-loop-concat, char-rnn, char-seq-rnn, collab, embedding-net, mixed-input (or a path to a .yaml file)\n")
         XCTAssertEqual(r.stdout, "")
     }
 
@@ -210,7 +210,8 @@ final class CLITests: XCTestCase {
     /// Snapshots live in Snapshots/ beside this file; re-record with UNROLLED_RECORD_SNAPSHOTS=1.
     func testHelpTexts() throws {
         for command in [[], ["list"], ["run"], ["play"], ["step"], ["watch"], ["trace"], ["draw"], ["generate"], ["eval"], ["golden"], ["corpus"], ["book"],
-                        ["data"], ["data", "download"], ["data", "synthetic"], ["collab"], ["collab", "biases"], ["collab", "pca"], ["collab", "finding"]] {
+                        ["data"], ["data", "download"], ["data", "synthetic"], ["collab"], ["collab", "biases"], ["collab", "pca"], ["collab", "finding"],
+                        ["train-vs-eval"]] {
             let r = try run(command + ["--help"])
             XCTAssertEqual(r.status, 0)
             let name = (["unrolled"] + command).joined(separator: "-")
@@ -222,6 +223,35 @@ final class CLITests: XCTestCase {
             let expected = try String(contentsOf: url, encoding: .utf8)
             XCTAssertEqual(r.stdout, expected, "\(name) --help changed; re-record with UNROLLED_RECORD_SNAPSHOTS=1 if intended")
         }
+    }
+
+    // MARK: lesson 6's networks
+
+    /// Golden against PyTorch from the CLI, and train-vs-eval on a small SYNTHETIC folder.
+    func testEmbeddingNetAndMixedInputGoldenAndTrainVsEval() throws {
+        for (lesson, rows) in [("embedding-net", 37), ("mixed-input", 0)] {
+            let r = try run(["golden", lesson])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let summary = try XCTUnwrap(r.stdout.split(separator: "\n").last { $0.hasSuffix("match PyTorch") }, r.stdout)
+            let counts = summary.split(separator: " ").compactMap { Int($0) }
+            XCTAssertEqual(counts.count, 2, String(summary))
+            XCTAssertEqual(counts.first, counts.last, String(summary))
+            if rows > 0 { XCTAssertEqual(counts.first, rows, String(summary)) }
+        }
+        let data = scratch + "/synthetic"
+        var r = try run(["data", "synthetic", "--out", data, "--users", "40", "--movies", "80", "--ratings", "800"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try run(["train-vs-eval", "mixed-input", "--ratings", data, "--batch", "16"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("training mode") && r.stdout.contains("evaluation mode"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("bn: batch μ [") && r.stdout.contains("running_mean [0, 0], running_var [1, 1]"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("emb_drop: p = 0.04"), r.stdout)
+        r = try run(["train-vs-eval", "mixed-input", "--ratings", data, "--batch", "1"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "error: --batch: expected at least 2 rows (batch norm needs a variance), got 1\n")
+        r = try run(["train-vs-eval", "char3", "--ratings", data])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("error: train-vs-eval: char3 is not a ratings lesson"), r.stderr)
     }
 
     // MARK: collab

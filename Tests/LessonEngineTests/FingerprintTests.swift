@@ -61,6 +61,8 @@ final class FingerprintTests: XCTestCase {
     func testCharRnn() throws { try check("char-rnn") }
     func testCharSeqRnn() throws { try check("char-seq-rnn") }
     func testCollab() throws { try check("collab", needsCorpus: false) }
+    func testEmbeddingNet() throws { try check("embedding-net", needsCorpus: false) }
+    func testMixedInput() throws { try check("mixed-input", needsCorpus: false) }
 
     func testTheLineComparisonCatchesWhatItMust() {
         let line = "3 forward add l_in(e(c1)): l_in(e(c1)) [4,256] mean -0.0400237 std 0.524172 min -1.68526 max 1.81361"
@@ -97,8 +99,10 @@ enum FingerprintLine {
             var values: [Double] = []
             var i = 0
             while i < words.count {
-                if ["mean", "std", "min", "max"].contains(words[i]), i + 1 < words.count {
-                    values.append(words[i + 1] == "~0" ? 0 : Double(words[i + 1]) ?? .nan)
+                // A statistic's name followed by its value; the `mean` op's name is followed by its label.
+                if ["mean", "std", "min", "max"].contains(words[i]), i + 1 < words.count,
+                   let value = words[i + 1] == "~0" ? 0 : Double(words[i + 1]) {
+                    values.append(value)
                     words[i + 1] = "#"
                     i += 2
                 } else { i += 1 }

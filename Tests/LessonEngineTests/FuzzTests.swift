@@ -6,7 +6,7 @@ import XCTest
 final class FuzzTests: XCTestCase {
     func testMutatedLessonsFailCleanly() throws {
         let seeds = try Catalog(directory: Tiny.lessonsDirectory).files().map { try String(contentsOfFile: $0, encoding: .utf8) }
-        XCTAssertEqual(seeds.count, 7)
+        XCTAssertEqual(seeds.count, 9)
         let report = LessonFuzzer(seeds: seeds, seed: 11).run(count: 300)
         XCTAssertEqual(report.cases, 300)
         XCTAssertEqual(report.failures.map(\.description), [])

@@ -43,7 +43,7 @@ public final class BatchNorm1d: Module {
             mean = x.mean(axis: 0).named("μ(\(x.label))")
             let centered = (x - mean).named("\(x.label)−μ")
             variance = (centered * centered).mean(axis: 0).named("σ²(\(x.label))")
-            updateRunningStatistics(mean: mean.data, biasedVariance: variance.data, rows: n)
+            updateRunningStatistics(mean: mean, biasedVariance: variance, rows: n)
             return normalise(centered, variance, input: x)
         }
         mean = runningMean
@@ -58,10 +58,16 @@ public final class BatchNorm1d: Module {
     }
 
     /// PyTorch's update: the running variance takes the unbiased batch variance, σ²·n/(n − 1).
-    private func updateRunningStatistics(mean: [Float], biasedVariance: [Float], rows n: Int) {
+    /// Done with ops (outside the graph) so the trace shows the running statistics moving.
+    private func updateRunningStatistics(mean: Tensor, biasedVariance: Tensor, rows n: Int) {
         let m = momentum, unbias = Float(n) / Float(n - 1)
-        runningMean.assign(zip(runningMean.data, mean).map { (1 - m) * $0 + m * $1 })
-        runningVar.assign(zip(runningVar.data, biasedVariance).map { (1 - m) * $0 + m * ($1 * unbias) })
+        GradMode.noGrad {
+            let newMean = (runningMean * (1 - m) + mean * m).named("\(name).running_mean ← \(1 - m)·running_mean + \(m)·μ")
+            let unbiased = (biasedVariance * unbias).named("σ²·n/(n−1)")
+            let newVar = (runningVar * (1 - m) + unbiased * m).named("\(name).running_var ← \(1 - m)·running_var + \(m)·σ²·n/(n−1)")
+            runningMean.assign(newMean.data)
+            runningVar.assign(newVar.data)
+        }
     }
 }
 
@@ -70,11 +76,14 @@ public final class BatchNorm1d: Module {
 public final class Dropout {
     public let p: Float
     public let rng: SeededGenerator
+    /// The layer's name (`drop1`, `drops.0`): its masks are labelled `drop1.mask`.
+    public let name: String?
     public var training = true
     /// The mask the last training call used (1 where kept), for the learner to look at.
     public private(set) var lastMask: Tensor?
 
-    public init(p: Float, rng: SeededGenerator = .shared) {
+    public init(p: Float, rng: SeededGenerator = .shared, name: String? = nil) {
+        self.name = name
         precondition(p >= 0 && p < 1, "dropout: p must be in [0, 1), got \(p)")
         self.p = p
         self.rng = rng
@@ -83,7 +92,7 @@ public final class Dropout {
     public func callAsFunction(_ x: Tensor, mask given: Tensor? = nil) -> Tensor {
         guard training, p > 0 else { return x }
         let mask = given ?? Tensor(shape: x.shape, data: (0..<x.count).map { _ in rng.unit() < p ? 0 : 1 },
-                                   label: "mask(\(x.label))")
+                                   label: name.map { "\($0).mask" } ?? "mask(\(x.label))")
         lastMask = mask
         return x.dropout(mask: mask, p: p)
     }

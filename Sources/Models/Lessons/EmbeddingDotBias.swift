@@ -5,7 +5,9 @@ import TensorCore
 ///
 ///     res = (u(users) * i(items)).sum(1) + ub(users).squeeze() + ib(items).squeeze()
 ///     pred = sigmoid(res) * (max_score - min_score) + min_score
-public final class EmbeddingDotBias: Module {
+public final class EmbeddingDotBias: RatingModel {
+    /// No dropout or batch norm: the same in training and evaluation.
+    public var training = true
     public let kind = "EmbeddingDotBias"
     public let nFactors: Int, nUsers: Int, nItems: Int
     public let minScore: Float, maxScore: Float
@@ -51,7 +53,4 @@ public final class EmbeddingDotBias: Module {
         let s = res.sigmoid().named("sigmoid(res)")
         return (s * (maxScore - minScore) + minScore).named("pred")
     }
-
-    /// `F.mse_loss(pred, y)`.
-    public func loss(_ pred: Tensor, _ y: Tensor) -> Tensor { pred.mse(y).named("loss") }
 }

@@ -23,13 +23,13 @@ public struct SGDRSchedule: Sendable, Equatable {
 /// fastai 0.7's fit for `CollabFilterLearner`: shuffled batches of (user, item, rating),
 /// `F.mse_loss`, Adam with weight decay, the learning rate set per batch by `CosineAnnealing`.
 public struct CollabTrainer {
-    public let model: EmbeddingDotBias
+    public let model: any RatingModel
     public let data: CollabFilterDataset
     public let split: Split
     public let batchSize: Int
     public let rng: SeededGenerator
 
-    public init(model: EmbeddingDotBias, data: CollabFilterDataset, split: Split, batchSize: Int = 64, rng: SeededGenerator = .shared) {
+    public init(model: any RatingModel, data: CollabFilterDataset, split: Split, batchSize: Int = 64, rng: SeededGenerator = .shared) {
         self.model = model; self.data = data; self.split = split; self.batchSize = batchSize; self.rng = rng
     }
 
@@ -69,6 +69,7 @@ public struct CollabTrainer {
     /// Forward, loss, backward and (when everything is finite) the optimizer's step.
     public func checkedStep(rows: ArraySlice<Int>, optimizer: Optimizer, position: String) throws -> Float {
         let (users, items, y) = data.batch(rows)
+        model.training = true
         let loss = model.loss(model.forward(users: users, items: items), y)
         optimizer.zeroGrad()
         loss.backward()
@@ -87,6 +88,9 @@ public struct CollabTrainer {
     /// Mean squared error over the validation rows, in batches of 2·bs (fastai's validation loader).
     public func validate() -> Float {
         guard !split.valid.isEmpty else { return .nan }
+        // Evaluation: no dropout, batch norm's running statistics.
+        model.training = false
+        defer { model.training = true }
         return GradMode.noGrad {
             var total = 0.0, lo = 0
             while lo < split.valid.count {
