@@ -31,6 +31,12 @@ struct BookCommand: ParsableCommand {
     @Option(name: .long, help: "Trained weights (safetensors from `unrolled run --save`): the page also shows the step replayed with them.")
     var weights: String?
 
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Train N steps with the lesson's schedule, then record step N + 1.", valueName: "N"))
+    var atStep: Int = 0
+
+    @Option(name: .long, help: ArgumentHelp("Start from this checkpoint (`run --checkpoint`); --at-step counts from there.", valueName: "FILE"))
+    var resume: String?
+
     @OptionGroup var options: LessonOptions
 
     func validate() throws {
@@ -48,14 +54,15 @@ struct BookCommand: ParsableCommand {
             let lessons = all ? try cat.all() : [try cat.lesson(lesson!)]
             let resources = try BookResources.locate()
             let dir = URL(fileURLWithPath: out, isDirectory: true)
-            let runOptions = try options.runOptions()
+            var runOptions = try options.runOptions()
+            if let resume { runOptions.resume = resume }
             // Record everything before writing, so a bad lesson leaves no half-written book.
             var pages: [(Lesson, String, String)] = []
             var skipped: [String] = []
             for lesson in lessons {
                 let replay: Replay
                 do {
-                    replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch)
+                    replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, atStep: atStep)
                 } catch let error as InputError where all {
                     // --all writes what it can (the collab lesson needs ratings, the others a corpus).
                     skipped.append("\(lesson.id) (\(error.message))")
@@ -66,6 +73,8 @@ struct BookCommand: ParsableCommand {
                     trained = try Replay.record(lesson: lesson, options: runOptions, batch: batch, weights: weights)
                 }
                 var command = "unrolled step \(lesson.id) --batch \(batch)"
+                if atStep > 0 { command += " --at-step \(atStep)" }
+                if let resume { command += " --resume \(resume)" }
                 if options.seed != 42 { command += " --seed \(options.seed)" }
                 let html = try LessonBook.page(replay: replay, trained: trained, trainedSource: weights ?? "",
                                                seed: options.seed, resources: resources, command: command)

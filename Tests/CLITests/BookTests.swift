@@ -111,4 +111,14 @@ extension CLITests {
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir), "\(args) wrote \(dir)")
         }
     }
+
+    /// `book --at-step N` pages step N + 1 of the schedule, as `step --at-step` records it.
+    func testBookAtAStepRecordsThatStep() throws {
+        try requireCorpus()
+        let r = try run(["book", "char3", "--at-step", "2", "--out", scratch + "/book"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let page = try String(contentsOfFile: scratch + "/book/char3.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("step 3 (epoch 1, phase 1)"), "the page names the step it shows")
+        XCTAssertTrue(page.contains("unrolled step char3 --batch 4 --at-step 2"))
+    }
 }

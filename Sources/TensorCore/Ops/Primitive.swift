@@ -20,6 +20,9 @@ public enum Primitive: String, CaseIterable, Codable, Sendable {
     case mse
     // Dropout.swift — inverted dropout with its mask as an input
     case dropout
+    // Not primitives: batch norm is composed in Models (BatchNorm1d: mean, sub, mul, add, sqrt,
+    // div), so its μ, σ², 1/√(σ²+ε) and x̂ are each a traced op a learner can print, and its
+    // gradient needs no rule of its own (golden-tested against nn.BatchNorm1d).
 
     /// The backward rule in one line, in the vocabulary of PyTorch's derivatives.yaml
     /// (`grad`, `result`, inputs). Shown to the learner by `explain`.
