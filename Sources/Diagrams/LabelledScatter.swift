@@ -89,8 +89,7 @@ public struct LabelledScatter {
         shapes.append(.group(name: "leaders", leaders))
         shapes.append(.group(name: "points", points.map { .circle(center: $0, radius: radius, Style(fill: dot, stroke: .white, lineWidth: 0.8)) }))
         shapes.append(.group(name: "labels", labelShapes))
-        let shown = measurer.truncate(title, font: Font(weight: .bold, size: 14), maxWidth: width - frame.area.minX - 8)
-        shapes.append(.text(shown, at: Point(frame.area.minX, 12), size: 14, weight: .bold, horizontal: .leading, vertical: .top))
+        shapes += Shape.elided(title, at: Point(frame.area.minX, 12), size: 14, weight: .bold, maxWidth: width - frame.area.minX - 8)
         return (Scene(width: width, height: height, shapes: shapes), boxes)
     }
 }

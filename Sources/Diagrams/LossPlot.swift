@@ -116,8 +116,7 @@ public struct LossPlot {
         }
         shapes.append(.group(name: "legend", legend))
         // A title wider than the picture is cut with "…" rather than off the edge.
-        let shown = TextMeasurer.shared.truncate(title, font: Font(weight: .bold, size: 14), maxWidth: width - frame.area.minX - 8)
-        shapes.append(.text(shown, at: Point(frame.area.minX, 12), size: 14, weight: .bold, horizontal: .leading, vertical: .top))
+        shapes += Shape.elided(title, at: Point(frame.area.minX, 12), size: 14, weight: .bold, maxWidth: width - frame.area.minX - 8)
         return Scene(width: width, height: height, shapes: shapes)
     }
 }

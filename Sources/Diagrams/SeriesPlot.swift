@@ -54,9 +54,8 @@ public struct SeriesPlot {
             let frame = PlotFrame(area: Rect(x: left, y: top + 22, width: width - left - 24, height: panelHeight - 22 - 44),
                                   xTicks: xTicks, yTicks: yTicks)
             var parts = frame.axes(xName: p == panels.count - 1 ? "step" : "", yName: "")
-            let heading = TextMeasurer.shared.truncate(logarithmic ? "log₁₀ |\(panel.title)|" : panel.title,
-                                                       font: Font(weight: .bold, size: 12), maxWidth: width - left - 16)
-            parts.append(.text(heading, at: Point(left, top + 4), size: 12, weight: .bold, horizontal: .leading, vertical: .top))
+            parts += Shape.elided(logarithmic ? "log₁₀ |\(panel.title)|" : panel.title, at: Point(left, top + 4), size: 12,
+                                  weight: .bold, maxWidth: width - left - 16)
             for (k, s) in panel.series.enumerated() {
                 let colour = Self.palette[k % Self.palette.count]
                 let points = zip(steps, s.values).compactMap { x, v -> Point? in
@@ -69,8 +68,7 @@ public struct SeriesPlot {
             }
             shapes.append(.group(name: "panel-\(p)", parts))
         }
-        let shown = TextMeasurer.shared.truncate(title, font: Font(weight: .bold, size: 14), maxWidth: width - 16)
-        shapes.append(.text(shown, at: Point(8, 10), size: 14, weight: .bold, horizontal: .leading, vertical: .top))
+        shapes += Shape.elided(title, at: Point(8, 10), size: 14, weight: .bold, maxWidth: width - 16)
         return Scene(width: width, height: height, shapes: shapes)
     }
 }

@@ -153,3 +153,22 @@ extension Shape {
         }
     }
 }
+
+extension Shape {
+    /// A one-line text cut to `maxWidth` with "…"; when cut, the whole text stays readable on
+    /// hover in the SVG (a tooltip over the line).
+    public static func elided(_ text: String, at origin: Point, size: Double, weight: FontWeight = .regular,
+                              maxWidth: Double, horizontal: HorizontalAlignment = .leading,
+                              vertical: VerticalAlignment = .top) -> [Shape] {
+        let font = Font(weight: weight, size: size)
+        let shown = TextMeasurer.shared.truncate(text, font: font, maxWidth: maxWidth)
+        var shapes: [Shape] = [.text(shown, at: origin, size: size, weight: weight, horizontal: horizontal, vertical: vertical)]
+        if shown != text {
+            let width = TextMeasurer.shared.width(shown, font: font)
+            let x = horizontal == .leading ? origin.x : horizontal == .center ? origin.x - width / 2 : origin.x - width
+            let y = vertical == .top ? origin.y : origin.y - size
+            shapes.append(.tooltip(text, over: Rect(x: x, y: y, width: width, height: size * 1.3)))
+        }
+        return shapes
+    }
+}

@@ -150,3 +150,18 @@ func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: Static
     XCTAssertEqual(a.count, b.count, file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
 }
+
+final class ElidedTitleTests: XCTestCase {
+    /// A title cut with "…" keeps its whole text on hover; one that fits has no tooltip.
+    func testCutTitlesKeepTheirWholeTextOnHover() throws {
+        let long = String(repeating: "log_softmax(l_out(outp[-1])) ", count: 6)
+        var plot = try LossPlot(train: [3, 2, 1.5], batchesPerEpoch: 3)
+        plot.title = long
+        XCTAssertEqual(plot.scene().tooltips.map(\.text), [long])
+        XCTAssertTrue(plot.scene().texts.contains { $0.string.hasSuffix("…") })
+        plot.title = "Loss"
+        XCTAssertTrue(plot.scene().tooltips.isEmpty)
+        let watch = try SeriesPlot(steps: [1, 2], panels: [.init(title: long, series: [.init(name: "a", values: [1, 2])])], title: "w")
+        XCTAssertEqual(watch.scene().tooltips.map(\.text), [long])
+    }
+}
