@@ -82,6 +82,56 @@ public enum GoldenCheck {
                    note: text, noteHeld: held, comparison: nil)
     }
 
+    /// One value comparison as a row (nil `actual`: Unrolled produced nothing).
+    public static func row(_ label: String, _ phase: Phase, _ actual: [Float]?, _ expected: Tensor, _ tol: Tolerance,
+                           slack: [Float]? = nil) -> Row {
+        Row(label: label, phase: phase, actual: actual, expected: expected, tolerance: tol, slack: slack, note: nil,
+            noteHeld: false, comparison: actual.map { Comparison.of($0, expected.data, tolerance: tol, slack: slack) })
+    }
+
+    /// The rows of one recorded forward and backward: every fixture intermediate (`fwd.`, `grad.`)
+    /// in the order Unrolled computed it, the loss, the gradients in the order backward visits
+    /// them, then each parameter's gradient. `exactZero` names a parameter whose exact gradient
+    /// is zero (legacy CharSeqRnn's l_out.bias), checked as such instead of compared.
+    public static func stepRows(fixture: [String: Tensor], taps: Taps, loss: Tensor,
+                                parameters: [(name: String, tensor: Tensor)], exactZero: String? = nil) -> [Row] {
+        var rows: [Row] = []
+        let labels = fixture.keys.filter { $0.hasPrefix("fwd.") }.map { String($0.dropFirst(4)) }
+        let ordered = labels.sorted { (taps.order.firstIndex(of: $0) ?? .max, $0) < (taps.order.firstIndex(of: $1) ?? .max, $1) }
+        for label in ordered { rows.append(row(label, .forward, taps[label]?.data, fixture["fwd." + label]!, GoldenTolerance.forward)) }
+        if let l = fixture["loss"] { rows.append(row("loss", .forward, [loss.item], l, GoldenTolerance.forward)) }
+        for label in ordered.reversed() {
+            if let g = fixture["grad." + label] { rows.append(row(label, .backward, taps[label]?.grad, g, GoldenTolerance.gradient)) }
+        }
+        for (name, p) in parameters {
+            guard let g = fixture["grad.param." + name] else { continue }
+            rows.append(name == exactZero ? exactZeroGradient(name, ours: p.grad, fixture: fixture, phase: .backward, expected: g)
+                                          : row(name, .backward, p.grad, g, GoldenTolerance.gradient))
+        }
+        return rows
+    }
+
+    /// Adam's change to each parameter over the fixture's steps (`adam3.` − `param.`), run by
+    /// `train` from the weights as they are now, held to `updateTolerance` plus `updateSlack`.
+    public static func updateRows(fixture: [String: Tensor], parameters: [(name: String, tensor: Tensor)], lr: Float,
+                                  exactZero: String? = nil, train: () throws -> Void) rethrows -> [Row] {
+        let before = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.tensor.data) })
+        try train()
+        var rows: [Row] = []
+        for (name, p) in parameters {
+            guard let after = fixture["adam3." + name], let start = fixture["param." + name], let mine = before[name] else { continue }
+            let expectedDelta = Tensor(shape: after.shape, data: zip(after.data, start.data).map { $0 - $1 })
+            if name == exactZero {
+                rows.append(exactZeroGradient(name, ours: p.grad, fixture: fixture, phase: .update, expected: expectedDelta))
+                continue
+            }
+            let slack = updateSlack(minRelativeGradient: fixture["adam.min_rel_grad." + name]?.data ?? [], lr: lr)
+            rows.append(row(name, .update, zip(p.data, mine).map { $0 - $1 }, expectedDelta, updateTolerance,
+                            slack: slack.count == expectedDelta.count ? slack : nil))
+        }
+        return rows
+    }
+
     /// Run the comparison. `lr` is the Adam learning rate the fixture used for its three steps.
     public static func run(model: CharModel, fixture: [String: Tensor], lr: Float, source: String) throws -> [Row] {
         try Weights.assign(fixture, to: model, source: source, prefix: "param.")
@@ -90,51 +140,20 @@ public enum GoldenCheck {
         }
         try model.checkBatch(x: x, y: y, source: "golden fixture \(source)")
         guard lr.isFinite, lr > 0 else { throw InputError("golden fixture \(source): lr \(lr), expected a number > 0") }
-        var rows: [Row] = []
-        func compare(_ label: String, _ phase: Phase, _ actual: [Float]?, _ expected: Tensor, _ tol: Tolerance, slack: [Float]? = nil) {
-            rows.append(Row(label: label, phase: phase, actual: actual, expected: expected, tolerance: tol, slack: slack, note: nil,
-                            noteHeld: false, comparison: actual.map { Comparison.of($0, expected.data, tolerance: tol, slack: slack) }))
-        }
         model.zeroGrad()
         let (loss, taps) = Taps.collect { model.loss(model.forward(x.detached()), y.detached()) }
         loss.backward()
-        // Forward intermediates in the order Unrolled computed them, then their gradients in
-        // reverse (the order backward visits them).
-        let labels = fixture.keys.filter { $0.hasPrefix("fwd.") }.map { String($0.dropFirst(4)) }
-        let ordered = labels.sorted { (taps.order.firstIndex(of: $0) ?? .max, $0) < (taps.order.firstIndex(of: $1) ?? .max, $1) }
-        for label in ordered { compare(label, .forward, taps[label]?.data, fixture["fwd." + label]!, GoldenTolerance.forward) }
-        if let l = fixture["loss"] { compare("loss", .forward, [loss.item], l, GoldenTolerance.forward) }
-        for label in ordered.reversed() {
-            if let g = fixture["grad." + label] { compare(label, .backward, taps[label]?.grad, g, GoldenTolerance.gradient) }
-        }
-        let legacy = (model as? CharSeqRnn)?.softmax == .legacy
-        for (name, p) in model.parameters {
-            guard let g = fixture["grad.param." + name] else { continue }
-            if legacy, name == "l_out.bias" {
-                rows.append(exactZeroGradient(name, ours: p.grad, fixture: fixture, phase: .backward, expected: g))
-                continue
-            }
-            compare(name, .backward, p.grad, g, GoldenTolerance.gradient)
-        }
+        let exactZero = (model as? CharSeqRnn)?.softmax == .legacy ? "l_out.bias" : nil
+        var rows = stepRows(fixture: fixture, taps: taps, loss: loss, parameters: model.parameters, exactZero: exactZero)
         // Three Adam steps on the same batch, as the fixture did.
-        let before = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.0, $0.1.data) })
-        let opt = Adam(model.parameters, lr: lr)
-        opt.step()
-        for _ in 0..<2 {
-            opt.zeroGrad()
-            model.loss(model.forward(x.detached()), y.detached()).backward()
+        rows += updateRows(fixture: fixture, parameters: model.parameters, lr: lr, exactZero: exactZero) {
+            let opt = Adam(model.parameters, lr: lr)
             opt.step()
-        }
-        for (name, p) in model.parameters {
-            guard let after = fixture["adam3." + name], let start = fixture["param." + name], let mine = before[name] else { continue }
-            let expectedDelta = Tensor(shape: after.shape, data: zip(after.data, start.data).map { $0 - $1 })
-            if legacy, name == "l_out.bias" {
-                rows.append(exactZeroGradient(name, ours: p.grad, fixture: fixture, phase: .update, expected: expectedDelta))
-                continue
+            for _ in 0..<2 {
+                opt.zeroGrad()
+                model.loss(model.forward(x.detached()), y.detached()).backward()
+                opt.step()
             }
-            let slack = updateSlack(minRelativeGradient: fixture["adam.min_rel_grad." + name]?.data ?? [], lr: lr)
-            compare(name, .update, zip(p.data, mine).map { $0 - $1 }, expectedDelta, updateTolerance,
-                    slack: slack.count == expectedDelta.count ? slack : nil)
         }
         return rows
     }
