@@ -33,6 +33,7 @@ import csv
 import json
 import math
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -41,6 +42,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import save_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The seed's fastai 0.7 helpers, one copy: proc_col, get_cv_idxs, get_emb.
+from make_collab_golden import get_cv_idxs, get_emb, proc_col  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "Tests/ModelsTests/Fixtures/golden"
@@ -54,23 +59,6 @@ EMB_DROP, SZS, DROPS = 0.1, [20, 10], [0.2, 0.5]
 def read_csv(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
-
-
-def proc_col(col):
-    name2idx = {}
-    for x in col:
-        name2idx.setdefault(x, len(name2idx))
-    return name2idx, np.array([name2idx[x] for x in col])
-
-
-def get_cv_idxs(n, val_pct=0.2, seed=42):
-    return np.random.RandomState(seed).permutation(n)[:int(val_pct * n)]
-
-
-def get_emb(ni, nf):
-    e = nn.Embedding(ni, nf)
-    e.weight.data.uniform_(-0.05, 0.05)
-    return e
 
 
 def emb_init(x):
