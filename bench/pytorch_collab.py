@@ -72,6 +72,39 @@ def load(folder):
             (t(users, ~val), t(items, ~val), t(ratings, ~val)), (t(users, val), t(items, val), t(ratings, val)))
 
 
+def fit_sgdr(m, trn, val, epochs, lr=1e-2, wd=2e-4, bs=64, on_epoch=None):
+    """fastai 0.7's fit(lr, 2, wds=wd, cycle_len=1, cycle_mult=2) loop: Adam with weight decay,
+    the lr set per batch by cos_anneal, a 0.98 debiased moving average of the training loss,
+    validation MSE after each epoch. Returns (epoch, trn_loss, val_mse) rows."""
+    opt = torch.optim.Adam(m.parameters(), lr, weight_decay=wd)
+    nb = (len(trn[2]) + bs - 1) // bs
+    sched = cos_anneal(nb, 2)
+    rows, avg, n = [], 0.0, 0
+    for epoch in range(epochs):
+        m.train()
+        perm = torch.randperm(len(trn[2]))
+        for b in range(nb):
+            i = perm[b * bs:(b + 1) * bs]
+            for g in opt.param_groups:
+                g["lr"] = lr * next(sched)
+            loss = F.mse_loss(m(trn[0][i], trn[1][i]), trn[2][i])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            n += 1
+            avg = avg * 0.98 + loss.item() * 0.02
+        m.eval()
+        with torch.no_grad():
+            total = 0.0
+            for s in range(0, len(val[2]), 2 * bs):
+                sl = slice(s, s + 2 * bs)
+                total += F.mse_loss(m(val[0][sl], val[1][sl]), val[2][sl]).item() * len(val[2][sl])
+        rows.append((epoch, avg / (1 - 0.98 ** n), total / len(val[2])))
+        if on_epoch:
+            on_epoch(rows[-1])
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--ratings", default=None, help="a ratings.csv folder (default: write the synthetic set with unrolled)")
@@ -88,32 +121,11 @@ def main():
             subprocess.run([UNROLLED, "data", "synthetic", "--out", folder], check=True, stdout=subprocess.DEVNULL)
         n_users, n_items, lo, hi, trn, val = load(folder)
     m = EmbeddingDotBias(50, n_users, n_items, lo, hi)
-    lr, wd, bs = 1e-2, 2e-4, 64
-    opt = torch.optim.Adam(m.parameters(), lr, weight_decay=wd)
-    nb = (len(trn[2]) + bs - 1) // bs
-    sched = cos_anneal(nb, 2)
-    avg, n = 0.0, 0
     t0 = time.perf_counter()
-    for epoch in range(a.epochs):
-        perm = torch.randperm(len(trn[2]))
-        for b in range(nb):
-            i = perm[b * bs:(b + 1) * bs]
-            for g in opt.param_groups:
-                g["lr"] = lr * next(sched)
-            loss = F.mse_loss(m(trn[0][i], trn[1][i]), trn[2][i])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            n += 1
-            avg = avg * 0.98 + loss.item() * 0.02
-        with torch.no_grad():
-            total = 0.0
-            for s in range(0, len(val[2]), 2 * bs):
-                total += F.mse_loss(m(val[0][s:s + 2 * bs], val[1][s:s + 2 * bs]), val[2][s:s + 2 * bs]).item() * len(val[2][s:s + 2 * bs])
-            vl = total / len(val[2])
+    rows = fit_sgdr(m, trn, val, a.epochs)
+    _, trn_loss, vl = rows[-1]
     t_train = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    trn_loss = avg / (1 - 0.98 ** n)
     if a.json:
         print(json.dumps({"lesson": "collab", "train_seconds": t_train, "final_trn_loss": trn_loss,
                           "final_val_loss": vl, "peak_rss_mb": rss}))

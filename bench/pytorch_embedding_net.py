@@ -17,7 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_collab import UNROLLED, EmbeddingDotBias, cos_anneal, get_emb, load  # noqa: E402
+from pytorch_collab import UNROLLED, EmbeddingDotBias, fit_sgdr, get_emb, load  # noqa: E402
 
 
 class EmbeddingNet(nn.Module):
@@ -122,35 +122,8 @@ def main():
             m = EmbeddingNet(n_users, n_items, lo, hi)
         else:
             m = EmbeddingDotBias(50, n_users, n_items, lo, hi)
-    lr, wd, bs, epochs = 1e-2, 2e-4, 64, 3
-    opt = torch.optim.Adam(m.parameters(), lr, weight_decay=wd)
-    nb = (len(trn[2]) + bs - 1) // bs
-    sched = cos_anneal(nb, 2)
-    rows = []
     t0 = time.perf_counter()
-    avg, n = 0.0, 0
-    for epoch in range(epochs):
-        m.train()
-        perm = torch.randperm(len(trn[2]))
-        for b in range(nb):
-            i = perm[b * bs:(b + 1) * bs]
-            for g in opt.param_groups:
-                g["lr"] = lr * next(sched)
-            loss = F.mse_loss(m(trn[0][i], trn[1][i]), trn[2][i])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            n += 1
-            avg = avg * 0.98 + loss.item() * 0.02
-        m.eval()
-        with torch.no_grad():
-            total = 0.0
-            for s in range(0, len(val[2]), 2 * bs):
-                sl = slice(s, s + 2 * bs)
-                total += F.mse_loss(m(val[0][sl], val[1][sl]), val[2][sl]).item() * len(val[2][sl])
-        rows.append((epoch, avg / (1 - 0.98 ** n), total / len(val[2])))
-        if not a.json:
-            print("[ %d.  %.5f  %.5f]" % rows[-1])
+    rows = fit_sgdr(m, trn, val, 3, on_epoch=None if a.json else (lambda r: print("[ %d.  %.5f  %.5f]" % r)))
     if a.json:
         print(json.dumps({"model": a.model, "seed": a.seed, "valid_mse": rows[-1][2], "train_seconds": time.perf_counter() - t0}))
     else:
