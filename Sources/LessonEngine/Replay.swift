@@ -65,10 +65,19 @@ public struct Replay {
             throw InputError(usage: "--batch: expected a whole number from 1 to \(Lesson.Limits.batch), got \(batch)")
         }
         try options.validate()
+        // One runtime for the whole replay: with --at-step, training up to the step and the
+        // recorded step share tensor ids, so the trace numbers them once.
         let runner = LessonRunner(lesson: lesson, options: options)
+        return try runner.runtime.activate {
+            try record(runner, batch: batch, level: level, sink: sink, atStep: atStep, weights: weights)
+        }
+    }
+
+    static func record(_ runner: LessonRunner, batch: Int?, level: TraceLevel, sink: TraceSink?, atStep: Int,
+                       weights: String?) throws -> Replay {
+        let (lesson, options) = (runner.lesson, runner.options)
         let memory = MemorySink()
         let target: TraceSink = sink ?? memory
-        TensorIDs.reset()
         if lesson.model == .linearSGD {
             if weights != nil { throw InputError("--weights: linear-sgd's a and b are not read from a weights file") }
             let story = LinearStory(runner: runner)
@@ -109,7 +118,7 @@ public struct Replay {
             var o = options
             o.checkpointDirectory = nil
             do {
-                _ = try LessonRunner(lesson: lesson, options: o).runCharModel(say: { _ in }, beforeStep: { step in
+                _ = try LessonRunner(lesson: lesson, options: o, runtime: runner.runtime).runCharModel(say: { _ in }, beforeStep: { step in
                     if step.step == atStep + 1 { throw ReachedStep(step) }
                 })
                 throw InputError("--at-step \(atStep): the schedule\(options.epochsScale != 1 ? " (scaled by --epochs-scale)" : "") ends before step \(atStep + 1)")

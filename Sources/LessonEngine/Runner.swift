@@ -59,11 +59,14 @@ public struct LessonRunner {
     public let lesson: Lesson
     public let options: RunOptions
     public let rng: SeededGenerator
+    /// Grad mode, labels, tracer and tensor ids of this lesson's ops (see `Runtime`).
+    public let runtime: Runtime
 
-    public init(lesson: Lesson, options: RunOptions) {
+    public init(lesson: Lesson, options: RunOptions, runtime: Runtime? = nil) {
         self.lesson = lesson
         self.options = options
         rng = SeededGenerator(seed: options.seed)
+        self.runtime = runtime ?? Runtime(seed: options.seed)
     }
 
     public var softmax: SoftmaxMode { options.softmax ?? lesson.softmax }
@@ -125,6 +128,12 @@ public struct LessonRunner {
     public func runCharModel(say: (String) -> Void, progress: ((FitEvent) -> Void)? = nil,
                              beforeStep: ((TrainingStep) throws -> Void)? = nil,
                              afterStep: ((TrainingStep, Float) -> Void)? = nil) throws -> (CharModel, Corpus, [EpochResult]) {
+        try runtime.activate { try trainCharModel(say: say, progress: progress, beforeStep: beforeStep, afterStep: afterStep) }
+    }
+
+    func trainCharModel(say: (String) -> Void, progress: ((FitEvent) -> Void)?,
+                        beforeStep: ((TrainingStep) throws -> Void)?,
+                        afterStep: ((TrainingStep, Float) -> Void)?) throws -> (CharModel, Corpus, [EpochResult]) {
         // The collab lesson trains through CollabRunner; nothing else of a character run applies.
         guard !lesson.model.isRatings else {
             throw InputError("\(lesson.id): a character-model command; for the collab lesson use run, play, step, trace, draw, eval or golden")
@@ -299,6 +308,10 @@ public struct LessonRunner {
 
     /// Lesson 1: the seed's hand-written gradient descent on y = a·x + b.
     public func runLinearSGD(say: (String) -> Void) throws -> (a: Float, b: Float, maxGradDiff: Float, losses: [Float]) {
+        try runtime.activate { try trainLinearSGD(say: say) }
+    }
+
+    func trainLinearSGD(say: (String) -> Void) throws -> (a: Float, b: Float, maxGradDiff: Float, losses: [Float]) {
         try options.validate()
         let d = lesson.linearData
         let story = LinearStory(runner: self)

@@ -91,8 +91,8 @@ struct BenchRun: ParsableCommand {
                 result["final_val_loss"] = Double(rows.last?.validLoss ?? .nan)
                 result["train_seconds"] = seconds
             }
-            result["gemm_gflop"] = Double(BLAS.flops) / 1e9
-            result["gemm_seconds"] = Double(BLAS.nanoseconds) / 1e9
+            result["gemm_gflop"] = Double(Runtime.current.work.flops) / 1e9
+            result["gemm_seconds"] = Double(Runtime.current.work.nanoseconds) / 1e9
             result["trace_events"] = sink.count
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -104,7 +104,7 @@ struct BenchRun: ParsableCommand {
 
     /// Wall seconds of `body`, traced at `level` throughout.
     func timed(level: TraceLevel, sink: CountingSink, _ body: () throws -> Void) rethrows -> Double {
-        BLAS.flops = 0
+        Runtime.current.work = Work()
         let start = DispatchTime.now().uptimeNanoseconds
         if level == .off { try body() } else { try Tracer.recording(level: level, to: sink, body) }
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -108,9 +108,9 @@ final class ParallelKernelTests: XCTestCase {
                 x.matmul(w, transposeB: true).backward(seed: g)
                 return x.grad! + w.grad!
             }
-            let before = BLAS.pairs
+            let before = Runtime.current.work.pairs
             let r = bothWays(grads)
-            XCTAssertEqual(BLAS.pairs - before, 1, "\(m)×\(k)×\(n): gradients not run as a pair")
+            XCTAssertEqual(Runtime.current.work.pairs - before, 1, "\(m)×\(k)×\(n): gradients not run as a pair")
             XCTAssertTrue(r.one.map(\.bitPattern) == r.two.map(\.bitPattern), "\(m)×\(k)×\(n) differs")
         }
     }
@@ -147,7 +147,7 @@ final class ParallelKernelTests: XCTestCase {
             BLAS.setThreads(threads)
             defer { BLAS.setThreads(1) }
             let sink = MemorySink()
-            TensorIDs.reset()
+            Runtime.current.resetTensorIDs()
             Tracer.recording(level: .summary, to: sink) {
                 w.zeroGrad()
                 x.matmul(w, transposeB: true).tanh().sum().backward()

@@ -9,9 +9,17 @@ import XCTest
 
 final class StatisticsKernelTests: XCTestCase {
     override func tearDown() {
-        Kernels.Statistics.wanted = false
-        Kernels.Statistics.forget()
+        Tracer.stop()
         BLAS.setThreads(1)
+    }
+
+    /// Kernels measure what they write while this thread's runtime traces at `summary`.
+    private func measuring(_ on: Bool) {
+        if on { Tracer.start(level: .summary, sink: CountingSink()) } else { Tracer.stop() }
+    }
+
+    private func take(_ values: [Float]) -> Kernels.Moments? {
+        Runtime.current.recorder.kernelStatistics.take(values)
     }
 
     private func values(_ n: Int, seed: UInt64) -> [Float] {
@@ -57,18 +65,18 @@ final class StatisticsKernelTests: XCTestCase {
             ]
             for threads in [1, 2] {
                 BLAS.setThreads(threads)
-                Kernels.Statistics.wanted = true
+                measuring(true)
                 for (name, kernel) in cases {
                     let result = kernel()
-                    let taken = Kernels.Statistics.take(result)
-                    Kernels.Statistics.wanted = false
+                    let taken = take(result)
+                    measuring(false)
                     assertSame(taken, Kernels.moments(result), "\(name), n = \(n), \(threads) thread(s)")
                     // And the result itself is the plain kernel's.
                     XCTAssertTrue(kernel().map(\.bitPattern) == result.map(\.bitPattern), "\(name) values")
-                    Kernels.Statistics.wanted = true
+                    measuring(true)
                 }
             }
-            Kernels.Statistics.wanted = false
+            measuring(false)
         }
     }
 
@@ -93,48 +101,59 @@ final class StatisticsKernelTests: XCTestCase {
         for threads in [1, 2] {
             BLAS.setThreads(threads)
             for wanted in [false, true] {
-                Kernels.Statistics.wanted = wanted
+                measuring(wanted)
                 let what = "\(threads) thread(s), statistics \(wanted)"
                 XCTAssertEqual(Kernels.concat(parts, ns: ns, outer: outer, inner: inner), expected, "concat, \(what)")
                 XCTAssertEqual(Kernels.slice(x, outer: outer, n: total, inner: inner, start: 150, length: 200),
                                expectedSlice, "slice, \(what)")
                 XCTAssertEqual(Kernels.gatherRows(table, width: 42, indices: indices), expectedRows, "gather, \(what)")
-                Kernels.Statistics.forget()
+                Runtime.current.recorder.kernelStatistics.forget()
             }
         }
-        Kernels.Statistics.wanted = false
+        measuring(false)
     }
 
     func testStatisticsAreTakenOnlyWhenWantedAndOnlyOnce() {
         BLAS.setThreads(1)
         let x = values(4096, seed: 9)
-        XCTAssertNil(Kernels.Statistics.take(Kernels.relu(x)), "not wanted: nothing kept")
-        Kernels.Statistics.wanted = true
+        XCTAssertNil(take(Kernels.relu(x)), "not wanted: nothing kept")
+        measuring(true)
         let r = Kernels.relu(x)
-        XCTAssertNotNil(Kernels.Statistics.take(r))
-        XCTAssertNil(Kernels.Statistics.take(r), "taken once")
-        XCTAssertNil(Kernels.Statistics.take(Kernels.relu(Array(x.prefix(100)))), "small buffers are summarised directly")
+        XCTAssertNotNil(take(r))
+        XCTAssertNil(take(r), "taken once")
+        XCTAssertNil(take(Kernels.relu(Array(x.prefix(100)))), "small buffers are summarised directly")
         // Another thread (the trace queue) never takes statistics in its kernels.
         // (async: `sync` may run the block on this very thread.)
         nonisolated(unsafe) var fromQueue: [Float] = []
         let done = DispatchSemaphore(value: 0)
         DispatchQueue(label: "other").async { fromQueue = Kernels.relu(x); done.signal() }
         done.wait()
-        XCTAssertNil(Kernels.Statistics.take(fromQueue))
+        XCTAssertNil(take(fromQueue))
     }
 
     func testOnlySummaryTracingAsksKernelsForStatistics() {
-        let sink = CountingSink()
+        let sink = CountingSink(), x = values(4096, seed: 10)
         Tracer.recording(level: .summary, to: sink) {
-            XCTAssertTrue(Kernels.Statistics.wanted)
-            Tracer.recording(level: .full, to: sink) { XCTAssertFalse(Kernels.Statistics.wanted) }
-            XCTAssertTrue(Kernels.Statistics.wanted, "restored after a nested recording")
+            XCTAssertNotNil(take(Kernels.relu(x)))
+            Tracer.recording(level: .full, to: sink) { XCTAssertNil(take(Kernels.relu(x)), "measured at full") }
+            XCTAssertNotNil(take(Kernels.relu(x)), "not restored after a nested recording")
         }
-        XCTAssertFalse(Kernels.Statistics.wanted)
+        XCTAssertNil(take(Kernels.relu(x)), "measured after the recording ended")
         Tracer.start(level: .summary, sink: sink)
-        XCTAssertTrue(Kernels.Statistics.wanted)
+        let r = Kernels.relu(x)
         Tracer.stop()
-        XCTAssertFalse(Kernels.Statistics.wanted, "stop() must switch it off")
+        XCTAssertNil(take(r), "stop() must forget what was measured")
+    }
+
+    /// Two runtimes on one thread keep their own measurements: the one not tracing takes none.
+    func testAnotherRuntimeDoesNotSeeTheseStatistics() {
+        let x = values(4096, seed: 11)
+        Tracer.recording(level: .summary, to: CountingSink()) {
+            let quiet = Runtime()
+            let r = quiet.activate { Kernels.relu(x) }
+            XCTAssertNil(take(r), "a kernel run for an untraced runtime was measured")
+            XCTAssertNil(quiet.recorder.kernelStatistics.take(r))
+        }
     }
 
     /// A traced training step describes the same summaries when its kernels take the
@@ -143,25 +162,30 @@ final class StatisticsKernelTests: XCTestCase {
         let x = Tensor(shape: [96, 64], data: values(96 * 64, seed: 21), label: "x")
         let w = Tensor(shape: [48, 64], data: values(48 * 64, seed: 22), label: "w", requiresGrad: true)
         let bias = Tensor(shape: [48], data: values(48, seed: 23), label: "b", requiresGrad: true)
-        func events(kernelStatistics: Bool, threads: Int) -> [TraceEvent] {
+        // At `full` every summary is a separate pass over the kept values; drop them to compare.
+        func events(level: TraceLevel, threads: Int) -> [TraceEvent] {
             BLAS.setThreads(threads)
             let sink = MemorySink()
-            TensorIDs.reset()
-            Tracer.recording(level: .summary, to: sink) {
-                Kernels.Statistics.wanted = kernelStatistics
+            Runtime.current.resetTensorIDs()
+            Tracer.recording(level: level, to: sink) {
                 w.zeroGrad(); bias.zeroGrad()
                 (x.matmul(w, transposeB: true) + bias).relu().tanh().sum().backward()
             }
-            return sink.events
+            return sink.events.map { event in
+                var e = event
+                for i in e.inputs.indices { e.inputs[i].storedValues = nil; e.inputs[i].block = nil }
+                for i in e.outputs.indices { e.outputs[i].storedValues = nil; e.outputs[i].block = nil }
+                return e
+            }
         }
-        let separate = events(kernelStatistics: false, threads: 1)
-        let before = Kernels.Statistics.taken
+        let separate = events(level: .full, threads: 1)
+        let recorder = Runtime.current.recorder
+        let before = recorder.kernelStatistics.taken
         XCTAssertEqual(separate.count, 10)
-        XCTAssertTrue(separate.allSatisfy { e in (e.inputs + e.outputs).allSatisfy { $0.storedValues == nil } })
         for threads in [1, 2] {
-            XCTAssertEqual(events(kernelStatistics: true, threads: threads), separate, "\(threads) thread(s)")
+            XCTAssertEqual(events(level: .summary, threads: threads), separate, "\(threads) thread(s)")
         }
         // Bias add, relu, tanh and their two backward rules, at each thread count.
-        XCTAssertEqual(Kernels.Statistics.taken - before, 2 * 5, "the kernels' statistics were not used")
+        XCTAssertEqual(recorder.kernelStatistics.taken - before, 2 * 5, "the kernels' statistics were not used")
     }
 }

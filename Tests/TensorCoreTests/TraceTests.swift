@@ -162,7 +162,7 @@ final class TraceTests: XCTestCase {
     /// that receives inline (MemorySink) and for one that only receives on the queue.
     func testQueuedAndInlineEventsArriveInOrder() {
         BLAS.setThreads(1)
-        let big = Tracer.inlineSummaryLimit + 8
+        let big = TraceRecorder.inlineSummaryLimit + 8
         let large = Tensor(shape: [big], data: (0..<big).map { Float($0 % 7) }, label: "large")
         let small = Tensor(shape: [5], data: [1, 2, 3, 4, 5], label: "small")
         final class QueueOnly: TraceSink {

@@ -33,26 +33,38 @@ public struct Anomaly: Error, CustomStringConvertible, Equatable, Sendable {
     }
 }
 
+/// Anomaly detection for the calling thread's runtime.
 public enum AnomalyMode {
     /// The one branch ops pay when detection is off.
-    @exclusivity(unchecked) nonisolated(unsafe) public private(set) static var isOn = false
-    nonisolated(unsafe) public private(set) static var first: Anomaly?
-    nonisolated(unsafe) static var counter = 0
+    public static var isOn: Bool { Runtime.current.anomaly.isOn }
 
     /// Run `body` with detection on; returns its result and the first anomaly, if any.
     /// Detection nests: an inner call sees its own ops only and restores the outer state.
     public static func detecting<R>(_ body: () throws -> R) rethrows -> (R, Anomaly?) {
-        let saved = (isOn, first, counter)
-        isOn = true; first = nil; counter = 0
-        defer { (isOn, first, counter) = saved }
+        let runtime = Runtime.current
+        let saved = runtime.anomaly
+        runtime.anomaly = AnomalyState(isOn: true)
+        defer { runtime.anomaly = saved }
         let result = try body()
-        return (result, first)
+        return (result, runtime.anomaly.first)
     }
 
-    /// Count one op (unless `sameOp`: another output of the op just counted) and check its values.
-    /// Called by the tape (forward outputs, backward contributions) and the optimizers.
+    /// Check an op's values (see `AnomalyState.check`); the optimizers call this.
     public static func check(_ phase: TracePhase, op: String, label: String, gradientOf: String? = nil,
                              id: Int, shape: [Int], values: [Float], inputs: [[Float]] = [], sameOp: Bool = false) {
+        Runtime.current.anomaly.check(phase, op: op, label: label, gradientOf: gradientOf, id: id, shape: shape,
+                                      values: values, inputs: inputs, sameOp: sameOp)
+    }
+
+    /// Count an op without values to check, keeping the numbering aligned with a trace.
+    public static func count() { Runtime.current.anomaly.count() }
+}
+
+extension AnomalyState {
+    /// Count one op (unless `sameOp`: another output of the op just counted) and check its values.
+    /// Called by the tape (forward outputs, backward contributions) and the optimizers.
+    mutating func check(_ phase: TracePhase, op: String, label: String, gradientOf: String? = nil,
+                        id: Int, shape: [Int], values: [Float], inputs: [[Float]] = [], sameOp: Bool = false) {
         if !sameOp { counter += 1 }
         guard first == nil else { return }
         var nan = 0, inf = 0
@@ -66,10 +78,9 @@ public enum AnomalyMode {
     }
 
     /// A model named a tensor after the op that made it (`.named("loss")`): report that name.
-    static func rename(id: Int, to name: String) {
+    mutating func rename(id: Int, to name: String) {
         if first?.tensorID == id && first?.phase == .forward { first?.label = name }
     }
 
-    /// Count an op without values to check, keeping the numbering aligned with a trace.
-    public static func count() { counter += 1 }
+    mutating func count() { counter += 1 }
 }

@@ -3,27 +3,28 @@
 // links the result to its inputs and emits the forward event; `backward()` sorts the graph
 // topologically and runs each node's rule once, in reverse, emitting one backward event per rule.
 
+/// Whether ops build a graph, for the calling thread's runtime (like `torch.no_grad()`).
 public enum GradMode {
-    @exclusivity(unchecked) nonisolated(unsafe) public private(set) static var enabled = true
+    public static var enabled: Bool { Runtime.current.gradEnabled }
 
     /// Run `body` without building a graph (evaluation, generation, optimizer updates).
     public static func noGrad<R>(_ body: () throws -> R) rethrows -> R {
-        let previous = enabled
-        enabled = false
-        defer { enabled = previous }
+        let runtime = Runtime.current
+        let previous = runtime.gradEnabled
+        runtime.gradEnabled = false
+        defer { runtime.gradEnabled = previous }
         return try body()
     }
 }
 
 /// Labels set by layers for the ops they run (`l_in(e(c1))` for both its matmul and bias add).
 public enum LabelScope {
-    @exclusivity(unchecked) nonisolated(unsafe) static var stack: [String] = []
-
-    public static var current: String? { stack.last }
+    public static var current: String? { Runtime.current.labels.last }
 
     public static func with<R>(_ label: String, _ body: () throws -> R) rethrows -> R {
-        stack.append(label)
-        defer { stack.removeLast() }
+        let runtime = Runtime.current
+        runtime.labels.append(label)
+        defer { runtime.labels.removeLast() }
         return try body()
     }
 }
@@ -34,36 +35,37 @@ extension Tensor {
     static func record(_ op: Primitive, _ inputs: [Tensor], shape: [Int], data: [Float],
                        attributes: String = "", gradientBlock: TensorBlock? = nil,
                        backward rule: @escaping BackwardRule) -> Tensor {
-        let needsGrad = GradMode.enabled && inputs.contains { $0.requiresGrad }
+        let runtime = Runtime.current
+        let needsGrad = runtime.gradEnabled && inputs.contains { $0.requiresGrad }
+        let recorder = runtime.recorder
         // An op with a node can leave its label to be made when first read (Node.label); only
         // events, taps and anomaly checks read it as the op runs. Without a node it is made now.
-        let labelsReadNow = Tracer.isOn || Taps.current != nil || AnomalyMode.isOn
-        let made: String? = LabelScope.current
+        let labelsReadNow = recorder.isOn || runtime.taps != nil || runtime.anomaly.isOn
+        let made: String? = runtime.labels.last
             ?? (labelsReadNow || !needsGrad ? op.autoLabel(inputs, attributes: attributes) : nil)
-        let result = Tensor(shape: shape, data: data, requiresGrad: needsGrad)
-        result.givenLabel = made
+        let result = Tensor(shape: shape, data: data, label: made, requiresGrad: needsGrad, in: runtime)
         result.madeByOp = true
         if needsGrad {
             result.node = Node(op: op, inputs: inputs, label: made, attributes: attributes,
                                block: gradientBlock, rule: rule)
         }
         guard labelsReadNow, let label = made else { return result }
-        Taps.current?.record(label, result)
-        if AnomalyMode.isOn {
-            AnomalyMode.check(.forward, op: op.rawValue, label: label, id: result.id, shape: shape,
+        runtime.taps?.record(label, result)
+        if runtime.anomaly.isOn {
+            runtime.anomaly.check(.forward, op: op.rawValue, label: label, id: result.id, shape: shape,
                               values: data, inputs: inputs.map(\.data))
         }
-        if Tracer.isOn {
-            Tracer.emit(phase: .forward, op: op.rawValue, label: label, attributes: attributes,
+        if recorder.isOn {
+            recorder.emit(phase: .forward, op: op.rawValue, label: label, attributes: attributes,
                         inputs: inputs.map { input in
                             // Values of data and parameters appear nowhere else in the trace. An op's
                             // result was described by its own event, also under noGrad, where it
                             // has no node (validation: describing every input again doubled the
                             // cost of `summary`).
-                            Tracer.describe(id: input.id, label: input.label, shape: input.shape,
-                                            values: input.data, withValues: !input.madeByOp)
+                            recorder.describe(id: input.id, label: input.label, shape: input.shape,
+                                              values: input.data, withValues: !input.madeByOp)
                         },
-                        outputs: [Tracer.describe(id: result.id, label: label, shape: shape, values: data)])
+                        outputs: [recorder.describe(id: result.id, label: label, shape: shape, values: data)])
         }
         return result
     }
@@ -74,7 +76,9 @@ extension Tensor {
     public func backward(seed: [Float]? = nil) {
         precondition(seed != nil || count == 1, "backward() without a seed needs a scalar, shape is \(shape)")
         precondition(requiresGrad, "backward(): \(label) does not require grad")
-        let order = topologicalOrder()
+        let runtime = Runtime.current
+        let recorder = runtime.recorder
+        let order = topologicalOrder(in: runtime)
         // Intermediates start from zero on every call: they keep the gradient of the last root
         // for inspection, and adding an earlier call's gradient would send it to the leaves a
         // second time. Only leaves (parameters) accumulate across calls.
@@ -86,24 +90,24 @@ extension Tensor {
             guard let node = t.node, let g = t.grad else { continue }
             let contributions = node.rule(BackwardContext(grad: g, result: t, inputs: node.inputs))
             precondition(contributions.count == node.inputs.count, "\(node.op) rule returned wrong arity")
-            if Tracer.isOn {
+            if recorder.isOn {
                 var outs: [TracedTensor] = []
                 for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
                     if let c {
-                        outs.append(Tracer.describe(id: input.id, label: input.label, shape: input.shape,
+                        outs.append(recorder.describe(id: input.id, label: input.label, shape: input.shape,
                                                     kind: .grad, values: c, block: node.block))
                     }
                 }
-                Tracer.emit(phase: .backward, op: node.op.rawValue, label: node.label,
-                            attributes: node.attributes,
-                            inputs: [Tracer.describe(id: t.id, label: t.label, shape: t.shape, kind: .grad, values: g)],
-                            outputs: outs)
+                recorder.emit(phase: .backward, op: node.op.rawValue, label: node.label,
+                              attributes: node.attributes,
+                              inputs: [recorder.describe(id: t.id, label: t.label, shape: t.shape, kind: .grad, values: g)],
+                              outputs: outs)
             }
-            if AnomalyMode.isOn {
-                AnomalyMode.count()
+            if runtime.anomaly.isOn {
+                runtime.anomaly.count()
                 for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
                     guard let c else { continue }
-                    AnomalyMode.check(.backward, op: node.op.rawValue, label: node.label, gradientOf: input.label,
+                    runtime.anomaly.check(.backward, op: node.op.rawValue, label: node.label, gradientOf: input.label,
                                       id: input.id, shape: input.shape,
                                       values: node.block.map { Kernels.expand(c, $0) } ?? c, inputs: [g], sameOp: true)
                 }
@@ -127,9 +131,9 @@ extension Tensor {
     /// NOTE: visited tensors are marked with this walk's number instead of kept in a
     /// `Set<ObjectIdentifier>`: hashing, growing the set and its generic metadata were 9% of an
     /// untraced linear-SGD step.
-    func topologicalOrder() -> [Tensor] {
-        Tensor.walks &+= 1
-        let walk = Tensor.walks
+    func topologicalOrder(in runtime: Runtime) -> [Tensor] {
+        runtime.walks &+= 1
+        let walk = runtime.walks
         // Room for a lesson step's graph up front, sorted in place: growing both arrays from
         // empty and sorting into a copy were a third of this walk in lesson 1.
         var reached: [Tensor] = []

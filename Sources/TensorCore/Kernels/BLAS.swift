@@ -57,16 +57,6 @@ public enum BLAS {
     @exclusivity(unchecked) nonisolated(unsafe) static var adaptive: AdaptiveThreads?
     @exclusivity(unchecked) nonisolated(unsafe) static var current = 1
 
-    /// Floating-point operations (2·m·n·k per product) issued through `gemm` since start: what
-    /// `make bench` divides by wall time to compare with raw cblas_sgemm. One add per call.
-    @exclusivity(unchecked) nonisolated(unsafe) public static var flops = 0
-    /// Wall time spent inside cblas_sgemm since start (two clock reads per product, ~40 ns
-    /// against the ≥ 10 µs of a lesson's smallest product): with `flops`, the rate BLAS
-    /// actually reaches inside a training run, between the elementwise ops.
-    @exclusivity(unchecked) nonisolated(unsafe) public static var nanoseconds: UInt64 = 0
-    /// Pairs of products run at once (`Kernels.matmulPair`).
-    @exclusivity(unchecked) nonisolated(unsafe) public static var pairs = 0
-
     /// C = alpha · op(A) · op(B) + beta · C, row-major. op(A) is m×k, op(B) is k×n.
     @inline(__always)
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
@@ -74,11 +64,12 @@ public enum BLAS {
                             beta: Float = 0, c: UnsafeMutablePointer<Float>) {
         let work = 2 * m * n * k
         _ = kernels
-        flops += work
+        let runtime = Runtime.current
+        runtime.work.flops += work
         let start = DispatchClock.nanoseconds()
         guard let auto = adaptive, work >= auto.minimumFlops else {
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
-            nanoseconds += DispatchClock.nanoseconds() - start
+            runtime.work.nanoseconds += DispatchClock.nanoseconds() - start
             return
         }
         let shape = AdaptiveThreads.Shape(m: m, n: n, k: k, transA: transA, transB: transB)
@@ -87,7 +78,7 @@ public enum BLAS {
         let begin = DispatchClock.nanoseconds()
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
         let end = DispatchClock.nanoseconds()
-        nanoseconds += end - start
+        runtime.work.nanoseconds += end - start
         auto.record(shape, threads: t, nanosecondsPerFlop: Double(end - begin) / Double(work))
     }
 
@@ -177,9 +168,10 @@ extension Kernels {
                 }
             }
         }
-        BLAS.nanoseconds += DispatchClock.nanoseconds() - start
-        BLAS.flops += p.flops + q.flops
-        BLAS.pairs += 1
+        let runtime = Runtime.current
+        runtime.work.nanoseconds += DispatchClock.nanoseconds() - start
+        runtime.work.flops += p.flops + q.flops
+        runtime.work.pairs += 1
         return results
     }
 }

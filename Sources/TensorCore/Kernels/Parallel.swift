@@ -13,6 +13,7 @@
 // results are bit-identical to the one-thread loop. Reductions stay on one thread (their
 // order of additions would change).
 
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -61,7 +62,8 @@ enum Parallel {
     }
 
     /// Parallel regions opened so far (tests check that a large kernel really split).
-    @exclusivity(unchecked) nonisolated(unsafe) static var regions = 0
+    static let regionsOpened = Atomic<Int>(0)
+    static var regions: Int { regionsOpened.load(ordering: .relaxed) }
 
     struct Job {
         let body: (Range<Int>) -> Void
@@ -78,7 +80,7 @@ enum Parallel {
         let parts = threads
         guard parts > 1 else { body(0..<n); return }
         let align = width >= 16 ? 1 : 16
-        regions &+= 1
+        regionsOpened.add(1, ordering: .relaxed)
         withoutActuallyEscaping(body) { body in
             var job = Job(body: body, count: n, chunk: ((n + parts - 1) / parts + align - 1) / align * align)
             withUnsafeMutablePointer(to: &job) { pointer in

@@ -14,48 +14,41 @@ import Darwin
 #endif
 
 extension Kernels {
-    public enum Statistics {
-        /// True while the tracer records at `summary` (it follows `Tracer.level`).
-        @exclusivity(unchecked) nonisolated(unsafe) public static var wanted = false
-
-        /// Smaller buffers are summarised directly (`Tracer.moments(of:cache:)`).
+    /// Statistics kernels took of results not yet described, held by a runtime's recorder.
+    public struct Statistics {
+        /// Smaller buffers are summarised directly (`TraceRecorder.moments(of:cache:)`).
         static let minimumCount = 1024
 
-        /// Results made with statistics and not yet described. Held arrays keep their storage
-        /// alive and unchanged, so an address identifies the values; a result nobody describes
-        /// (an intermediate inside a backward rule) is pushed out by newer ones.
-        @exclusivity(unchecked) nonisolated(unsafe) static var made = RecentBuffers<Moments>(limit: 4)
+        /// Held arrays keep their storage alive and unchanged, so an address identifies the
+        /// values; a result nobody describes (an intermediate inside a backward rule) is pushed
+        /// out by newer ones.
+        var made = RecentBuffers<Moments>(limit: 4)
 
         /// Statistics handed over so far (tests check that the kernels' were used).
-        @exclusivity(unchecked) nonisolated(unsafe) static var taken = 0
+        public private(set) var taken = 0
 
         /// The statistics taken while `values` was written, if it was, once.
-        public static func take(_ values: [Float]) -> Moments? {
+        mutating func take(_ values: [Float]) -> Moments? {
             guard let m = made.take(values) else { return nil }
             taken += 1
             return m
         }
 
-        public static func forget() { made.removeAll() }
-
-        /// Whether a kernel of `n` values on this thread should take statistics: only on the
-        /// training thread (the trace queue and other threads summarise on their own).
-        @inline(__always)
-        static func wantedFor(_ n: Int) -> Bool {
-            #if UNROLLED_NO_TRACE
-            false
-            #else
-            wanted && n >= minimumCount && Parallel.onOwnerThread
-            #endif
-        }
+        mutating func forget() { made.removeAll() }
     }
 
     /// A new buffer of `n` values written by `body(out, range)` over flat ranges, split across
-    /// threads like any pointwise kernel. When statistics are wanted, they are taken chunk by
-    /// chunk as the buffer is written (see the top of this file) and kept for the tracer.
+    /// threads like any pointwise kernel. When the calling thread's runtime traces at `summary`,
+    /// statistics are taken chunk by chunk as the buffer is written (see the top of this file)
+    /// and kept for its recorder.
     @inline(__always)
     static func makeMeasured(_ n: Int, _ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) -> [Float] {
-        guard Statistics.wantedFor(n) else {
+        #if UNROLLED_NO_TRACE
+        let recorder: TraceRecorder? = nil
+        #else
+        let recorder = n >= Statistics.minimumCount ? Runtime.current.recorder : nil
+        #endif
+        guard let recorder, recorder.level == .summary else {
             return make(n) { out in Parallel.forRanges(n) { r in body(out, r) } }
         }
         var moments = Moments()
@@ -65,7 +58,7 @@ extension Kernels {
             if whole < n { body(out, whole..<n) }
             moments = finishMoments(UnsafeBufferPointer(start: out, count: n), whole: whole, total: total)
         }
-        Statistics.made.remember(result, moments)
+        recorder.kernelStatistics.made.remember(result, moments)
         return result
     }
 }

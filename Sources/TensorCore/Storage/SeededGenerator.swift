@@ -1,4 +1,4 @@
-// One seeded generator that the whole project shares, so `--seed N` fixes every draw: weight
+// The seeded generator a session draws from (`Runtime.rng`), so `--seed N` fixes every draw: weight
 // initialisation, fake data, validation split and batch order.
 //
 // xoshiro256** (Blackman & Vigna) seeded through SplitMix64: fast, well tested, and small enough
@@ -10,8 +10,8 @@ public final class SeededGenerator: RandomNumberGenerator {
     /// A spare normal deviate: Box–Muller makes two at a time.
     private var spareNormal: Float?
 
-    /// The generator everything uses unless told otherwise.
-    nonisolated(unsafe) public static var shared = SeededGenerator(seed: 42)
+    /// The calling thread's runtime's generator: what everything draws from unless told otherwise.
+    public static var shared: SeededGenerator { Runtime.current.rng }
 
     public init(seed: UInt64) { reseed(seed) }
 

@@ -2,15 +2,6 @@
 // project owns numbers: kernels read and write `data`, ops build new tensors, the tape links
 // them, the tracer reports them.
 
-/// Process-wide tensor ids: deterministic for a given sequence of ops, so two runs with the same
-/// seed produce the same trace (ids included).
-public enum TensorIDs {
-    @exclusivity(unchecked) nonisolated(unsafe) static var next = 0
-    /// Restart numbering, e.g. before recording one training step for replay.
-    public static func reset() { next = 0 }
-    static func take() -> Int { next += 1; return next }
-}
-
 // NOTE (@exclusivity(unchecked) here and on TensorCore's process-wide state: Tracer, BLAS,
 // Statistics, Parallel, GradMode, LabelScope, AnomalyMode, Taps): Swift checks at run time that
 // two accesses to a class property or a global never overlap (swift_beginAccess and a
@@ -44,13 +35,18 @@ public final class Tensor {
     @exclusivity(unchecked) var madeByOp = false
     /// The last graph walk (`topologicalOrder`) that reached this tensor.
     @exclusivity(unchecked) var lastWalk = 0
-    @exclusivity(unchecked) nonisolated(unsafe) static var walks = 0
 
-    public init(shape: [Int], data: [Float], label: String = "", requiresGrad: Bool = false) {
+    public convenience init(shape: [Int], data: [Float], label: String = "", requiresGrad: Bool = false) {
+        self.init(shape: shape, data: data, label: label, requiresGrad: requiresGrad, in: .current)
+    }
+
+    /// A tensor numbered by `runtime` (ops pass the runtime they already looked up).
+    init(shape: [Int], data: [Float], label: String?, requiresGrad: Bool, in runtime: Runtime) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
         precondition(shape.product == data.count,
                      "shape \(shape) holds \(shape.product) values, got \(data.count)")
-        self.id = TensorIDs.take()
+        runtime.lastTensorID += 1
+        self.id = runtime.lastTensorID
         self.shape = shape
         self.data = data
         self.givenLabel = label
@@ -86,9 +82,10 @@ public final class Tensor {
         label = name
         // Backward events and the forward event that made this tensor carry the name too.
         node?.label = name
-        if Tracer.isOn { Tracer.rename(id: id, to: name) }
-        if AnomalyMode.isOn { AnomalyMode.rename(id: id, to: name) }
-        Taps.current?.record(name, self)
+        let runtime = Runtime.current
+        if runtime.recorder.isOn { runtime.recorder.rename(id: id, to: name) }
+        if runtime.anomaly.isOn { runtime.anomaly.rename(id: id, to: name) }
+        runtime.taps?.record(name, self)
         return self
     }
 
@@ -145,7 +142,7 @@ extension Tensor {
 
     /// Values drawn from U(low, high) with the project's seeded generator.
     public static func uniform(_ shape: [Int], low: Float, high: Float,
-                               using rng: SeededGenerator = .shared, label: String = "") -> Tensor {
+                               using rng: SeededGenerator = Runtime.current.rng, label: String = "") -> Tensor {
         let n = shape.product
         var values = [Float](repeating: 0, count: n)
         for i in 0..<n { values[i] = rng.uniform(low, high) }
@@ -154,7 +151,7 @@ extension Tensor {
 
     /// Values drawn from N(mean, std²) with the project's seeded generator.
     public static func normal(_ shape: [Int], mean: Float = 0, std: Float = 1,
-                              using rng: SeededGenerator = .shared, label: String = "") -> Tensor {
+                              using rng: SeededGenerator = Runtime.current.rng, label: String = "") -> Tensor {
         let n = shape.product
         var values = [Float](repeating: 0, count: n)
         for i in 0..<n { values[i] = mean + std * rng.normal() }

@@ -4,7 +4,8 @@
 // names. A later tensor with the same label replaces an earlier one.
 
 public final class Taps {
-    @exclusivity(unchecked) nonisolated(unsafe) public static var current: Taps?
+    /// The taps collecting on the calling thread's runtime, if any.
+    public static var current: Taps? { Runtime.current.taps }
 
     public private(set) var order: [String] = []
     public private(set) var tensors: [String: Tensor] = [:]
@@ -20,10 +21,10 @@ public final class Taps {
 
     /// Collect every named tensor made while `body` runs.
     public static func collect<R>(_ body: () throws -> R) rethrows -> (R, Taps) {
-        let taps = Taps()
-        let previous = current
-        current = taps
-        defer { current = previous }
+        let taps = Taps(), runtime = Runtime.current
+        let previous = runtime.taps
+        runtime.taps = taps
+        defer { runtime.taps = previous }
         return (try body(), taps)
     }
 }

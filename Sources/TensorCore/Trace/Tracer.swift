@@ -19,31 +19,28 @@ extension TraceSink {
     public var receivesInline: Bool { false }
 }
 
-public enum Tracer {
-    @exclusivity(unchecked) nonisolated(unsafe) public private(set) static var level: TraceLevel = .off {
-        // Pointwise and copy kernels measure their results as they write them at `summary`.
-        didSet { Kernels.Statistics.wanted = level == .summary }
-    }
-    @exclusivity(unchecked) nonisolated(unsafe) public private(set) static var sink: TraceSink?
-    @exclusivity(unchecked) nonisolated(unsafe) static var seq = 0
+/// Where one runtime's events are made. Ops and the tape reach it through their `Runtime`
+/// (`runtime.recorder`); everyone else through `Tracer`, for the calling thread's runtime.
+public final class TraceRecorder {
+    public private(set) var level: TraceLevel = .off
+    public private(set) var sink: TraceSink?
+    var seq = 0
     /// The newest forward event, held back until the next event so that a model naming the
     /// result (`relu(...).named("in1")`) can still give the event that name.
-    @exclusivity(unchecked) nonisolated(unsafe) static var pending: TraceEvent?
+    var pending: TraceEvent?
+
+    init() {}
 
     /// True when events should be built. The one branch an untraced op pays.
     #if UNROLLED_NO_TRACE
-    @inline(__always) public static var isOn: Bool { false }
-    /// False in a build made with `UNROLLED_NO_TRACE=1`, where every tracing branch is compiled
-    /// out: bench/compare.py's reference for what tracing `off` costs. It cannot record.
-    public static let compiledIn = false
+    @inline(__always) public var isOn: Bool { false }
     #else
-    @inline(__always) public static var isOn: Bool { level != .off }
-    public static let compiledIn = true
+    @inline(__always) public var isOn: Bool { level != .off }
     #endif
 
     /// Send events at `level` to `sink` until `stop()`. Sequence numbers restart at 1.
-    public static func start(level: TraceLevel, sink: TraceSink) {
-        precondition(compiledIn || level == .off,
+    public func start(level: TraceLevel, sink: TraceSink) {
+        precondition(Tracer.compiledIn || level == .off,
                      "this build has tracing compiled out (UNROLLED_NO_TRACE=1); rebuild without it to trace")
         drain()
         self.level = level
@@ -51,7 +48,7 @@ public enum Tracer {
         seq = 0
     }
 
-    public static func stop() {
+    public func stop() {
         drain()
         level = .off
         sink = nil
@@ -59,23 +56,23 @@ public enum Tracer {
     }
 
     /// Deliver the held-back event, if any.
-    public static func flush() {
+    public func flush() {
         if let event = pending.take() { deliver(event) }
     }
 
     /// Statistics, JSON and sinks run here, on the second core, while training goes on: the op
     /// only hands over references to its (copy-on-write, never mutated) buffers. A serial queue
     /// keeps events in order; `drain()` waits until every handed-over event has arrived.
-    static let queue = DispatchQueue(label: "unrolled.trace")
+    let queue = DispatchQueue(label: "unrolled.trace")
 
     /// Events made but not yet handed to the queue, and the bytes of values they hold.
-    @exclusivity(unchecked) nonisolated(unsafe) static var outbox: [TraceEvent] = []
-    @exclusivity(unchecked) nonisolated(unsafe) static var outboxBytes = 0
+    var outbox: [TraceEvent] = []
+    var outboxBytes = 0
 
     /// Batches handed to the queue and not yet delivered to the sink.
-    static let inFlight = Atomic<Int>(0)
+    let inFlight = Atomic<Int>(0)
 
-    static func deliver(_ event: TraceEvent) {
+    func deliver(_ event: TraceEvent) {
         guard let sink else { return }
         // An event whose statistics are done, for a sink that only keeps or counts it, goes
         // straight to the sink when nothing is queued ahead of it (so order holds). Through
@@ -95,14 +92,14 @@ public enum Tracer {
         if outbox.count >= 64 || outboxBytes >= 4 << 20 { handOver() }
     }
 
-    static func handOver() {
+    func handOver() {
         guard let sink, !outbox.isEmpty else { return }
         let batch = outbox, level = self.level
         outbox = []
         outbox.reserveCapacity(64)
         outboxBytes = 0
         inFlight.add(1, ordering: .relaxed)
-        queue.async {
+        queue.async { [self] in
             for event in batch {
                 var e = event
                 summarise(&e.inputs, level: level)
@@ -115,17 +112,17 @@ public enum Tracer {
 
     /// Fill in each described tensor's statistics; at `summary` level drop the values again
     /// (they were only carried over for the statistics).
-    static func summarise(_ tensors: inout [TracedTensor], level: TraceLevel) {
+    func summarise(_ tensors: inout [TracedTensor], level: TraceLevel) {
         for i in tensors.indices {
             guard let values = tensors[i].storedValues, tensors[i].summary == nil else { continue }
-            tensors[i].summary = summary(of: values, shape: tensors[i].shape, block: tensors[i].block,
-                                         cache: &queueSummaries)
+            tensors[i].summary = Self.summary(of: values, shape: tensors[i].shape, block: tensors[i].block,
+                                              cache: &queueSummaries)
             if level != .full { tensors[i].storedValues = nil; tensors[i].block = nil }
         }
     }
 
     /// Wait until every event emitted so far has reached its sink.
-    public static func drain() {
+    public func drain() {
         flush()
         handOver()
         queue.sync {}
@@ -133,7 +130,7 @@ public enum Tracer {
 
     /// The model named tensor `id`: if the held-back event made it, relabel the event and keep
     /// the expression it was built as.
-    static func rename(id: Int, to name: String) {
+    func rename(id: Int, to name: String) {
         guard pending?.outputs.first?.id == id, let old = pending?.label, old != name else { return }
         // In place: a copy of the event shared its outputs array with `pending`, and renaming
         // an output then copied every traced tensor in it (a third of lesson 1's retains).
@@ -143,7 +140,7 @@ public enum Tracer {
     }
 
     /// Run `body` with tracing to `sink`, restoring the previous tracer afterwards.
-    public static func recording<R>(level: TraceLevel, to sink: TraceSink, _ body: () throws -> R) rethrows -> R {
+    public func recording<R>(level: TraceLevel, to sink: TraceSink, _ body: () throws -> R) rethrows -> R {
         flush()
         let (oldLevel, oldSink, oldSeq) = (self.level, self.sink, self.seq)
         start(level: level, sink: sink)
@@ -156,20 +153,20 @@ public enum Tracer {
     }
 
     /// Describe a buffer at the current level.
-    public static func describe(id: Int, label: String, shape: [Int], kind: TracedTensor.Kind = .value,
+    public func describe(id: Int, label: String, shape: [Int], kind: TracedTensor.Kind = .value,
                                 values: [Float], block: TensorBlock? = nil, withValues: Bool = true) -> TracedTensor {
         // NOTE: each path builds its TracedTensor once and returns it; a `var t` filled in
         // along the way was copied and destroyed on the way out (lesson 1: 8 copies per step).
         guard withValues, level != .off else {
             return TracedTensor(id: id, label: label, shape: shape, kind: kind)
         }
-        if level == .summary, let m = Kernels.Statistics.take(values) {
+        if level == .summary, let m = kernelStatistics.take(values) {
             // Taken while the kernel wrote the values (Kernels/Statistics.swift).
             trainingThreadSummaries.remember(values, m)
             return TracedTensor(id: id, label: label, shape: shape, kind: kind,
                                 summary: ValueSummary(moments: m, count: values.count, block: block, shape: shape))
         }
-        if level == .summary && ((Parallel.threads > 1 && Parallel.usable) || values.count <= inlineSummaryLimit) {
+        if level == .summary && ((Parallel.threads > 1 && Parallel.usable) || values.count <= Self.inlineSummaryLimit) {
             // Statistics now, on this thread and BLAS's worker (`Kernels.moments` splits large
             // buffers across both). On the trace queue instead, they took the second core from
             // BLAS's worker in the middle of products: a traced CharLoop slice spent 4.3–5.0 s
@@ -177,7 +174,7 @@ public enum Tracer {
             // case: handing them to the other core cost more than reading them (lesson 1's
             // 10,000-value buffers: 0.13 ns per value here, 0.49 on the queue, cold).
             return TracedTensor(id: id, label: label, shape: shape, kind: kind,
-                                summary: summary(of: values, shape: shape, block: block, cache: &trainingThreadSummaries))
+                                summary: Self.summary(of: values, shape: shape, block: block, cache: &trainingThreadSummaries))
         }
         // With one BLAS thread the second core is free for the queue, which computes the
         // statistics (and at `full` writes the values) beside training: a linear 512×256→256
@@ -195,14 +192,18 @@ public enum Tracer {
     /// passes it on as a block of its input's gradient), and a parameter used three times is
     /// described three times; a summary is a full pass over the values, so repeats are looked
     /// up here.
-    nonisolated(unsafe) static var queueSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
-    @exclusivity(unchecked) nonisolated(unsafe) static var trainingThreadSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
+    var queueSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
+    var trainingThreadSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
+
+    /// Statistics pointwise and copy kernels took of their results while writing them, at
+    /// `summary` (Kernels/Statistics.swift), until the results are described.
+    var kernelStatistics = Kernels.Statistics()
 
     /// Drop both lists (and the buffers they keep alive) when tracing stops.
-    static func forgetSummaries() {
+    func forgetSummaries() {
         queue.sync { queueSummaries.removeAll() }
         trainingThreadSummaries.removeAll()
-        Kernels.Statistics.forget()
+        kernelStatistics.forget()
     }
 
     /// The summary of a tensor of `shape` holding `values` (only inside `block` when given).
@@ -222,7 +223,7 @@ public enum Tracer {
     }
 
     /// Emit one event (used by ops, the tape and optimizers; public for the optimizer's update).
-    public static func emit(phase: TracePhase, op: String, label: String, attributes: String = "",
+    public func emit(phase: TracePhase, op: String, label: String, attributes: String = "",
                             inputs: [TracedTensor], outputs: [TracedTensor]) {
         guard sink != nil else { return }
         flush()
@@ -230,6 +231,48 @@ public enum Tracer {
         let event = TraceEvent(seq: seq, phase: phase, op: op, label: label, attributes: attributes,
                                inputs: inputs, outputs: outputs)
         if phase == .forward { pending = event } else { deliver(event) }
+    }
+}
+
+/// The tracer of the calling thread's runtime (`Runtime.current.recorder`), for code that does
+/// not hold a runtime: sessions, sinks, tests.
+public enum Tracer {
+    public static var isOn: Bool { Runtime.current.recorder.isOn }
+    public static var level: TraceLevel { Runtime.current.recorder.level }
+    public static var sink: TraceSink? { Runtime.current.recorder.sink }
+    #if UNROLLED_NO_TRACE
+    /// False in a build made with `UNROLLED_NO_TRACE=1`, where every tracing branch is compiled
+    /// out: bench/compare.py's reference for what tracing `off` costs. It cannot record.
+    public static let compiledIn = false
+    #else
+    public static let compiledIn = true
+    #endif
+
+    /// Send events at `level` to `sink` until `stop()`. Sequence numbers restart at 1.
+    public static func start(level: TraceLevel, sink: TraceSink) { Runtime.current.recorder.start(level: level, sink: sink) }
+    public static func stop() { Runtime.current.recorder.stop() }
+    /// Deliver the held-back event, if any.
+    public static func flush() { Runtime.current.recorder.flush() }
+    /// Wait until every event emitted so far has reached its sink.
+    public static func drain() { Runtime.current.recorder.drain() }
+
+    /// Run `body` with tracing to `sink`, restoring the previous tracer afterwards.
+    public static func recording<R>(level: TraceLevel, to sink: TraceSink, _ body: () throws -> R) rethrows -> R {
+        try Runtime.current.recorder.recording(level: level, to: sink, body)
+    }
+
+    /// Describe a buffer at the current level.
+    public static func describe(id: Int, label: String, shape: [Int], kind: TracedTensor.Kind = .value,
+                                values: [Float], block: TensorBlock? = nil, withValues: Bool = true) -> TracedTensor {
+        Runtime.current.recorder.describe(id: id, label: label, shape: shape, kind: kind, values: values,
+                                          block: block, withValues: withValues)
+    }
+
+    /// Emit one event (the optimizers' updates).
+    public static func emit(phase: TracePhase, op: String, label: String, attributes: String = "",
+                            inputs: [TracedTensor], outputs: [TracedTensor]) {
+        Runtime.current.recorder.emit(phase: phase, op: op, label: label, attributes: attributes,
+                                      inputs: inputs, outputs: outputs)
     }
 }
 
@@ -245,7 +288,8 @@ public final class MemorySink: TraceSink {
     /// events still on their way (and the held-back newest one), so a reader sees every op that
     /// has run.
     public var events: [TraceEvent] {
-        if Tracer.sink === self { Tracer.drain() }
+        let recorder = Runtime.current.recorder
+        if recorder.sink === self { recorder.drain() }
         return stored
     }
 }

@@ -1,0 +1,88 @@
+// The state a training thread's ops read and change while they run: grad mode, the label scope,
+// the tracer, taps, anomaly detection, tensor ids and the seeded generator. One `Runtime`
+// belongs to one session (a lesson run, a step replay, a test); the session makes it the
+// current runtime of its thread with `activate`, the way PyTorch keeps grad mode per thread.
+// Two sessions on two threads never see each other's state, so two models can train in one
+// process at once.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public final class Runtime {
+    /// Whether ops build a graph (off inside `GradMode.noGrad`).
+    var gradEnabled = true
+    /// Labels set by layers for the ops they run (`LabelScope.with`), innermost last.
+    var labels: [String] = []
+    /// Events of this runtime's ops go to its recorder's sink.
+    let recorder = TraceRecorder()
+    /// Named intermediates being collected (`Taps.collect`), if any.
+    var taps: Taps?
+    /// Non-finite values being watched for (`AnomalyMode.detecting`).
+    var anomaly = AnomalyState()
+    /// The last tensor id handed out: ids are deterministic for a given sequence of ops, so two
+    /// runs with the same seed produce the same trace, ids included.
+    var lastTensorID = 0
+    /// The last graph walk (`topologicalOrder`) started.
+    var walks = 0
+    /// Matrix-product work issued so far (what `make bench` divides by wall time).
+    public var work = Work()
+    /// Every draw of this session (weights, fake data, batch order) comes from here.
+    public let rng: SeededGenerator
+
+    public init(seed: UInt64 = 42) { rng = SeededGenerator(seed: seed) }
+
+    /// The runtime of the calling thread: the one a session activated, or the thread's own,
+    /// made on first use.
+    public static var current: Runtime {
+        if let p = pthread_getspecific(key) { return Unmanaged<Runtime>.fromOpaque(p).takeUnretainedValue() }
+        let own = Runtime()
+        pthread_setspecific(key, Unmanaged.passRetained(own).toOpaque())
+        return own
+    }
+
+    /// Run `body` with this runtime as the calling thread's current one, then restore the previous.
+    public func activate<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(Self.key)
+        pthread_setspecific(Self.key, Unmanaged.passRetained(self).toOpaque())
+        defer {
+            pthread_setspecific(Self.key, previous)
+            Unmanaged.passUnretained(self).release()
+        }
+        return try body()
+    }
+
+    /// Restart tensor numbering, e.g. before recording one training step for replay.
+    public func resetTensorIDs() { lastTensorID = 0 }
+
+    /// The slot holding each thread's current runtime; a thread's reference is released when it ends.
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { p in
+            if let p { Unmanaged<Runtime>.fromOpaque(p).release() }
+        }
+        precondition(status == 0, "pthread_key_create failed (\(status))")
+        return key
+    }()
+}
+
+/// Matrix products issued through `BLAS.gemm`.
+public struct Work {
+    /// Floating-point operations, 2·m·n·k per product.
+    public var flops = 0
+    /// Wall time inside cblas_sgemm (two clock reads per product, against the ≥ 10 µs of a
+    /// lesson's smallest product).
+    public var nanoseconds: UInt64 = 0
+    /// Pairs of products run at once (`Kernels.matmulPair`).
+    public var pairs = 0
+    public init() {}
+}
+
+/// Anomaly detection's state: on or off, the first anomaly seen, and the op count so far.
+struct AnomalyState {
+    var isOn = false
+    var first: Anomaly?
+    var counter = 0
+}
