@@ -22,7 +22,7 @@ public struct Checkpoint {
         /// The lesson's schedule (`adam 0.001 x1; adam 0.0001 x2`) and validation mode, and the
         /// corpus's size and SHA-256: a changed lesson file or data is a different run.
         public var schedule: String
-        public var validation: String
+        public var validation: Lesson.Validation
         public var corpusBytes: Int
         public var corpusSHA256: String
 
@@ -35,7 +35,7 @@ public struct Checkpoint {
         }
 
         init(lesson: String, model: String, seed: UInt64, epochsScale: Double, lr: Float?, softmax: String,
-             batchSize: Int, corpusLength: Int, vocabSize: Int, schedule: String, validation: String,
+             batchSize: Int, corpusLength: Int, vocabSize: Int, schedule: String, validation: Lesson.Validation,
              corpusBytes: Int, corpusSHA256: String) {
             self.lesson = lesson; self.model = model; self.seed = seed; self.epochsScale = epochsScale
             self.lr = lr; self.softmax = softmax; self.batchSize = batchSize
@@ -77,7 +77,7 @@ public struct Checkpoint {
     /// Position inside that phase's `fit`.
     public var position: FitPosition
     public var rng: SeededGenerator.State
-    public var optimizer: String
+    public var optimizer: Lesson.OptimizerKind
     public var adamStep: Int
     public var results: [EpochResult]
     /// Every training batch's loss so far and how many batches each epoch had, so a resumed
@@ -94,7 +94,7 @@ public struct Checkpoint {
     static let maxCount = Int(Int32.max)
 
     public init(identity: Identity, phase: Int, position: FitPosition, rng: SeededGenerator.State,
-                optimizer: String, optimizerState: Optimizer, results: [EpochResult], model: Module) {
+                optimizer: Lesson.OptimizerKind, optimizerState: Optimizer, results: [EpochResult], model: Module) {
         self.identity = identity; self.phase = phase; self.position = position; self.rng = rng
         self.optimizer = optimizer; self.results = results
         parameters = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.tensor.detached()) })
@@ -179,13 +179,13 @@ public struct Checkpoint {
             "epochs_scale": hex(identity.epochsScale.bitPattern), "softmax": identity.softmax,
             "batch_size": String(identity.batchSize), "corpus_length": String(identity.corpusLength),
             "vocab_size": String(identity.vocabSize),
-            "schedule": identity.schedule, "validation": identity.validation,
+            "schedule": identity.schedule, "validation": identity.validation.rawValue,
             "corpus_bytes": String(identity.corpusBytes), "corpus_sha256": identity.corpusSHA256,
             "epoch_batches": epochBatches.map(String.init).joined(separator: ","),
             "phase": String(phase), "epoch": String(position.epoch),
             "smoother": "\(hex(position.smoother.average.bitPattern)) \(position.smoother.count)",
             "rng": (rng.words.map(hex) + [rng.spareNormal.map { hex(UInt64($0.bitPattern)) } ?? "-"]).joined(separator: " "),
-            "optimizer": optimizer, "adam_step": String(adamStep),
+            "optimizer": optimizer.rawValue, "adam_step": String(adamStep),
             "results": results.map { "\($0.epoch) \(hex(UInt64($0.trainLoss.bitPattern))) \(hex(UInt64($0.validLoss.bitPattern)))" }.joined(separator: ","),
         ]
         if let lr = identity.lr { meta["lr"] = hex(UInt64(lr.bitPattern)) }
@@ -218,6 +218,13 @@ public struct Checkpoint {
             guard let v = m[key] else { throw InputError("checkpoint \(file): missing '\(key)' (not a checkpoint written by `unrolled run --checkpoint`)") }
             return v
         }
+        func field<Kind: RawRepresentable & CaseIterable>(_ key: String, as kind: Kind.Type) throws -> Kind where Kind.RawValue == String {
+            let text = try field(key)
+            guard let v = Kind(rawValue: text) else {
+                throw bad(key, text, "one of " + Kind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return v
+        }
         func bad(_ key: String) -> InputError { InputError("checkpoint \(file): malformed '\(key)' field") }
         func bad(_ key: String, _ text: String, _ expected: String) -> InputError {
             InputError("checkpoint \(file): '\(key)' is \(text.prefix(40)), expected \(expected)")
@@ -236,7 +243,7 @@ public struct Checkpoint {
                                 epochsScale: Double(bitPattern: try bits(Substring(try field("epochs_scale")), "epochs_scale")),
                                 lr: lr, softmax: try field("softmax"), batchSize: try int("batch_size"),
                                 corpusLength: try int("corpus_length"), vocabSize: try int("vocab_size"),
-                                schedule: try field("schedule"), validation: try field("validation"),
+                                schedule: try field("schedule"), validation: try field("validation", as: Lesson.Validation.self),
                                 corpusBytes: try int("corpus_bytes"), corpusSHA256: try field("corpus_sha256"))
         var epochBatches: [Int] = []
         for n in try field("epoch_batches").split(separator: ",") {
@@ -258,8 +265,7 @@ public struct Checkpoint {
             results.append(EpochResult(epoch: e, trainLoss: Float(bitPattern: UInt32(truncatingIfNeeded: try bits(p[1], "results"))),
                                        validLoss: Float(bitPattern: UInt32(truncatingIfNeeded: try bits(p[2], "results")))))
         }
-        let optimizer = try field("optimizer")
-        guard ["adam", "sgd"].contains(optimizer) else { throw bad("optimizer") }
+        let optimizer = try field("optimizer", as: Lesson.OptimizerKind.self)
         var c = Checkpoint(identity: identity, phase: try int("phase"), position: FitPosition(epoch: try int("epoch"), smoother: smoother),
                            rng: SeededGenerator.State(words: words, spareNormal: spare), optimizer: optimizer,
                            adamStep: try int("adam_step"), results: results, parameters: [:], optimizerTensors: [:])
@@ -274,7 +280,7 @@ public struct Checkpoint {
         return c
     }
 
-    init(identity: Identity, phase: Int, position: FitPosition, rng: SeededGenerator.State, optimizer: String,
+    init(identity: Identity, phase: Int, position: FitPosition, rng: SeededGenerator.State, optimizer: Lesson.OptimizerKind,
          adamStep: Int, results: [EpochResult], parameters: [String: Tensor], optimizerTensors: [String: Tensor]) {
         self.identity = identity; self.phase = phase; self.position = position; self.rng = rng
         self.optimizer = optimizer; self.adamStep = adamStep; self.results = results

@@ -106,7 +106,7 @@ public struct FileFuzzer {
         let identity = Checkpoint.Identity(lesson: lesson, options: runner.options, softmax: runner.softmax, corpus: corpus)
         let done = counts[0] + counts[1].prefix(1)
         var base = Checkpoint(identity: identity, phase: 1, position: FitPosition(epoch: 1, smoother: SmoothedLoss(average: 1.5, count: counts[1][0])),
-                              rng: runner.rng.state, optimizer: "adam", optimizerState: Adam(model.parameters, lr: 0.01),
+                              rng: runner.rng.state, optimizer: .adam, optimizerState: Adam(model.parameters, lr: 0.01),
                               results: done.indices.map { EpochResult(epoch: $0, trainLoss: 2, validLoss: 2) }, model: model)
         base.adamStep = done.reduce(0, +)
         base.epochBatches = Array(done)

@@ -27,8 +27,21 @@ public struct Lesson: Sendable, Equatable {
         [.char3, .charLoop, .charLoopConcat, .charRnn, .charSeqRnn].contains(model)
     }
 
+    /// `optim.Adam` or `optim.SGD`, as a lesson's schedule names it.
+    public enum OptimizerKind: String, CaseIterable, Sendable, CustomStringConvertible {
+        case adam, sgd
+        public var description: String { rawValue }
+    }
+
+    /// Which rows are held out: the seed's `get_cv_idxs` (20%), or the layout's last row.
+    public enum Validation: String, CaseIterable, Sendable, CustomStringConvertible {
+        case cv20 = "cv-20"
+        case lastRow = "last-row"
+        public var description: String { rawValue }
+    }
+
     public struct Phase: Sendable, Equatable {
-        public var optimizer: String  // "adam" or "sgd"
+        public var optimizer: OptimizerKind
         public var lr: Float
         /// Epochs for character models (fractions allowed), iterations for linear SGD.
         public var epochs: Double
@@ -87,7 +100,7 @@ public struct Lesson: Sendable, Equatable {
     public var batchSize = 512
     public var softmax: SoftmaxMode = .vocab
     public var layout: Layout?
-    public var validation = "cv-20"
+    public var validation = Validation.cv20
     public var nFactors = 50
     public var ratings: RatingsSource = .movielens
     public var linearData = LinearData()
@@ -304,10 +317,10 @@ struct LessonReader {
                     lesson.layout = layout
                 }
                 if let v = try string(m, "validation", "data") {
-                    guard ["cv-20", "last-row"].contains(v) else {
+                    guard let validation = Lesson.Validation(rawValue: v) else {
                         throw fail(m["validation"], "data.validation: expected 'cv-20' or 'last-row', got '\(v)'")
                     }
-                    lesson.validation = v
+                    lesson.validation = validation
                 }
             }
         }
@@ -325,20 +338,20 @@ struct LessonReader {
         guard case .sequence(let phases) = s, !phases.isEmpty else {
             throw fail(s, "schedule: expected a non-empty list of phases")
         }
-        var optimizer: String?
+        var optimizer: Lesson.OptimizerKind?
         for (i, p) in phases.enumerated() {
             let path = "schedule[\(i)]"
             let m = try mapping(p, path, allowed: model.isRatings ? ["optimizer", "lr", "sgdr", "wd"]
                                                 : ["optimizer", "lr", "epochs", "iterations", "print_every"])
             if let o = try string(m, "optimizer", path) {
-                guard ["adam", "sgd"].contains(o) else { throw fail(m["optimizer"], "\(path).optimizer: expected 'adam' or 'sgd', got '\(o)'") }
-                optimizer = o
+                guard let named = Lesson.OptimizerKind(rawValue: o) else { throw fail(m["optimizer"], "\(path).optimizer: expected 'adam' or 'sgd', got '\(o)'") }
+                optimizer = named
             }
             guard let opt = optimizer else { throw fail(p, "\(path): the first phase must name its optimizer (adam or sgd)") }
             guard let lr = try number(m, "lr", path, positive: true) else { throw fail(p, "\(path): missing 'lr'") }
             var phase = Lesson.Phase(optimizer: opt, lr: Float(lr), epochs: 0, iterations: 0, printEvery: 0)
             if model.isRatings {
-                guard opt == "adam" else { throw fail(m["optimizer"] ?? p, "\(path).optimizer: the collab lesson trains with adam, got '\(opt)'") }
+                guard opt == .adam else { throw fail(m["optimizer"] ?? p, "\(path).optimizer: the collab lesson trains with adam, got '\(opt)'") }
                 guard let sg = m["sgdr"] else { throw fail(p, "\(path): missing 'sgdr' (cycles, cycle_len, cycle_mult)") }
                 let c = try mapping(sg, "\(path).sgdr", allowed: ["cycles", "cycle_len", "cycle_mult"])
                 guard let cycles = try integer(c, "cycles", "\(path).sgdr", max: 20) else { throw fail(sg, "\(path).sgdr: missing 'cycles'") }

@@ -88,8 +88,11 @@ public struct LessonRunner {
         }
     }
 
-    public func makeOptimizer(_ name: String, model: Module, lr: Float) -> Optimizer {
-        name == "sgd" ? SGD(model.parameters, lr: lr) : Adam(model.parameters, lr: lr)
+    public func makeOptimizer(_ kind: Lesson.OptimizerKind, model: Module, lr: Float) -> Optimizer {
+        switch kind {
+        case .sgd: SGD(model.parameters, lr: lr)
+        case .adam: Adam(model.parameters, lr: lr)
+        }
     }
 
     /// The corpus, its rows in the lesson's layout, and the seed's validation split.
@@ -105,7 +108,7 @@ public struct LessonRunner {
             InputError("corpus \(path): \(corpus.length) characters give \(data.rows) rows of \(seqLength) in the \(layout.rawValue) layout; \(lesson.id) needs at least one batch of \(lesson.batchSize) training rows plus validation rows")
         }
         let split: Split
-        if lesson.validation == "last-row" {
+        if lesson.validation == .lastRow {
             guard data.rows >= 2 else { throw tooShort() }
             split = .lastRow(rows: data.rows)
         } else {
@@ -167,7 +170,7 @@ public struct LessonRunner {
         var history: [Float] = resumeFrom?.batchLosses ?? []
         var historyEpochs: [Int] = resumeFrom?.epochBatches ?? []
         var optimizer: Optimizer?
-        var optimizerName = ""
+        var optimizerKind = Lesson.OptimizerKind.adam
         var stepsDone = 0
         if let c = resumeFrom {
             say("resuming from \(options.resume!): phase \(c.phase + 1), after epoch \(c.position.epoch) (\(c.results.count) table rows so far)")
@@ -189,16 +192,16 @@ public struct LessonRunner {
             if let c = resumeFrom, k < c.phase || (k == c.phase && c.position.epoch >= counts[k].count) { continue }
             if optimizer == nil, let c = resumeFrom {
                 // The optimizer as it was: its kind, moments and step count; the phase's lr.
-                optimizerName = c.optimizer
+                optimizerKind = c.optimizer
                 let opt = makeOptimizer(c.optimizer, model: model, lr: lr(phase))
                 if let adam = opt as? Adam { try adam.restore(m: c.moments(adam, "m"), v: c.moments(adam, "v"), stepCount: c.adamStep) }
                 optimizer = opt
             }
             if let opt = optimizer { opt.lr = lr(phase); say("set_lrs(opt, \(lr(phase)))") }
             else {
-                optimizerName = phase.optimizer
+                optimizerKind = phase.optimizer
                 optimizer = makeOptimizer(phase.optimizer, model: model, lr: lr(phase))
-                say("opt = \(phase.optimizer == "adam" ? "optim.Adam" : "optim.SGD")(m.parameters(), \(lr(phase)))")
+                say("opt = \(phase.optimizer == .adam ? "optim.Adam" : "optim.SGD")(m.parameters(), \(lr(phase)))")
             }
             say("fit(m, md, \(formatEpochs(epochs)), opt, \(model.predictsSequence ? "nll_loss_seq" : "F.nll_loss"))")
             let start = resumeFrom.flatMap { $0.phase == k ? $0.position : nil } ?? FitPosition()
@@ -229,7 +232,7 @@ public struct LessonRunner {
             }, epochEnded: { position in
                 guard let checkpoint else { return }
                 var c = Checkpoint(identity: identity, phase: k, position: position, rng: rng.state,
-                                   optimizer: optimizerName, optimizerState: opt, results: all, model: model)
+                                   optimizer: optimizerKind, optimizerState: opt, results: all, model: model)
                 c.batchLosses = history
                 c.epochBatches = historyEpochs
                 try c.write(to: checkpoint.path)
@@ -294,7 +297,7 @@ public struct LessonRunner {
         guard c.results.count == done.count, c.epochBatches == done else {
             throw wrong("it has \(c.results.count) table rows, \(done.count) expected after epoch \(c.position.epoch) of phase \(c.phase)")
         }
-        let steps = c.optimizer == "adam" ? done.reduce(0, +) : 0
+        let steps = c.optimizer == .adam ? done.reduce(0, +) : 0
         guard c.adamStep == steps else { throw wrong("'adam_step' is \(c.adamStep), \(steps) expected after \(done.count) epochs") }
         let inPhase = counts[c.phase][..<c.position.epoch].reduce(0, +)
         guard c.position.smoother.count == inPhase else {
