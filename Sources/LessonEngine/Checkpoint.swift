@@ -6,10 +6,10 @@ import TensorCore
 /// weights, Adam's moments and step count, the position in the schedule, the smoothed loss, the
 /// generator's state (it draws the next epoch's batch order) and the table so far. One
 /// safetensors file: tensors under their state_dict names (`adam.m.<name>`, `adam.v.<name>` for
-/// the moments) and the rest as string metadata, floats as exact bit patterns.
+/// the moments) and the rest as one `Checkpoint.Metadata` value, JSON in the header's metadata.
 public struct Checkpoint {
     /// What must match between the run that wrote a checkpoint and the one resuming it.
-    public struct Identity: Equatable {
+    public struct Identity: Equatable, Codable {
         public var lesson: String
         public var model: String
         public var seed: UInt64
@@ -88,7 +88,9 @@ public struct Checkpoint {
     /// `adam.m.<name>` and `adam.v.<name>`.
     public var optimizerTensors: [String: Tensor]
 
-    public static let format = "unrolled-checkpoint-2"
+    public static let format = "unrolled-checkpoint-3"
+    /// The safetensors metadata key holding `Metadata` as JSON.
+    static let metadataKey = "unrolled_checkpoint"
     static let historyTensor = "history.batch_loss"
     /// Bounds on counters read from a file, checked before any arithmetic uses them.
     static let maxCount = Int(Int32.max)
@@ -171,25 +173,46 @@ public struct Checkpoint {
         return tensors
     }
 
-    /// Everything else, as the header's string metadata (floats as exact bit patterns).
+    /// Everything in a checkpoint but its tensors. Floats round-trip exactly: JSON numbers are
+    /// written as the shortest text that reads back to the same value.
+    public struct Metadata: Codable, Equatable {
+        public var format: String
+        public var identity: Identity
+        public var phase: Int
+        public var epoch: Int
+        public var smoother: Smoother
+        public var rng: SeededGenerator.State
+        public var optimizer: Lesson.OptimizerKind
+        public var adamStep: Int
+        public var results: [EpochResult]
+        /// Batches per epoch, for the loss history tensor.
+        public var epochBatches: [Int]
+
+        public struct Smoother: Codable, Equatable {
+            public var average: Double
+            public var count: Int
+        }
+
+        static func coders() -> (JSONEncoder, JSONDecoder) {
+            let encoder = JSONEncoder(), decoder = JSONDecoder()
+            encoder.outputFormatting = [.sortedKeys]
+            // A diverged run's losses are NaN or infinite; JSON has no such numbers.
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            return (encoder, decoder)
+        }
+    }
+
+    public var metadataValue: Metadata {
+        Metadata(format: Checkpoint.format, identity: identity, phase: phase, epoch: position.epoch,
+                 smoother: .init(average: position.smoother.average, count: position.smoother.count),
+                 rng: rng, optimizer: optimizer, adamStep: adamStep, results: results, epochBatches: epochBatches)
+    }
+
+    /// The header's metadata: `Metadata` as JSON under one key.
     public func metadata() -> [String: String] {
-        var meta: [String: String] = [
-            "format": Checkpoint.format,
-            "lesson": identity.lesson, "model": identity.model, "seed": String(identity.seed),
-            "epochs_scale": hex(identity.epochsScale.bitPattern), "softmax": identity.softmax,
-            "batch_size": String(identity.batchSize), "corpus_length": String(identity.corpusLength),
-            "vocab_size": String(identity.vocabSize),
-            "schedule": identity.schedule, "validation": identity.validation.rawValue,
-            "corpus_bytes": String(identity.corpusBytes), "corpus_sha256": identity.corpusSHA256,
-            "epoch_batches": epochBatches.map(String.init).joined(separator: ","),
-            "phase": String(phase), "epoch": String(position.epoch),
-            "smoother": "\(hex(position.smoother.average.bitPattern)) \(position.smoother.count)",
-            "rng": (rng.words.map(hex) + [rng.spareNormal.map { hex(UInt64($0.bitPattern)) } ?? "-"]).joined(separator: " "),
-            "optimizer": optimizer.rawValue, "adam_step": String(adamStep),
-            "results": results.map { "\($0.epoch) \(hex(UInt64($0.trainLoss.bitPattern))) \(hex(UInt64($0.validLoss.bitPattern)))" }.joined(separator: ","),
-        ]
-        if let lr = identity.lr { meta["lr"] = hex(UInt64(lr.bitPattern)) }
-        return meta
+        let json = try! Metadata.coders().0.encode(metadataValue)  // plain structs of numbers and strings
+        return [Checkpoint.metadataKey: String(decoding: json, as: UTF8.self)]
     }
 
     /// Read and check a checkpoint; any missing or malformed field is one `InputError` line.
@@ -213,69 +236,45 @@ public struct Checkpoint {
 
     /// Check a checkpoint's fields, already read from `file` (the fuzzer calls this directly).
     public static func decode(_ st: SafeTensorsFile, file: String) throws -> Checkpoint {
-        let m = st.metadata
-        func field(_ key: String) throws -> String {
-            guard let v = m[key] else { throw InputError("checkpoint \(file): missing '\(key)' (not a checkpoint written by `unrolled run --checkpoint`)") }
-            return v
+        guard let text = st.metadata[metadataKey] else {
+            let old = st.metadata["format"].map { " (format '\($0)', expected '\(format)')" } ?? ""
+            throw InputError("checkpoint \(file): no '\(metadataKey)' metadata\(old); not a checkpoint written by this version of `unrolled run --checkpoint`")
         }
-        func field<Kind: RawRepresentable & CaseIterable>(_ key: String, as kind: Kind.Type) throws -> Kind where Kind.RawValue == String {
-            let text = try field(key)
-            guard let v = Kind(rawValue: text) else {
-                throw bad(key, text, "one of " + Kind.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            return v
+        let m: Metadata
+        do { m = try Metadata.coders().1.decode(Metadata.self, from: Data(text.utf8)) } catch let error as DecodingError {
+            throw InputError("checkpoint \(file): \(describe(error))")
         }
-        func bad(_ key: String) -> InputError { InputError("checkpoint \(file): malformed '\(key)' field") }
-        func bad(_ key: String, _ text: String, _ expected: String) -> InputError {
-            InputError("checkpoint \(file): '\(key)' is \(text.prefix(40)), expected \(expected)")
+        guard m.format == format else { throw InputError("checkpoint \(file): format '\(m.format.prefix(40))', expected '\(format)'") }
+        func bad(_ key: String, _ value: Any, _ expected: String) -> InputError {
+            InputError("checkpoint \(file): '\(key)' is \(String(describing: value).prefix(40)), expected \(expected)")
         }
-        func int(_ key: String) throws -> Int {
-            let text = try field(key)
-            guard let v = Int(text), (0...maxCount).contains(v) else { throw bad(key, text, "a whole number from 0 to \(maxCount)") }
-            return v
+        // Every count is bounded before any arithmetic uses it.
+        let counts: [(String, Int)] = [("phase", m.phase), ("epoch", m.epoch), ("adamStep", m.adamStep),
+                                       ("smoother.count", m.smoother.count), ("identity.batchSize", m.identity.batchSize),
+                                       ("identity.corpusLength", m.identity.corpusLength), ("identity.vocabSize", m.identity.vocabSize),
+                                       ("identity.corpusBytes", m.identity.corpusBytes)]
+            + m.results.map { ("results.epoch", $0.epoch) }
+        for (key, v) in counts where !(0...maxCount).contains(v) {
+            throw bad(key, v, "a whole number from 0 to \(maxCount)")
         }
-        func bits(_ text: Substring, _ key: String) throws -> UInt64 { guard let v = UInt64(text, radix: 16) else { throw bad(key) }; return v }
-
-        guard try field("format") == format else { throw InputError("checkpoint \(file): format '\(m["format"]!)', expected '\(format)'") }
-        guard let seed = UInt64(try field("seed")) else { throw bad("seed") }
-        let lr: Float? = try m["lr"].map { Float(bitPattern: UInt32(truncatingIfNeeded: try bits(Substring($0), "lr"))) }
-        let identity = Identity(lesson: try field("lesson"), model: try field("model"), seed: seed,
-                                epochsScale: Double(bitPattern: try bits(Substring(try field("epochs_scale")), "epochs_scale")),
-                                lr: lr, softmax: try field("softmax"), batchSize: try int("batch_size"),
-                                corpusLength: try int("corpus_length"), vocabSize: try int("vocab_size"),
-                                schedule: try field("schedule"), validation: try field("validation", as: Lesson.Validation.self),
-                                corpusBytes: try int("corpus_bytes"), corpusSHA256: try field("corpus_sha256"))
-        var epochBatches: [Int] = []
-        for n in try field("epoch_batches").split(separator: ",") {
-            guard let v = Int(n), (1...maxCount).contains(v) else { throw bad("epoch_batches", String(n), "a whole number of batches from 1 to \(maxCount)") }
-            epochBatches.append(v)
+        for n in m.epochBatches where !(1...maxCount).contains(n) {
+            throw bad("epochBatches", n, "a whole number of batches from 1 to \(maxCount)")
         }
-        let sm = try field("smoother").split(separator: " ")
-        guard sm.count == 2, let count = Int(sm[1]), (0...maxCount).contains(count) else { throw bad("smoother") }
-        let smoother = SmoothedLoss(average: Double(bitPattern: try bits(sm[0], "smoother")), count: count)
-        let r = try field("rng").split(separator: " ")
-        guard r.count == 5 else { throw bad("rng") }
-        let words = try r[0..<4].map { try bits($0, "rng") }
-        guard words.contains(where: { $0 != 0 }) else { throw bad("rng") }
-        let spare: Float? = r[4] == "-" ? nil : Float(bitPattern: UInt32(truncatingIfNeeded: try bits(r[4], "rng")))
-        var results: [EpochResult] = []
-        for row in try field("results").split(separator: ",") {
-            let p = row.split(separator: " ")
-            guard p.count == 3, let e = Int(p[0]), (0...maxCount).contains(e) else { throw bad("results") }
-            results.append(EpochResult(epoch: e, trainLoss: Float(bitPattern: UInt32(truncatingIfNeeded: try bits(p[1], "results"))),
-                                       validLoss: Float(bitPattern: UInt32(truncatingIfNeeded: try bits(p[2], "results")))))
+        guard m.rng.words.count == 4, m.rng.words.contains(where: { $0 != 0 }) else {
+            throw bad("rng.words", m.rng.words, "four words, not all zero")
         }
-        let optimizer = try field("optimizer", as: Lesson.OptimizerKind.self)
-        var c = Checkpoint(identity: identity, phase: try int("phase"), position: FitPosition(epoch: try int("epoch"), smoother: smoother),
-                           rng: SeededGenerator.State(words: words, spareNormal: spare), optimizer: optimizer,
-                           adamStep: try int("adam_step"), results: results, parameters: [:], optimizerTensors: [:])
+        var c = Checkpoint(identity: m.identity, phase: m.phase,
+                           position: FitPosition(epoch: m.epoch, smoother: SmoothedLoss(average: m.smoother.average, count: m.smoother.count)),
+                           rng: m.rng, optimizer: m.optimizer, adamStep: m.adamStep, results: m.results,
+                           parameters: [:], optimizerTensors: [:])
+        let epochBatches = m.epochBatches
         for (name, t) in st.tensors {
             if name == historyTensor { c.batchLosses = t.data }
             else if name.hasPrefix("adam.") { c.optimizerTensors[name] = t } else { c.parameters[name] = t }
         }
         c.epochBatches = epochBatches
-        guard epochBatches.count == results.count, epochBatches.reduce(0, +) == c.batchLosses.count else {
-            throw InputError("checkpoint \(file): its loss history (\(c.batchLosses.count) batches in \(epochBatches.count) epochs) does not match its \(results.count) table rows")
+        guard epochBatches.count == m.results.count, epochBatches.reduce(0, +) == c.batchLosses.count else {
+            throw InputError("checkpoint \(file): its loss history (\(c.batchLosses.count) batches in \(epochBatches.count) epochs) does not match its \(m.results.count) table rows")
         }
         return c
     }
@@ -288,4 +287,17 @@ public struct Checkpoint {
     }
 }
 
-private func hex(_ v: UInt64) -> String { String(v, radix: 16) }
+/// A decoding failure as the field it happened at and what was wrong there.
+private func describe(_ error: DecodingError) -> String {
+    func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    }
+    switch error {
+    case .keyNotFound(let key, let c): return "missing '\(path(c.codingPath + [key]))'"
+    case .valueNotFound(_, let c): return "'\(path(c.codingPath))' is null"
+    case .typeMismatch(let type, let c): return "malformed '\(path(c.codingPath))' field (expected \(type))"
+    case .dataCorrupted(let c):
+        return c.codingPath.isEmpty ? "its metadata is not JSON" : "malformed '\(path(c.codingPath))' field (\(c.debugDescription.prefix(80)))"
+    @unknown default: return "malformed metadata"
+    }
+}

@@ -111,24 +111,29 @@ public struct FileFuzzer {
         base.adamStep = done.reduce(0, +)
         base.epochBatches = Array(done)
         base.batchLosses = [Float](repeating: 2, count: base.adamStep)
-        let keys = Array(base.metadata().keys).sorted()
+        let json = try JSONSerialization.jsonObject(with: Data(base.metadata()[Checkpoint.metadataKey]!.utf8))
+        let paths = FileFuzzer.paths(in: json)
+        let values: [Any] = FileFuzzer.numbers.map { Double($0) ?? 0 } + FileFuzzer.numbers + [
+            Int.max, Int.max - 500, Int.min, -1, 0, 1.5, UInt64.max, "adam", "sgd", "cv-20", "last-row", "nan",
+            NSNull(), true, [Any](), [1, 2], ["average": 1], [0, 0, 0, 0]]
         for index in 0..<count {
-            var meta = base.metadata()
+            var tree = json
             var tensors = base.tensors()
+            var garbage = ""
             for _ in 0...rng.index(below: 3) {
-                let key = pick(keys)
                 switch rng.index(below: 6) {
-                case 0: meta[key] = nil
-                case 1: meta[key] = (meta[key] ?? "") + pick([",", " ", "0", ",1", " -", "x"])
-                case 2: meta[key] = String(repeating: pick(["9", "f", ",", "1 "]), count: 1 + rng.index(below: 200))
-                case 3: // drop or reshape a tensor
+                case 0: tree = FileFuzzer.replacing(pick(paths), in: tree, with: nil)
+                case 1: garbage = pick(["", "}", ",", "x", "{\"a\":", "\u{0}"])
+                case 2: // drop or reshape a tensor
                     let name = pick(Array(tensors.keys).sorted())
                     let n = 1 + rng.index(below: 5)
                     tensors[name] = rng.index(below: 2) == 0 ? nil : Tensor(shape: [n], data: [Float](repeating: pick([.nan, 1]), count: n))
-                default: meta[key] = pick(FileFuzzer.numbers + ["adam", "sgd", "cv-20", "last-row", "- -", "0 0 0 0 -"])
+                default: tree = FileFuzzer.replacing(pick(paths), in: tree, with: pick(values))
                 }
             }
-            attempt(&report, index, { meta.map { "\($0)=\($1.prefix(40))" }.sorted().joined(separator: " ") }) {
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: tree, options: [.sortedKeys]), as: UTF8.self) + garbage
+            let meta = [Checkpoint.metadataKey: text]
+            attempt(&report, index, { String(text.prefix(400)) }) {
                 // Through bytes, as a file would come.
                 let bytes = try SafeTensors.encode(tensors, metadata: meta)
                 let file = try SafeTensors.decode(bytes, file: "fuzz-\(index).safetensors")
@@ -145,6 +150,32 @@ public struct FileFuzzer {
             }
         }
         return report
+    }
+
+    /// Every key path in a JSON tree (`["identity", "seed"]`, `["results", 0]`).
+    static func paths(in tree: Any, prefix: [AnyHashable] = []) -> [[AnyHashable]] {
+        var out: [[AnyHashable]] = prefix.isEmpty ? [] : [prefix]
+        if let d = tree as? [String: Any] {
+            for (k, v) in d.sorted(by: { $0.key < $1.key }) { out += paths(in: v, prefix: prefix + [k]) }
+        } else if let a = tree as? [Any] {
+            for (i, v) in a.enumerated() { out += paths(in: v, prefix: prefix + [i]) }
+        }
+        return out
+    }
+
+    /// `tree` with the value at `path` replaced (or removed, for nil).
+    static func replacing(_ path: [AnyHashable], in tree: Any, with value: Any?) -> Any {
+        guard let head = path.first else { return value ?? NSNull() }
+        let rest = Array(path.dropFirst())
+        if var d = tree as? [String: Any], let k = head as? String {
+            if rest.isEmpty && value == nil { d[k] = nil } else if let v = d[k] { d[k] = replacing(rest, in: v, with: value) }
+            return d
+        }
+        if var a = tree as? [Any], let i = head as? Int, a.indices.contains(i) {
+            if rest.isEmpty && value == nil { a.remove(at: i) } else { a[i] = replacing(rest, in: a[i], with: value) }
+            return a
+        }
+        return tree
     }
 
     // MARK: golden fixtures

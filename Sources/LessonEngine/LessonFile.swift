@@ -28,13 +28,13 @@ public struct Lesson: Sendable, Equatable {
     }
 
     /// `optim.Adam` or `optim.SGD`, as a lesson's schedule names it.
-    public enum OptimizerKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    public enum OptimizerKind: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
         case adam, sgd
         public var description: String { rawValue }
     }
 
     /// Which rows are held out: the seed's `get_cv_idxs` (20%), or the layout's last row.
-    public enum Validation: String, CaseIterable, Sendable, CustomStringConvertible {
+    public enum Validation: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
         case cv20 = "cv-20"
         case lastRow = "last-row"
         public var description: String { rawValue }

@@ -298,7 +298,7 @@ public struct LessonRunner {
             throw wrong("it has \(c.results.count) table rows, \(done.count) expected after epoch \(c.position.epoch) of phase \(c.phase)")
         }
         let steps = c.optimizer == .adam ? done.reduce(0, +) : 0
-        guard c.adamStep == steps else { throw wrong("'adam_step' is \(c.adamStep), \(steps) expected after \(done.count) epochs") }
+        guard c.adamStep == steps else { throw wrong("'adamStep' is \(c.adamStep), \(steps) expected after \(done.count) epochs") }
         let inPhase = counts[c.phase][..<c.position.epoch].reduce(0, +)
         guard c.position.smoother.count == inPhase else {
             throw wrong("'smoother' counts \(c.position.smoother.count) batches, \(inPhase) expected in phase \(c.phase)")

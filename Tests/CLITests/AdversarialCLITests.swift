@@ -177,24 +177,38 @@ final class AdversarialCLITests: XCTestCase {
         XCTAssertEqual(r0.status, 0, r0.stderr)
         let path = dir + "/ck/tiny.checkpoint.safetensors"
         let original = try SafeTensors.readFile(URL(fileURLWithPath: path))
-        let cases: [(String, String, String)] = [
-            ("adam_step", String(Int.max - 500), "'adam_step' is 9223372036854775307"),
-            ("adam_step", "0", "'adam_step' is 0"),
-            ("phase", String(Int.max), "'phase' is 9223372036854775807"),
-            ("phase", "99", "'phase' is 99"),
-            ("epoch", "999999999", "'epoch' is 999999999"),
-            ("smoother", "3f00000000000000 \(Int.max)", "malformed 'smoother'"),
-            ("optimizer", "sgd", "'optimizer' is sgd"),
-            ("validation", "cv-20", "was made with validation cv-20"),
-            ("corpus_sha256", String(repeating: "0", count: 64), "sha256 000000000000"),
+        let json = try XCTUnwrap(original.metadata["unrolled_checkpoint"], "checkpoint metadata key")
+        let tree = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let cases: [([String], Any, String)] = [
+            (["adamStep"], Int.max - 500, "'adamStep' is 9223372036854775307"),
+            (["adamStep"], 0, "'adamStep' is 0"),
+            (["phase"], Int.max, "'phase' is 9223372036854775807"),
+            (["phase"], 99, "'phase' is 99"),
+            (["epoch"], 999999999, "'epoch' is 999999999"),
+            (["smoother", "count"], Int.max, "'smoother.count' is 9223372036854775807"),
+            (["smoother", "count"], "many", "malformed 'smoother.count' field"),
+            (["rng"], NSNull(), "'rng' is null"),
+            (["optimizer"], "sgd", "'optimizer' is sgd"),
+            (["optimizer"], "rmsprop", "malformed 'optimizer' field"),
+            (["identity", "validation"], "cv-20", "was made with validation cv-20"),
+            (["identity", "corpusSHA256"], String(repeating: "0", count: 64), "sha256 000000000000"),
         ]
-        for (key, value, needle) in cases {
-            var meta = original.metadata
-            meta[key] = value
+        func setting(_ path: [String], _ value: Any, in tree: [String: Any]) -> [String: Any] {
+            var t = tree
+            t[path[0]] = path.count == 1 ? value : setting(Array(path.dropFirst()), value, in: t[path[0]] as! [String: Any])
+            return t
+        }
+        for (path, value, needle) in cases {
+            let edited = try JSONSerialization.data(withJSONObject: setting(path, value, in: tree), options: [.sortedKeys])
             let crafted = dir + "/crafted.safetensors"
-            try SafeTensors.write(original.tensors, to: URL(fileURLWithPath: crafted), metadata: meta)
+            try SafeTensors.write(original.tensors, to: URL(fileURLWithPath: crafted),
+                                  metadata: ["unrolled_checkpoint": String(decoding: edited, as: UTF8.self)])
             assertOneLineError(try run(["run", lesson, "--corpus", corpus, "--resume", crafted, "--no-plot"]), needle)
         }
+        // A checkpoint of the previous format is refused by name.
+        let old = dir + "/old.safetensors"
+        try SafeTensors.write(original.tensors, to: URL(fileURLWithPath: old), metadata: ["format": "unrolled-checkpoint-2"])
+        assertOneLineError(try run(["run", lesson, "--corpus", corpus, "--resume", old, "--no-plot"]), "format 'unrolled-checkpoint-2', expected 'unrolled-checkpoint-3'")
     }
 
     func testGoldenFixturesAreValidatedBeforeUse() throws {

@@ -17,7 +17,7 @@ public final class SeededGenerator: RandomNumberGenerator {
 
     /// The whole state: four words of xoshiro256** and the spare normal deviate, if one is
     /// waiting. Saving and restoring it continues the stream exactly (checkpoints).
-    public struct State: Equatable, Sendable {
+    public struct State: Equatable, Sendable, Codable {
         public var words: [UInt64]
         public var spareNormal: Float?
         public init(words: [UInt64], spareNormal: Float?) { self.words = words; self.spareNormal = spareNormal }
