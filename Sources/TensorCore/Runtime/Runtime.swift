@@ -11,24 +11,28 @@ import Glibc
 import Darwin
 #endif
 
+// NOTE (@exclusivity(unchecked) on the state below and the recorder's): Swift checks at run
+// time that two accesses to a class property never overlap (swift_beginAccess per access). A
+// runtime is used by the one thread that activated it, in short accesses that never nest; the
+// checks cost 7–11% of a lesson-1 step's instructions (docs/performance.md).
 public final class Runtime {
     /// Whether ops build a graph (off inside `GradMode.noGrad`).
-    var gradEnabled = true
+    @exclusivity(unchecked) var gradEnabled = true
     /// Labels set by layers for the ops they run (`LabelScope.with`), innermost last.
-    var labels: [String] = []
+    @exclusivity(unchecked) var labels: [String] = []
     /// Events of this runtime's ops go to its recorder's sink.
     let recorder = TraceRecorder()
     /// Named intermediates being collected (`Taps.collect`), if any.
-    var taps: Taps?
+    @exclusivity(unchecked) var taps: Taps?
     /// Non-finite values being watched for (`AnomalyMode.detecting`).
-    var anomaly = AnomalyState()
+    @exclusivity(unchecked) var anomaly = AnomalyState()
     /// The last tensor id handed out: ids are deterministic for a given sequence of ops, so two
     /// runs with the same seed produce the same trace, ids included.
-    var lastTensorID = 0
+    @exclusivity(unchecked) var lastTensorID = 0
     /// The last graph walk (`topologicalOrder`) started.
-    var walks = 0
+    @exclusivity(unchecked) var walks = 0
     /// Matrix-product work issued so far (what `make bench` divides by wall time).
-    public var work = Work()
+    @exclusivity(unchecked) public var work = Work()
     /// Every draw of this session (weights, fake data, batch order) comes from here.
     public let rng: SeededGenerator
 

@@ -22,12 +22,12 @@ extension TraceSink {
 /// Where one runtime's events are made. Ops and the tape reach it through their `Runtime`
 /// (`runtime.recorder`); everyone else through `Tracer`, for the calling thread's runtime.
 public final class TraceRecorder {
-    public private(set) var level: TraceLevel = .off
-    public private(set) var sink: TraceSink?
-    var seq = 0
+    @exclusivity(unchecked) public private(set) var level: TraceLevel = .off
+    @exclusivity(unchecked) public private(set) var sink: TraceSink?
+    @exclusivity(unchecked) var seq = 0
     /// The newest forward event, held back until the next event so that a model naming the
     /// result (`relu(...).named("in1")`) can still give the event that name.
-    var pending: TraceEvent?
+    @exclusivity(unchecked) var pending: TraceEvent?
 
     init() {}
 
@@ -66,8 +66,8 @@ public final class TraceRecorder {
     let queue = DispatchQueue(label: "unrolled.trace")
 
     /// Events made but not yet handed to the queue, and the bytes of values they hold.
-    var outbox: [TraceEvent] = []
-    var outboxBytes = 0
+    @exclusivity(unchecked) var outbox: [TraceEvent] = []
+    @exclusivity(unchecked) var outboxBytes = 0
 
     /// Batches handed to the queue and not yet delivered to the sink.
     let inFlight = Atomic<Int>(0)
@@ -193,11 +193,11 @@ public final class TraceRecorder {
     /// described three times; a summary is a full pass over the values, so repeats are looked
     /// up here.
     var queueSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
-    var trainingThreadSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
+    @exclusivity(unchecked) var trainingThreadSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
 
     /// Statistics pointwise and copy kernels took of their results while writing them, at
     /// `summary` (Kernels/Statistics.swift), until the results are described.
-    var kernelStatistics = Kernels.Statistics()
+    @exclusivity(unchecked) var kernelStatistics = Kernels.Statistics()
 
     /// Drop both lists (and the buffers they keep alive) when tracing stops.
     func forgetSummaries() {
