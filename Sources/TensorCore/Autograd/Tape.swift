@@ -35,12 +35,18 @@ extension Tensor {
     static func record(_ op: Primitive, _ inputs: [Tensor], shape: [Int], data: [Float],
                        attributes: String = "", gradientBlock: TensorBlock? = nil,
                        backward rule: @escaping BackwardRule) -> Tensor {
-        let runtime = Runtime.current
+        Runtime.withCurrent { runtime in
+            record(op, inputs, shape: shape, data: data, attributes: attributes, gradientBlock: gradientBlock,
+                   in: runtime, backward: rule)
+        }
+    }
+
+    static func record(_ op: Primitive, _ inputs: [Tensor], shape: [Int], data: [Float], attributes: String,
+                       gradientBlock: TensorBlock?, in runtime: Runtime, backward rule: @escaping BackwardRule) -> Tensor {
         let needsGrad = runtime.gradEnabled && inputs.contains { $0.requiresGrad }
-        let recorder = runtime.recorder
         // An op with a node can leave its label to be made when first read (Node.label); only
         // events, taps and anomaly checks read it as the op runs. Without a node it is made now.
-        let labelsReadNow = recorder.isOn || runtime.taps != nil || runtime.anomaly.isOn
+        let labelsReadNow = runtime.recorder.isOn || runtime.taps != nil || runtime.anomaly.isOn
         let made: String? = runtime.labels.last
             ?? (labelsReadNow || !needsGrad ? op.autoLabel(inputs, attributes: attributes) : nil)
         let result = Tensor(shape: shape, data: data, label: made, requiresGrad: needsGrad, in: runtime)
@@ -55,17 +61,17 @@ extension Tensor {
             runtime.anomaly.check(.forward, op: op.rawValue, label: label, id: result.id, shape: shape,
                               values: data, inputs: inputs.map(\.data))
         }
-        if recorder.isOn {
-            recorder.emit(phase: .forward, op: op.rawValue, label: label, attributes: attributes,
+        if runtime.recorder.isOn {
+            runtime.recorder.emit(phase: .forward, op: op.rawValue, label: label, attributes: attributes,
                         inputs: inputs.map { input in
                             // Values of data and parameters appear nowhere else in the trace. An op's
                             // result was described by its own event, also under noGrad, where it
                             // has no node (validation: describing every input again doubled the
                             // cost of `summary`).
-                            recorder.describe(id: input.id, label: input.label, shape: input.shape,
+                            runtime.recorder.describe(id: input.id, label: input.label, shape: input.shape,
                                               values: input.data, withValues: !input.madeByOp)
                         },
-                        outputs: [recorder.describe(id: result.id, label: label, shape: shape, values: data)])
+                        outputs: [runtime.recorder.describe(id: result.id, label: label, shape: shape, values: data)])
         }
         return result
     }
@@ -76,8 +82,10 @@ extension Tensor {
     public func backward(seed: [Float]? = nil) {
         precondition(seed != nil || count == 1, "backward() without a seed needs a scalar, shape is \(shape)")
         precondition(requiresGrad, "backward(): \(label) does not require grad")
-        let runtime = Runtime.current
-        let recorder = runtime.recorder
+        Runtime.withCurrent { runtime in backward(seed: seed, in: runtime) }
+    }
+
+    func backward(seed: [Float]?, in runtime: Runtime) {
         let order = topologicalOrder(in: runtime)
         // Intermediates start from zero on every call: they keep the gradient of the last root
         // for inspection, and adding an earlier call's gradient would send it to the leaves a
@@ -90,17 +98,17 @@ extension Tensor {
             guard let node = t.node, let g = t.grad else { continue }
             let contributions = node.rule(BackwardContext(grad: g, result: t, inputs: node.inputs))
             precondition(contributions.count == node.inputs.count, "\(node.op) rule returned wrong arity")
-            if recorder.isOn {
+            if runtime.recorder.isOn {
                 var outs: [TracedTensor] = []
                 for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
                     if let c {
-                        outs.append(recorder.describe(id: input.id, label: input.label, shape: input.shape,
+                        outs.append(runtime.recorder.describe(id: input.id, label: input.label, shape: input.shape,
                                                     kind: .grad, values: c, block: node.block))
                     }
                 }
-                recorder.emit(phase: .backward, op: node.op.rawValue, label: node.label,
+                runtime.recorder.emit(phase: .backward, op: node.op.rawValue, label: node.label,
                               attributes: node.attributes,
-                              inputs: [recorder.describe(id: t.id, label: t.label, shape: t.shape, kind: .grad, values: g)],
+                              inputs: [runtime.recorder.describe(id: t.id, label: t.label, shape: t.shape, kind: .grad, values: g)],
                               outputs: outs)
             }
             if runtime.anomaly.isOn {

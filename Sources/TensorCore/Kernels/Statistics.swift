@@ -44,11 +44,11 @@ extension Kernels {
     @inline(__always)
     static func makeMeasured(_ n: Int, _ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) -> [Float] {
         #if UNROLLED_NO_TRACE
-        let recorder: TraceRecorder? = nil
+        let measuring = false
         #else
-        let recorder = n >= Statistics.minimumCount ? Runtime.current.recorder : nil
+        let measuring = n >= Statistics.minimumCount && Runtime.withCurrent { $0.recorder.level == .summary }
         #endif
-        guard let recorder, recorder.level == .summary else {
+        guard measuring else {
             return make(n) { out in Parallel.forRanges(n) { r in body(out, r) } }
         }
         var moments = Moments()
@@ -58,7 +58,7 @@ extension Kernels {
             if whole < n { body(out, whole..<n) }
             moments = finishMoments(UnsafeBufferPointer(start: out, count: n), whole: whole, total: total)
         }
-        recorder.kernelStatistics.made.remember(result, moments)
+        Runtime.withCurrent { $0.recorder.kernelStatistics.made.remember(result, moments) }
         return result
     }
 }

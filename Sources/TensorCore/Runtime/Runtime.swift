@@ -40,11 +40,16 @@ public final class Runtime {
 
     /// The runtime of the calling thread: the one a session activated, or the thread's own,
     /// made on first use.
-    public static var current: Runtime {
-        if let p = pthread_getspecific(key) { return Unmanaged<Runtime>.fromOpaque(p).takeUnretainedValue() }
+    public static var current: Runtime { withCurrent { $0 } }
+
+    /// `body` with the current runtime, borrowed: the thread's slot keeps it alive, so the hot
+    /// paths (every op, every measured kernel) skip a retain and release per look-up.
+    @inline(__always)
+    static func withCurrent<R>(_ body: (Runtime) throws -> R) rethrows -> R {
+        if let p = pthread_getspecific(key) { return try Unmanaged<Runtime>.fromOpaque(p)._withUnsafeGuaranteedRef(body) }
         let own = Runtime()
         pthread_setspecific(key, Unmanaged.passRetained(own).toOpaque())
-        return own
+        return try body(own)
     }
 
     /// Run `body` with this runtime as the calling thread's current one, then restore the previous.
