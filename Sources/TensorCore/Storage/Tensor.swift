@@ -37,16 +37,24 @@ public final class Tensor {
     @exclusivity(unchecked) var lastWalk = 0
 
     public convenience init(shape: [Int], data: [Float], label: String = "", requiresGrad: Bool = false) {
-        self.init(shape: shape, data: data, label: label, requiresGrad: requiresGrad, in: .current)
+        let id = Runtime.withCurrent { runtime in
+            runtime.lastTensorID += 1
+            return runtime.lastTensorID
+        }
+        self.init(shape: shape, data: data, label: label, requiresGrad: requiresGrad, id: id)
     }
 
     /// A tensor numbered by `runtime` (ops pass the runtime they already looked up).
-    init(shape: [Int], data: [Float], label: String?, requiresGrad: Bool, in runtime: Runtime) {
+    convenience init(shape: [Int], data: [Float], label: String?, requiresGrad: Bool, in runtime: Runtime) {
+        runtime.lastTensorID += 1
+        self.init(shape: shape, data: data, label: label, requiresGrad: requiresGrad, id: runtime.lastTensorID)
+    }
+
+    private init(shape: [Int], data: [Float], label: String?, requiresGrad: Bool, id: Int) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
         precondition(shape.product == data.count,
                      "shape \(shape) holds \(shape.product) values, got \(data.count)")
-        runtime.lastTensorID += 1
-        self.id = runtime.lastTensorID
+        self.id = id
         self.shape = shape
         self.data = data
         self.givenLabel = label
@@ -82,10 +90,11 @@ public final class Tensor {
         label = name
         // Backward events and the forward event that made this tensor carry the name too.
         node?.label = name
-        let runtime = Runtime.current
-        if runtime.recorder.isOn { runtime.recorder.rename(id: id, to: name) }
-        if runtime.anomaly.isOn { runtime.anomaly.rename(id: id, to: name) }
-        runtime.taps?.record(name, self)
+        Runtime.withCurrent { runtime in
+            if runtime.recorder.isOn { runtime.recorder.rename(id: id, to: name) }
+            if runtime.anomaly.isOn { runtime.anomaly.rename(id: id, to: name) }
+            runtime.taps?.record(name, self)
+        }
         return self
     }
 
