@@ -60,7 +60,7 @@ struct Trace: ParsableCommand {
             if self.out != nil && out != "-" {
                 say(String(format: "wrote %@ (%.1f MB, %@ level) in %.2f s", out as NSString, Double(size) / 1e6, level.rawValue as NSString, Date().timeIntervalSince(start)))
             }
-            if hash { say("sha256 \(try fileSHA256(of: out))  \(lesson.id) seed \(options.seed) level \(level.rawValue) BLAS threads \(BLAS.threads)") }
+            if hash { say("sha256 \(try Download.sha256(file: out))  \(lesson.id) seed \(options.seed) level \(level.rawValue) BLAS threads \(BLAS.threads)") }
         }
     }
 }

@@ -44,7 +44,7 @@ public enum MovieLensDownload {
         guard zip.count <= maxZipBytes else {
             throw InputError("\(source.absoluteString): \(zip.count) bytes; expected ml-latest-small.zip (a few MB)")
         }
-        let sha = SHA256.hash(data: zip).map { String(format: "%02x", $0) }.joined()
+        let sha = Download.sha256(zip)
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: cache, withIntermediateDirectories: true) } catch {
             throw InputError("\(cache): cannot create the cache directory (\(error.localizedDescription))")
@@ -93,29 +93,5 @@ public enum MovieLensDownload {
         guard files > 0 else { throw InputError("\(source): no \(folder)/ folder in the archive; expected GroupLens's ml-latest-small.zip") }
     }
 
-    /// file:// URLs are read directly; http(s) through URLSession, with a timeout so a dead
-    /// network fails with a message instead of hanging.
-    public static func fetchURL(_ url: URL) throws -> Data {
-        if url.isFileURL {
-            guard let d = FileManager.default.contents(atPath: url.path) else { throw InputError("\(url.path): cannot read file") }
-            return d
-        }
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = 30
-        config.timeoutIntervalForResource = 300
-        let session = URLSession(configuration: config)
-        let done = DispatchSemaphore(value: 0)
-        // Written by the session's thread before `done` is signalled, read after the wait.
-        final class Outcome: @unchecked Sendable { var result: Swift.Result<Data, Error>? }
-        let outcome = Outcome()
-        session.dataTask(with: url) { data, response, error in
-            defer { done.signal() }
-            if let error { outcome.result = .failure(InputError("\(url.absoluteString): download failed (\(error.localizedDescription))")); return }
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            guard status == 200, let data else { outcome.result = .failure(InputError("\(url.absoluteString): HTTP status \(status), expected 200")); return }
-            outcome.result = .success(data)
-        }.resume()
-        done.wait()
-        return try (outcome.result ?? .failure(InputError("\(url.absoluteString): no response"))).get()
-    }
+    public static func fetchURL(_ url: URL) throws -> Data { try Download.fetch(url) }
 }
