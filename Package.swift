@@ -66,7 +66,8 @@ let package = Package(
                           dependencies: ["CBLAS", "TensorCore", "Models", "LessonEngine", "Diagrams", "Book",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
-        .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "CBLAS"],
+        .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "CBLAS",
+                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
 
         // MARK: tests

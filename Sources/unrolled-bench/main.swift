@@ -8,43 +8,36 @@
 // Targets: matmul forward+backward within 10% of raw cblas_sgemm; `summary` tracing adds at
 // most 10% to a training step of a 512×256 layer.
 
+import ArgumentParser
 import CBLAS
 import Foundation
 import TensorCore
 
 // MARK: options
 
-struct Options {
-    var threads = 1  // as the CLI (see Unrolled.swift)
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unrolled-bench", abstract: "What the tensor core costs over raw BLAS, and what tracing costs over none.")
+    @Option(help: "BLAS threads (as the CLI: 1 unless told).")
+    var threads = 1
+    @Option(help: "Timed runs per variant (the median is reported).")
     var repeats = 31
-    var warmup = 5
-    /// Run one section only (matmul, trace, jsonl; or linear, the lesson-1 line of trace): for
-    /// profiling with perf or callgrind, and for A/B runs of lesson 1's per-op costs.
-    var only: String?
-    /// Print raw cblas_sgemm GFLOP/s on the lessons' product shapes (1 and 2 threads) and the BLIS
-    /// kernel family as one JSON line and exit (bench/compare.py's reference figures).
+    var warmup: Int { 5 }
+    /// For profiling with perf or callgrind, and for A/B runs of lesson 1's per-op costs.
+    @Option(help: "Run one section only: matmul, trace, jsonl, or linear (the lesson-1 line of trace).")
+    var only: Section?
+    @Flag(help: "Print raw cblas_sgemm GFLOP/s on the lessons' product shapes (1 and 2 threads) and BLIS's kernel family as one JSON line, and exit.")
     var gemmJSON = false
 
-    init(_ args: [String]) {
-        var it = args.dropFirst().makeIterator()
-        while let a = it.next() {
-            switch a {
-            case "--threads": threads = it.next().flatMap(Int.init) ?? threads
-            case "--repeats": repeats = it.next().flatMap(Int.init) ?? repeats
-            case "--only": only = it.next()
-            case "--gemm-json": gemmJSON = true
-            case "--help", "-h":
-                print("usage: unrolled-bench [--threads N (default 1)] [--repeats N (default 31)] [--only matmul|trace|jsonl|linear] [--gemm-json]")
-                exit(0)
-            default:
-                print("unknown argument \(a); try --help")
-                exit(2)
-            }
-        }
+    enum Section: String, ExpressibleByArgument { case matmul, trace, jsonl, linear }
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads: expected at least 1, got \(threads)") }
+        guard repeats >= 1 else { throw ValidationError("--repeats: expected at least 1, got \(repeats)") }
     }
 }
 
-let options = Options(CommandLine.arguments)
+let options = Options.parseOrExit()
 BLAS.setThreads(options.threads)
 Allocator.keepFreedBuffers()
 
@@ -233,7 +226,7 @@ func benchTracing() {
 }
 
 func benchLinear() {
-    if options.only == "linear" { print(pad("step", 34) + pad("level", 9) + pad("ms", 10) + "vs off") }
+    if options.only == .linear { print(pad("step", 34) + pad("level", 9) + pad("ms", 10) + "vs off") }
     tracingCost("linear SGD, 100 steps of 10k pts", target: nil, linearSteps)
 }
 
@@ -313,9 +306,9 @@ func benchJSONL() {
           + " M floats/s, \(bytes / 1024) KiB)")
 }
 
-func section(_ name: String) -> Bool { options.only == nil || options.only == name }
-if section("matmul") { benchMatMul() }
-if section("trace") { benchTracing() }
-if section("jsonl") { benchJSONL() }
-if options.only == "linear" { benchLinear() }
+func section(_ name: Options.Section) -> Bool { options.only == nil || options.only == name }
+if section(.matmul) { benchMatMul() }
+if section(.trace) { benchTracing() }
+if section(.jsonl) { benchJSONL() }
+if options.only == .linear { benchLinear() }
 print(missed.isEmpty ? "\nall targets met" : "\ntargets missed: " + missed.joined(separator: "; "))
