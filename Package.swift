@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Unrolled: replay lesson-6 models one tensor operation at a time.
-// Dependencies point one way: CBLAS → TensorCore → {Models → LessonEngine, Diagrams (+CCairo)} → Book → unrolled.
+// Dependencies point one way: Files → Trace → TensorCore (+CBLAS, CLAPACK) → Formats → {Models → LessonEngine,
+// Diagrams (+CCairo)} → Book → unrolled.
 import PackageDescription
 
 // Swift 5 language mode: the tensor core keeps process-wide trace and RNG state that is only
@@ -48,13 +49,19 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: targets
-        .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACK"], exclude: ["README.md"], swiftSettings: kernelSettings),
+        // Atomic writes, temporaries removed on signals, input-file checks: Glibc only.
+        .target(name: "Files", swiftSettings: settings),
+        // The trace as data: events, levels, statistics, sinks, JSON Lines, float text.
+        .target(name: "Trace", dependencies: ["Files"], swiftSettings: settings),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACK", "Trace", "Files"], exclude: ["README.md"], swiftSettings: kernelSettings),
+        // Files that hold tensors: safetensors (Foundation's JSON for the header).
+        .target(name: "Formats", dependencies: ["TensorCore", "Files"], swiftSettings: settings),
         .target(name: "Models",
-                dependencies: ["TensorCore", .product(name: "SwiftCSV", package: "SwiftCSV"),
+                dependencies: ["TensorCore", "Formats", .product(name: "SwiftCSV", package: "SwiftCSV"),
                                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                                .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"], swiftSettings: settings),
         .target(name: "LessonEngine",
-                dependencies: ["TensorCore", "Models", .product(name: "Yams", package: "Yams")],
+                dependencies: ["TensorCore", "Formats", "Models", .product(name: "Yams", package: "Yams")],
                 exclude: ["README.md"], swiftSettings: settings),
         .target(name: "Diagrams", dependencies: ["CCairo", "TensorCore"], exclude: ["README.md"],
                 swiftSettings: settings),
@@ -63,7 +70,7 @@ let package = Package(
                                              .product(name: "Yams", package: "Yams")],
                 exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: settings),
         .executableTarget(name: "unrolled",
-                          dependencies: ["CBLAS", "TensorCore", "Models", "LessonEngine", "Diagrams", "Book",
+                          dependencies: ["CBLAS", "TensorCore", "Formats", "Models", "LessonEngine", "Diagrams", "Book",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
         .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "CBLAS",
@@ -73,17 +80,17 @@ let package = Package(
         // MARK: tests
         // Helpers every test target shares (finding the corpus as the CLI does).
         .target(name: "UnrolledTestSupport", dependencies: ["Models"], path: "Tests/Support", swiftSettings: settings),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"],
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "Trace", "Files", "Formats"],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "UnrolledTestSupport",
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "Formats", "UnrolledTestSupport",
                                                      .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
         // Fingerprints and help snapshots are read from the source tree (#filePath) so that
         // UNROLLED_RECORD_SNAPSHOTS=1 can re-record them in place.
-        .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore", "UnrolledTestSupport"],
+        .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore", "Formats", "UnrolledTestSupport"],
                     exclude: ["Fingerprints"], swiftSettings: settings),
         .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
                     swiftSettings: settings),
-        .testTarget(name: "CLITests", dependencies: ["unrolled", "Models", "TensorCore", "UnrolledTestSupport"], exclude: ["Snapshots"], swiftSettings: settings),
+        .testTarget(name: "CLITests", dependencies: ["unrolled", "Models", "TensorCore", "Formats", "UnrolledTestSupport"], exclude: ["Snapshots"], swiftSettings: settings),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Formats
 import TensorCore
 
 /// Everything needed to continue `run` after a whole epoch as if it had never stopped: the

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Formats
 import TensorCore
 
 /// Mutation fuzzing of the files Unrolled reads besides lessons: safetensors headers, checkpoint

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import TensorCore
 
 /// Weights as safetensors under PyTorch's state_dict names, so a file moves both ways:

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LessonEngine
 import Models
+import Formats
 import TensorCore
 
 /// Where the collab lesson's ratings come from, shared by `run collab` and `collab …`.

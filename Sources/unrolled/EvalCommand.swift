@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LessonEngine
 import Models
+import Formats
 import TensorCore
 
 struct Eval: ParsableCommand {

@@ -4,6 +4,7 @@ import Diagrams
 import Foundation
 import LessonEngine
 import Models
+import Formats
 import TensorCore
 
 @main

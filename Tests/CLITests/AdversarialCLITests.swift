@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import TensorCore
 import XCTest
 #if canImport(Glibc)

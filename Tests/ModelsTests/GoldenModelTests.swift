@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Models
+import Formats
 import TensorCore
 
 /// Every labelled intermediate of the six models, forward and backward, every parameter's

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Models
+import Formats
 import TensorCore
 
 /// BatchNorm1d, composed from primitives, against nn.BatchNorm1d (Fixtures/layers.safetensors,

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Models
+import Formats
 import TensorCore
 
 /// EmbeddingNet and MixedInputModel against PyTorch (Fixtures/golden/embedding_net.safetensors,

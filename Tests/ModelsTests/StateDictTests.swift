@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Models
+import Formats
 import TensorCore
 import UnrolledTestSupport
 

@@ -6,6 +6,7 @@
 
 import Foundation
 import XCTest
+import Formats
 @testable import TensorCore
 
 final class GoldenOpsTests: XCTestCase {

@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 @testable import TensorCore
+@testable import Trace
 
 /// Sends every event to two sinks (the file and an in-memory copy to compare against).
 private final class Tee: TraceSink {

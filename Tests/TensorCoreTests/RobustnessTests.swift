@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Formats
 @testable import TensorCore
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Formats
 @testable import TensorCore
 
 final class SafeTensorsTests: XCTestCase {

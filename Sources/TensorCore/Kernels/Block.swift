@@ -4,21 +4,6 @@
 // steps from `rnn.ih(e(cs))` [8, 512, 256], and every step's gradient used to be a fresh
 // 1M-value zero buffer (memset) plus a 1M-value add into the accumulated gradient.
 
-/// Part of a tensor along one axis: the shape read as [outer, n, inner], indices
-/// `start..<start+length` of the middle axis. Outside the block a block gradient is zero.
-public struct TensorBlock: Codable, Equatable, Sendable {
-    public var outer: Int, n: Int, inner: Int, start: Int, length: Int
-
-    public init(outer: Int, n: Int, inner: Int, start: Int, length: Int) {
-        self.outer = outer; self.n = n; self.inner = inner; self.start = start; self.length = length
-    }
-
-    /// Values inside the block.
-    public var count: Int { outer * length * inner }
-    /// Values of the whole tensor.
-    public var fullCount: Int { outer * n * inner }
-}
-
 extension Kernels {
     /// `full += block` placed at `b`.
     public static func addBlock(_ full: inout [Float], _ block: [Float], _ b: TensorBlock) {
@@ -35,7 +20,5 @@ extension Kernels {
     }
 
     /// The whole tensor: `block` at `b`, zeros elsewhere (for readers that want dense values).
-    public static func expand(_ block: [Float], _ b: TensorBlock) -> [Float] {
-        unslice(block, outer: b.outer, n: b.n, inner: b.inner, start: b.start, length: b.length)
-    }
+    public static func expand(_ block: [Float], _ b: TensorBlock) -> [Float] { b.expand(block) }
 }

@@ -8,14 +8,7 @@ import Darwin
 #endif
 
 extension Kernels {
-    /// Sums, extremes and non-finite counts of a buffer, for trace summaries.
-    public struct Moments {
-        public var finite = 0, nan = 0, inf = 0
-        /// Σx and Σx² over the finite values, in Double.
-        public var sum = 0.0, sumOfSquares = 0.0
-        /// Extremes of the finite values (±infinity when there are none).
-        public var min = Double.infinity, max = -Double.infinity
-    }
+    public typealias Moments = Trace.Moments
 
     /// One pass of statistics. The common case (every value finite) runs in SIMD lanes with no
     /// branches: a summary of every tensor is what `summary` tracing costs, so this loop decides

@@ -118,7 +118,7 @@ public final class SeededGenerator: RandomNumberGenerator {
     }
 }
 
-// libm through Glibc: the kernels need no Foundation (only SafeTensors' file reading imports it).
+// libm through Glibc: TensorCore imports no Foundation (safetensors files live in Formats).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -4,24 +4,9 @@
 import Dispatch
 import Synchronization
 
-/// Receives events in order, never two at once. `receive` runs on the tracer's own serial
-/// queue, or on the training thread for a sink that `receivesInline`; read what a sink
-/// collected after the recording ends, or through `Tracer.drain()`.
-public protocol TraceSink: AnyObject {
-    func receive(_ event: TraceEvent)
-    /// True when `receive` is cheap (keeping or counting events), so that an event with nothing
-    /// left to compute can be handed over on the training thread. Sinks that format or write
-    /// (JSON Lines) keep the default, false: all their work stays on the queue.
-    var receivesInline: Bool { get }
-}
-
-extension TraceSink {
-    public var receivesInline: Bool { false }
-}
-
 /// Where one runtime's events are made. Ops and the tape reach it through their `Runtime`
 /// (`runtime.recorder`); everyone else through `Tracer`, for the calling thread's runtime.
-public final class TraceRecorder {
+public final class TraceRecorder: TraceSource {
     @exclusivity(unchecked) public private(set) var level: TraceLevel = .off
     @exclusivity(unchecked) public private(set) var sink: TraceSink?
     @exclusivity(unchecked) var seq = 0
@@ -43,13 +28,16 @@ public final class TraceRecorder {
         precondition(Tracer.compiledIn || level == .off,
                      "this build has tracing compiled out (UNROLLED_NO_TRACE=1); rebuild without it to trace")
         drain()
+        (self.sink as? MemorySink)?.source = nil
         self.level = level
         self.sink = level == .off ? nil : sink
+        (self.sink as? MemorySink)?.source = self
         seq = 0
     }
 
     public func stop() {
         drain()
+        (sink as? MemorySink)?.source = nil
         level = .off
         sink = nil
         forgetSummaries()
@@ -146,7 +134,9 @@ public final class TraceRecorder {
         start(level: level, sink: sink)
         defer {
             drain()
+            (self.sink as? MemorySink)?.source = nil
             self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq
+            (oldSink as? MemorySink)?.source = self
             if oldLevel == .off { forgetSummaries() }
         }
         return try body()
@@ -276,29 +266,3 @@ public enum Tracer {
     }
 }
 
-/// Keeps every event in memory, in order: what the step replay and tests use.
-public final class MemorySink: TraceSink {
-    private var stored: [TraceEvent] = []
-    public init() {}
-    public func receive(_ event: TraceEvent) { stored.append(event) }
-    public var receivesInline: Bool { true }
-    public func clear() { stored.removeAll() }
-
-    /// Everything received so far. Reading while this sink is recording first waits for the
-    /// events still on their way (and the held-back newest one), so a reader sees every op that
-    /// has run.
-    public var events: [TraceEvent] {
-        let recorder = Runtime.current.recorder
-        if recorder.sink === self { recorder.drain() }
-        return stored
-    }
-}
-
-/// Keeps only the number of events: the cost of tracing without a growing buffer or a file
-/// (benchmarks).
-public final class CountingSink: TraceSink {
-    public private(set) var count = 0
-    public init() {}
-    public func receive(_ event: TraceEvent) { count += 1 }
-    public var receivesInline: Bool { true }
-}

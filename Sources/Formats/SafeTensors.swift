@@ -8,6 +8,8 @@
 // The header is decoded by Foundation's JSONDecoder, never by hand. Every problem is a
 // `SafeTensorsError` naming the file and what is wrong with it, in one line.
 
+import Files
+import TensorCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -4,8 +4,8 @@
 // (`Kernels.Statistics`), for summaries (a summary is a full pass over the values) and for
 // JSON Lines (values written once, then referenced).
 
-struct RecentBuffers<Value> {
-    let limit: Int
+public struct RecentBuffers<Value> {
+    public let limit: Int
     /// Storage address and count of each held buffer, searched without touching the arrays:
     /// looping over (array, value) pairs copied and released every entry, 6% of a traced
     /// linear-SGD step.
@@ -19,16 +19,16 @@ struct RecentBuffers<Value> {
     private var used: [Int] = []
     private var clock = 0
 
-    init(limit: Int) { self.limit = limit }
+    public init(limit: Int) { self.limit = limit }
 
     /// What was remembered for this very storage, if it is among the `limit` most recently
     /// used buffers; a hit counts as a use.
-    mutating func lookup(_ buffer: [Float]) -> Value? {
+    public mutating func lookup(_ buffer: [Float]) -> Value? {
         lookup(buffer, changing: { _ in })
     }
 
     /// What was remembered for this storage after `change` (a hit counts as a use).
-    mutating func lookup(_ buffer: [Float], changing change: (inout Value) -> Void) -> Value? {
+    public mutating func lookup(_ buffer: [Float], changing change: (inout Value) -> Void) -> Value? {
         guard let i = index(of: buffer) else { return nil }
         clock += 1
         used[i] = clock
@@ -38,7 +38,7 @@ struct RecentBuffers<Value> {
 
     /// The first held buffer whose entry satisfies `match`, with that entry (a hit counts as a
     /// use): for callers that know an entry by what they stored in it, not by its storage.
-    mutating func first(where match: (Value) -> Bool) -> (buffer: [Float], value: Value)? {
+    public mutating func first(where match: (Value) -> Bool) -> (buffer: [Float], value: Value)? {
         guard let i = values.indices.first(where: { keys[$0].count >= 0 && match(values[$0]) }) else { return nil }
         clock += 1
         used[i] = clock
@@ -46,7 +46,7 @@ struct RecentBuffers<Value> {
     }
 
     /// What was remembered for this storage, forgotten as it is handed out.
-    mutating func take(_ buffer: [Float]) -> Value? {
+    public mutating func take(_ buffer: [Float]) -> Value? {
         guard let i = index(of: buffer) else { return nil }
         keys[i] = (nil, -1)  // matches nothing, and is the first slot reused
         held[i] = []
@@ -55,7 +55,7 @@ struct RecentBuffers<Value> {
     }
 
     /// Remember `value` for `buffer`, forgetting the least recently used entry when full.
-    mutating func remember(_ buffer: [Float], _ value: Value) {
+    public mutating func remember(_ buffer: [Float], _ value: Value) {
         clock += 1
         let key = RecentBuffers.key(buffer)
         if keys.count < limit {
@@ -67,7 +67,7 @@ struct RecentBuffers<Value> {
         keys[stalest] = key; held[stalest] = buffer; values[stalest] = value; used[stalest] = clock
     }
 
-    mutating func removeAll() {
+    public mutating func removeAll() {
         keys.removeAll(); held.removeAll(); values.removeAll(); used.removeAll()
         clock = 0
     }

@@ -12,6 +12,7 @@
 // significant digits (FloatText.swift; `make bench` measures both).
 
 import Dispatch
+import Files
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -27,12 +27,10 @@ public struct ValueSummary: Codable, Equatable, Sendable {
     public var nan: Int
     public var inf: Int
 
-    public init(_ x: [Float]) { self.init(moments: Kernels.moments(x), count: x.count) }
-
     /// From the statistics of a block's `blockCount` values, those of the whole tensor of
     /// `count` values, zero outside the block (a `select` or `slice` gradient), without writing
     /// the zeros out.
-    init(moments block: Kernels.Moments, zerosAroundTo count: Int, blockCount: Int) {
+    public init(moments block: Moments, zerosAroundTo count: Int, blockCount: Int) {
         var m = block
         let zeros = count - blockCount
         if zeros > 0 {
@@ -45,7 +43,7 @@ public struct ValueSummary: Codable, Equatable, Sendable {
 
     /// The summary of `count` described values: the whole tensor's, or with `block`, a tensor of
     /// `shape` that is zero outside them.
-    init(moments m: Kernels.Moments, count: Int, block: TensorBlock?, shape: [Int]) {
+    public init(moments m: Moments, count: Int, block: TensorBlock?, shape: [Int]) {
         if block == nil {
             self.init(moments: m, count: count)
         } else {
@@ -53,7 +51,7 @@ public struct ValueSummary: Codable, Equatable, Sendable {
         }
     }
 
-    init(moments m: Kernels.Moments, count: Int) {
+    public init(moments m: Moments, count: Int) {
         let finite = Double(m.finite)
         self.count = count
         nan = m.nan
@@ -94,7 +92,7 @@ public struct TracedTensor: Codable, Equatable, Sendable {
     public var values: [Float]? {
         get {
             guard let block, let stored = storedValues else { return storedValues }
-            return Kernels.expand(stored, block)
+            return block.expand(stored)
         }
         set { storedValues = newValue; block = nil }
     }
@@ -166,7 +164,7 @@ extension Array where Element == TraceEvent {
                     let source = ref.side == .inputs ? out[j].inputs : out[j].outputs
                     guard ref.index < source.count, let values = source[ref.index].storedValues else { continue }
                     var resolved = t
-                    let count = t.block?.count ?? t.shape.product
+                    let count = t.block?.count ?? t.shape.reduce(1, *)
                     if ref.offset == 0 && values.count == count {
                         resolved.storedValues = values
                     } else {
@@ -205,7 +203,7 @@ public struct TraceEvent: Codable, Equatable, Sendable {
     }
 
     /// True while some tensor still holds values for the queue to summarise or write.
-    var carriesValues: Bool {
+    public var carriesValues: Bool {
         inputs.contains { $0.storedValues != nil } || outputs.contains { $0.storedValues != nil }
     }
 }

@@ -1,0 +1,51 @@
+// Where events go. A sink is told events in order by whatever records them (TensorCore's
+// `TraceRecorder`); it does not know about tensors or kernels.
+
+/// Receives events in order, never two at once. `receive` runs on the tracer's own serial
+/// queue, or on the training thread for a sink that `receivesInline`; read what a sink
+/// collected after the recording ends, or through `Tracer.drain()`.
+public protocol TraceSink: AnyObject {
+    func receive(_ event: TraceEvent)
+    /// True when `receive` is cheap (keeping or counting events), so that an event with nothing
+    /// left to compute can be handed over on the training thread. Sinks that format or write
+    /// (JSON Lines) keep the default, false: all their work stays on the queue.
+    var receivesInline: Bool { get }
+}
+
+extension TraceSink {
+    public var receivesInline: Bool { false }
+}
+
+/// What a sink reading its events mid-recording asks to deliver everything emitted so far.
+public protocol TraceSource: AnyObject {
+    func drain()
+}
+
+/// Keeps every event in memory, in order: what the step replay and tests use.
+public final class MemorySink: TraceSink {
+    private var stored: [TraceEvent] = []
+    public init() {}
+    public func receive(_ event: TraceEvent) { stored.append(event) }
+    public var receivesInline: Bool { true }
+    public func clear() { stored.removeAll() }
+
+    /// Everything received so far. Reading while this sink is recording first waits for the
+    /// events still on their way (and the held-back newest one), so a reader sees every op that
+    /// has run.
+    public var events: [TraceEvent] {
+        source?.drain()
+        return stored
+    }
+
+    /// The recorder sending events here, while it does.
+    public weak var source: TraceSource?
+}
+
+/// Keeps only the number of events: the cost of tracing without a growing buffer or a file
+/// (benchmarks).
+public final class CountingSink: TraceSink {
+    public private(set) var count = 0
+    public init() {}
+    public func receive(_ event: TraceEvent) { count += 1 }
+    public var receivesInline: Bool { true }
+}
