@@ -67,7 +67,8 @@ let package = Package(
                 swiftSettings: settings),
         // The lesson book: HTML pages; its CSS, JavaScript and seed code are files in Resources/.
         .target(name: "Book", dependencies: ["LessonEngine", "Diagrams", "Models", "TensorCore",
-                                             .product(name: "Yams", package: "Yams")],
+                                             .product(name: "Yams", package: "Yams"),
+                                             .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: settings),
         .executableTarget(name: "unrolled",
                           dependencies: ["CBLAS", "TensorCore", "Formats", "Models", "LessonEngine", "Diagrams", "Book",
@@ -91,6 +92,7 @@ let package = Package(
                     exclude: ["Fingerprints"], swiftSettings: settings),
         .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
                     swiftSettings: settings),
-        .testTarget(name: "CLITests", dependencies: ["unrolled", "Models", "TensorCore", "Formats", "UnrolledTestSupport"], exclude: ["Snapshots"], swiftSettings: settings),
+        .testTarget(name: "CLITests", dependencies: ["unrolled", "Book", "Models", "TensorCore", "Formats", "UnrolledTestSupport",
+                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Snapshots"], swiftSettings: settings),
     ]
 )

@@ -23,10 +23,11 @@ public enum LessonBook {
         var data = try builder.build(archNames: archNames)
         var sgdSVG = "", contourSVG = ""
         if lesson.model == .linearSGD {
-            let (animation, view) = try sgdAnimation(lesson: lesson, seed: seed)
+            let (animation, view) = try sgdAnimation(lesson: lesson, seed: seed, buffers: &builder.buffers)
             data.views.sgd = view
-            sgdSVG = sgdFramesSVG(animation)
-            contourSVG = contourWithCursor(MSEContour(animation).scene())
+            sgdSVG = SVGText.svg(Scene(width: animation.width, height: animation.height, shapes: animation.staticShapes()),
+                                 className: "sgd-svg")
+            contourSVG = SVGText.svg(MSEContour(animation).scene(), className: "contour-svg")
         }
         if let trained {
             var other = PageBuilder(replay: trained, code: nil, command: command)
@@ -38,7 +39,8 @@ public enum LessonBook {
             data.views.trained = TrainedStep(source: trainedSource, loss: loss.map { String(format: "%.6g", $0) } ?? "",
                                              outputs: outputs)
         }
-        data.buffers = builder.buffers.encoded
+        data.buffers = builder.buffers.entries
+        data.packed = try builder.buffers.packedText()
         if !replay.vocabulary.isEmpty { data.lesson.vocabulary = replay.vocabulary.map { String(Character($0)) } }
 
         let encoder = JSONEncoder()
@@ -52,7 +54,7 @@ public enum LessonBook {
         return try fill(template: resources.text("book.html"), [
             "TITLE": SVGText.escaped(lesson.title),
             "CSS": resources.text("book.css"),
-            "JS": resources.text("book.js"),
+            "JS": resources.text("explain.js") + "\n" + resources.text("book.js"),
             "DATA": json,
             "GRAPH": graph,
             "ARCH": arch,
@@ -132,7 +134,8 @@ public enum LessonBook {
 
     // MARK: linear SGD
 
-    static func sgdAnimation(lesson: Lesson, seed: UInt64) throws -> (LinearSGDAnimation, Views.SGD) {
+    /// The animation's still parts, and every iteration of the run for the page's scrubber.
+    static func sgdAnimation(lesson: Lesson, seed: UInt64, buffers: inout BufferTable) throws -> (LinearSGDAnimation, Views.SGD) {
         var options = RunOptions()
         options.seed = seed
         let story = LinearStory(runner: LessonRunner(lesson: lesson, options: options))
@@ -141,35 +144,16 @@ public enum LessonBook {
                                                updatesPerFrame: perFrame)
         animation.drawnPoints = lesson.animation.points
         animation.subtitle = story.summary
-        let view = Views.SGD(frames: path.count, captions: path.indices.map { animation.caption($0).joined(separator: "   ") },
-                             losses: path.map { Double($0.loss) }, fits: path.map { [$0.a, $0.b] },
-                             updatesPerFrame: perFrame, lr: story.lr)
+        // The run itself, as `watch` reads it: a and b before iteration k's update, and its loss.
+        var a: [Float] = [], b: [Float] = [], loss: [Float] = []
+        _ = try LinearSGD.fit(x: story.x, y: story.y, a0: story.a0, b0: story.b0, lr: story.lr, iterations: story.iterations,
+                              checked: false, checkHandGradients: false) { s in
+            a.append(s.a); b.append(s.b); loss.append(s.loss)
+        }
+        let view = Views.SGD(iterations: a.count, a: buffers.add(a), b: buffers.add(b), loss: buffers.add(loss),
+                             lr: story.lr, points: story.x.count, updatesPerFrame: perFrame,
+                             line: Views.Affine(animation.plotFrame), contour: Views.Affine(MSEContour(animation).plotFrame),
+                             xRange: [Double(animation.xRange.0), Double(animation.xRange.1)])
         return (animation, view)
-    }
-
-    /// The animation's still parts once and each frame's line and caption as a hidden group
-    /// (`frame:3`) that the page shows one at a time.
-    static func sgdFramesSVG(_ animation: LinearSGDAnimation) -> String {
-        var scene = animation.frameScene(0)
-        scene.shapes = animation.staticShapes()
-        for i in animation.frames.indices {
-            scene.shapes.append(.group(name: "frame:\(i)", animation.movingShapes(i)))
-        }
-        return SVGText.svg(scene, className: "sgd-svg")
-    }
-
-    /// The contour plot with a ring per path dot (`dot:3`), shown for the current frame.
-    static func contourWithCursor(_ scene: Scene) -> String {
-        var scene = scene
-        var dots: [Point] = []
-        for shape in scene.shapes {
-            if case .group("path", let children) = shape {
-                for c in children { if case .circle(let p, _, _) = c { dots.append(p) } }
-            }
-        }
-        for (i, p) in dots.enumerated() {
-            scene.shapes.append(.group(name: "dot:\(i)", [.circle(center: p, radius: 7, .stroke(.black, width: 2.5))]))
-        }
-        return SVGText.svg(scene, className: "contour-svg")
     }
 }

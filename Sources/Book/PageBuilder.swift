@@ -18,43 +18,35 @@ struct PageBuilder {
         self.command = command
     }
 
-    /// Explain positions per output: the first two columns of the first rows, and the largest
-    /// value; a page cannot hold every element's text, and `step` gives any other.
-    static let explainRows = 4
-    /// Outputs this small get explain text for every element.
-    static let explainAll = 16
-
-    mutating func tensor(_ t: TracedTensor, values: [Float]? = nil) -> PageTensor {
-        let stored = BufferTable.storedCount(t.shape)
+    mutating func tensor(_ t: TracedTensor, values: [Float]? = nil, derivation: Derivation? = nil) -> PageTensor {
         let all = values ?? t.values
-        // Adam's moments are shown by their statistics (explain at an update prints their
-        // numbers): as heatmaps they would double every update's weight on the page.
-        let data = Self.statisticsOnly(t) ? nil : all.map { buffers.add($0, stored: stored) }
         return PageTensor(label: t.label, id: t.id, shape: t.shape, kind: t.kind.rawValue,
                           stats: Presenter.stats(t.summary ?? all.map(ValueSummary.init)),
-                          data: data, stored: data == nil ? 0 : stored)
+                          data: all.map { buffers.add($0, derivation: derivation) })
     }
 
     mutating func build(archNames: Set<String>) throws -> PageData {
         let presenter = Presenter(colour: false)
-        let explainer = Explainer(replay: replay)
         let session = StepSession(replay: replay)
         let graph = ComputationGraph(events: replay.events)
         var events: [PageEvent] = []
         let total = replay.events.count
         let beats = anchoredBeats()
         for (i, e) in replay.events.enumerated() {
-            var inputs = e.inputs.map { t -> PageTensor in
+            var inputs = e.inputs.enumerated().map { k, t -> PageTensor in
                 // Leaf inputs of forward ops carry values; others are found by id.
                 let values = t.values ?? (e.phase == .forward ? replay.valuesByID[t.id]?.values : nil)
-                return tensor(t, values: values)
+                return tensor(t, values: values, derivation: e.phase == .update && k == 0 ? gradientSum(t.id) : nil)
             }
             if e.phase == .update, !inputs.isEmpty { inputs[0].label = "grad(\(e.label))" }
-            let outputs = e.outputs.map { tensor($0) }
             var before: PageTensor?
             if e.phase == .update, let p = e.outputs.first, let b = replay.value(named: p.label) {
                 before = tensor(b)
                 before?.label = p.label + " before"
+            }
+            let outputs = e.outputs.map { t in
+                tensor(t, derivation: e.phase == .backward ? weightGradient(e, t) ?? scatterAdd(e, t)
+                                    : e.phase == .update ? adamStep(e, t, inputs: inputs, before: before) : nil)
             }
             events.append(PageEvent(
                 seq: e.seq, phase: e.phase.rawValue, op: e.op, label: e.label, expression: e.expression,
@@ -66,7 +58,6 @@ struct PageBuilder {
                 uses: e.phase == .update ? graph.nodes.filter { $0.leafInputs.contains { $0.label == e.label } }.map(\.seq) : [],
                 beats: beats[i] ?? [],
                 inputs: inputs, outputs: outputs, before: before,
-                explain: explanations(e, index: i, explainer: explainer),
                 contrib: contributions(e, index: i, session: session)))
         }
         let counts = Dictionary(uniqueKeysWithValues: TracePhase.allCases.map { ($0.rawValue, replay.count($0)) })
@@ -80,7 +71,7 @@ struct PageBuilder {
         let info = PageData.LessonInfo(id: lesson.id, title: lesson.title, model: lesson.model.rawValue,
                                        batch: replay.batchDescription, intro: intro, counts: counts, command: command,
                                        vocabulary: nil)
-        return PageData(lesson: info, buffers: [], events: events,
+        return PageData(lesson: info, buffers: [], packed: "", events: events,
                         code: code.map { PageData.Code(file: $0.file, lines: $0.lines) },
                         graph: PageData.Graph(nodes: graph.nodes.map(\.seq), backward: backwardOf,
                                               edges: graph.edges.map { PageData.GraphEdge(from: graph.nodes[$0.from].seq, to: graph.nodes[$0.to].seq) }),
@@ -96,49 +87,51 @@ struct PageBuilder {
         return out
     }
 
-    /// `explain` for a few elements of each output, with the argument `step` takes for it.
-    func explanations(_ e: TraceEvent, index: Int, explainer: Explainer) -> [PageExplain] {
-        var out: [PageExplain] = []
-        for (k, t) in e.outputs.enumerated() {
-            // `explain NAME I,J` picks an output by label; it splits at the last space, so a
-            // second output is reachable only when its label is unique and has no space.
-            if k > 0 && (t.label.contains(" ") || e.outputs.filter({ $0.label == t.label }).count > 1) { continue }
-            if Self.statisticsOnly(t) { continue }
-            guard let values = t.values ?? replay.valuesByID[t.id]?.values else { continue }
-            let count = t.shape.reduce(1, *)
-            let stored = BufferTable.storedCount(t.shape)
-            var picks: [Int] = []
-            if count <= Self.explainAll {
-                picks = Array(0..<count)
-            } else {
-                let cols = t.shape.last!
-                let rows = count / cols
-                for r in 0..<min(rows, Self.explainRows) {
-                    for c in 0..<min(cols, 2) { picks.append(r * cols + c) }
-                }
-                if let big = values.prefix(stored).indices.max(by: { abs(values[$0]) < abs(values[$1]) }) { picks.append(big) }
-            }
-            for flat in Array(Set(picks)).sorted() where flat < stored {
-                let position = Self.position(flat, t.shape)
-                var argument = position.isEmpty ? "" : position.map(String.init).joined(separator: ",")
-                if k > 0 { argument = t.label + " " + argument }
-                let text: String
-                do { text = try explainer.explain(e, at: argument.isEmpty ? nil : argument) } catch { continue }
-                out.append(PageExplain(output: k, index: flat, command: argument.isEmpty ? "explain" : "explain " + argument, text: text))
-            }
-        }
-        return out
+    /// A parameter's gradient as the sum of its contributions, when it has several.
+    mutating func gradientSum(_ id: Int) -> Derivation? {
+        let parts = replay.contributions(to: id).filter { $0.values.values != nil }
+        guard parts.count > 1 else { return nil }
+        return .sum(parts.map { buffers.add($0.values.values!, derivation: weightGradient(replay.events[$0.index], $0.values) ?? scatterAdd(replay.events[$0.index], $0.values)) })
     }
 
-    static func statisticsOnly(_ t: TracedTensor) -> Bool { t.label.hasPrefix("adam.") }
+    /// x·Wᵀ's weight gradient, from the gradient of the product and x.
+    mutating func weightGradient(_ e: TraceEvent, _ out: TracedTensor) -> Derivation? {
+        guard e.op == Primitive.matmul.rawValue, let g = e.inputs.first,
+              let fwd = replay.events.first(where: { $0.phase == .forward && $0.outputs.first?.id == g.id }),
+              fwd.inputs.count == 2, out.id == fwd.inputs[1].id, fwd.attributes.contains("transB"), !fwd.attributes.contains("transA"),
+              let gv = g.values ?? replay.valuesByID[g.id]?.values,
+              let xv = fwd.inputs[0].values ?? replay.valuesByID[fwd.inputs[0].id]?.values,
+              fwd.outputs[0].shape.count == 2, fwd.inputs[0].shape.count == 2 else { return nil }
+        return .weightGradient(gradient: buffers.add(gv), input: buffers.add(xv), rows: fwd.outputs[0].shape[0],
+                               n: fwd.outputs[0].shape[1], k: fwd.inputs[0].shape[1])
+    }
 
-    static func position(_ flat: Int, _ shape: [Int]) -> [Int] {
-        var rest = flat
-        var pos = [Int](repeating: 0, count: shape.count)
-        for a in stride(from: shape.count - 1, through: 0, by: -1) where shape[a] > 0 {
-            pos[a] = rest % shape[a]; rest /= shape[a]
+    /// An embedding table's gradient, from the looked-up rows' gradient and the indices.
+    mutating func scatterAdd(_ e: TraceEvent, _ out: TracedTensor) -> Derivation? {
+        guard e.op == Primitive.embedding.rawValue, let g = e.inputs.first,
+              let fwd = replay.events.first(where: { $0.phase == .forward && $0.outputs.first?.id == g.id }),
+              fwd.inputs.count == 2, out.id == fwd.inputs[0].id, let width = out.shape.last,
+              let gv = g.values ?? replay.valuesByID[g.id]?.values,
+              let iv = fwd.inputs[1].values ?? replay.valuesByID[fwd.inputs[1].id]?.values else { return nil }
+        return .scatterAdd(gradient: buffers.add(gv), indices: buffers.add(iv), width: width)
+    }
+
+    /// Adam's new parameter, m and v from the parameter before, its gradient and the moments before.
+    func adamStep(_ e: TraceEvent, _ out: TracedTensor, inputs: [PageTensor], before: PageTensor?) -> Derivation? {
+        guard e.op == "adam", let p = before?.data, let g = inputs.first?.data else { return nil }
+        func attribute(_ key: String) -> String? {
+            for field in e.attributes.split(separator: ",") {
+                let kv = field.split(separator: "=", maxSplits: 1)
+                if kv.count == 2 && kv[0] == key { return String(kv[1]) }
+            }
+            return nil
         }
-        return pos
+        guard let lr = attribute("lr").flatMap(Float.init), let step = attribute("step").flatMap(Int.init), step > 0,
+              let m = inputs.first(where: { $0.label == "adam.m(\(e.label))" })?.data,
+              let v = inputs.first(where: { $0.label == "adam.v(\(e.label))" })?.data else { return nil }
+        let part = out.label.hasPrefix("adam.m(") ? "m" : out.label.hasPrefix("adam.v(") ? "v" : "param"
+        return .adam(param: p, grad: g, m: m, v: v,
+                     constants: AdamConstants(lr: lr, step: step, wd: attribute("wd").flatMap(Float.init) ?? 0), part: part)
     }
 
     /// For a backward op that adds to a shared parameter's gradient: every contribution, their
@@ -149,14 +142,13 @@ struct PageBuilder {
         for t in e.outputs where replay.parameterNames.contains(t.label) {
             let parts = replay.contributions(to: t.id)
             guard let current = parts.firstIndex(where: { $0.index == index }) else { continue }
-            let stored = BufferTable.storedCount(t.shape)
             let pageParts = parts.map { p in
                 PageContribution.Part(event: p.index, label: replay.events[p.index].label, l2: p.values.summary?.l2 ?? 0,
-                                      data: p.values.values.map { buffers.add($0, stored: stored) })
+                                      data: p.values.values.map { buffers.add($0, derivation: weightGradient(replay.events[p.index], p.values) ?? scatterAdd(replay.events[p.index], p.values)) })
             }
             let sum = replay.gradient(named: t.label)
             out.append(PageContribution(name: t.label, parts: pageParts, sumL2: sum?.summary?.l2 ?? 0,
-                                        sum: sum?.values.map { buffers.add($0, stored: stored) }, stored: stored,
+                                        sum: sum?.values.map { buffers.add($0, derivation: .sum(pageParts.compactMap(\.data))) },
                                         shape: t.shape, current: current,
                                         text: session.execute("contrib " + t.label).text))
         }
@@ -170,7 +162,6 @@ struct PageBuilder {
             let label = "h\(t)"
             guard let i = replay.events.firstIndex(where: { $0.phase == .forward && $0.label == label }),
                   let h = replay.events[i].outputs.first else { break }
-            let stored = BufferTable.storedCount(h.shape)
             var inputLabel = "e(c\(t))"
             var inputNorm = replay.gradient(named: inputLabel)?.summary?.l2
             if inputNorm == nil, let all = replay.gradient(named: "e(cs)"), let v = all.values, all.shape.count == 3, t <= all.shape[0] {
@@ -179,7 +170,7 @@ struct PageBuilder {
                 inputNorm = v[(t - 1) * n..<t * n].reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
                 inputLabel = "e(cs)[\(t - 1)]"
             }
-            steps.append(Views.TimeStep(t: t, label: label, data: h.values.map { buffers.add($0, stored: stored) },
+            steps.append(Views.TimeStep(t: t, label: label, data: h.values.map { buffers.add($0) },
                                         shape: h.shape, event: i, gradL2: replay.gradient(named: label)?.summary?.l2,
                                         inputGradL2: inputNorm, inputLabel: inputLabel))
         }

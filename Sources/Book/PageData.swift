@@ -1,8 +1,9 @@
 // What one lesson page knows, as JSON inside the page: the recorded step's events with their
-// tensors, the explain and contrib text the CLI prints, and the views across the step. Values
-// are float32 little-endian in base64 (a float's exact bits, a third the size of decimal text),
-// each distinct buffer once.
+// tensors, the contrib text the CLI prints, and the views across the step. Values are float32
+// little-endian in base64 (a float's exact bits, a third the size of decimal text), each distinct
+// buffer once, some as the rule that makes them (BufferTable).
 
+import Diagrams
 import Foundation
 import LessonEngine
 import Models
@@ -16,21 +17,8 @@ struct PageTensor: Encodable {
     var kind: String
     /// Presenter.stats: the statistics line `step` prints, of the whole tensor.
     var stats: String
-    /// Index into `buffers`, nil when the trace kept no values.
+    /// Index into `buffers` (every value), nil when the trace kept no values.
     var data: Int?
-    /// How many values (from the first, row-major) the page holds; fewer than the tensor's
-    /// count for large weights, which keep their first rows only.
-    var stored: Int
-}
-
-struct PageExplain: Encodable {
-    /// Which output of the event.
-    var output: Int
-    /// Flat index into that output.
-    var index: Int
-    /// What to type at `step`'s prompt for the same text.
-    var command: String
-    var text: String
 }
 
 struct PageContribution: Encodable {
@@ -45,7 +33,6 @@ struct PageContribution: Encodable {
     /// ‖grad(name)‖, the norm of the sum.
     var sumL2: Double
     var sum: Int?
-    var stored: Int
     var shape: [Int]
     /// Which part this event is (from 0).
     var current: Int
@@ -75,7 +62,6 @@ struct PageEvent: Encodable {
     var outputs: [PageTensor]
     /// For update: the parameter before the step.
     var before: PageTensor?
-    var explain: [PageExplain]
     var contrib: [PageContribution]
 }
 
@@ -102,7 +88,9 @@ struct PageData: Encodable {
         var edges: [GraphEdge]
     }
     var lesson: LessonInfo
-    var buffers: [String]
+    var buffers: [PageBuffer]
+    /// BufferTable.packedText: the carried values.
+    var packed: String
     var events: [PageEvent]
     var code: Code?
     var graph: Graph
@@ -122,13 +110,29 @@ struct Views: Encodable {
         var inputGradL2: Double?
         var inputLabel: String
     }
+    /// Lesson 1's run, every iteration: a and b as iteration k reads them (before its update) and
+    /// its loss, as `watch linear-sgd a b loss` and `step linear-sgd --at-step k-1` read them.
     struct SGD: Encodable {
-        var frames: Int
-        var captions: [String]
-        var losses: [Double]
-        var fits: [[Float]]
-        var updatesPerFrame: Int
+        var iterations: Int
+        /// Buffers of `iterations` values each.
+        var a: Int, b: Int, loss: Int
         var lr: Float
+        var points: Int
+        /// The animation's pictures are every `updatesPerFrame` iterations (the contour's path dots).
+        var updatesPerFrame: Int
+        /// Data to pixels in the animation (x, y) and the contour (a, b): pixel = offset + scale × value.
+        var line: Affine, contour: Affine
+        /// The animation's x range, where the line is drawn.
+        var xRange: [Double]
+    }
+    struct Affine: Encodable {
+        var x: [Double]
+        var y: [Double]
+        init(_ frame: PlotFrame) {
+            let o = frame.point(0, 0), one = frame.point(1, 1)
+            x = [o.x, one.x - o.x]
+            y = [o.y, one.y - o.y]
+        }
     }
     var timeSteps: [TimeStep] = []
     var sgd: SGD?
@@ -141,32 +145,4 @@ struct TrainedStep: Encodable {
     var loss: String
     /// Per event index: outputs as they are with the trained weights.
     var outputs: [[PageTensor]]
-}
-
-/// Collects distinct value buffers.
-struct BufferTable {
-    private(set) var encoded: [String] = []
-    private var index: [[UInt32]: Int] = [:]
-
-    /// Largest number of values stored for one tensor: a weight matrix keeps its first rows.
-    static let cap = 8192
-
-    /// How many leading values of a tensor of `shape` the page keeps: whole rows, at most `cap`.
-    static func storedCount(_ shape: [Int]) -> Int {
-        let count = shape.reduce(1, *)
-        guard count > cap else { return count }
-        let row = shape.count > 1 ? shape[1...].reduce(1, *) : 1
-        return row > cap ? cap : (cap / row) * row
-    }
-
-    mutating func add(_ values: [Float], stored: Int) -> Int {
-        let bits = values.prefix(stored).map(\.bitPattern)
-        if let i = index[bits] { return i }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(bits.count * 4)
-        for b in bits { bytes += [UInt8(b & 0xFF), UInt8((b >> 8) & 0xFF), UInt8((b >> 16) & 0xFF), UInt8(b >> 24)] }
-        encoded.append(Data(bytes).base64EncodedString())
-        index[bits] = encoded.count - 1
-        return encoded.count - 1
-    }
 }

@@ -6,7 +6,8 @@
 // Layout: layers by dependency, each op as late as possible (just before its first use), so an
 // embedding lookup sits beside the step that uses it instead of piling up at the top; long
 // traces wrap into several columns ("bands") of at most `layersPerBand` layers, read like a
-// newspaper: top to bottom, then the next column. Arrows between columns become "→ #15" notes.
+// newspaper: top to bottom, then the next column. An arrow into another column runs down the
+// gap beside its column and along the gaps between rows, so every arrow is drawn.
 
 import Foundation
 import TensorCore
@@ -119,12 +120,13 @@ public struct ComputationGraph {
         let lines = boxLines(showBackward: showBackward)
         let boxHeight = Double(lines) * 14 + 10
         let hGap = 22.0, vGap = 40.0, bandGap = 60.0
-        var bandX = [Double](repeating: 0, count: bands)
+        var bandX = [Double](repeating: 0, count: bands), bandRight = bandX
         var x = 0.0
         for b in 0..<bands {
             let widest = (b * perBand..<min(layerCount, (b + 1) * perBand)).map { byLayer[$0].count }.max() ?? 1
             let bandWidth = Double(widest) * nodeWidth + Double(widest - 1) * hGap
             bandX[b] = x + bandWidth / 2
+            bandRight[b] = x + bandWidth
             x += bandWidth + bandGap
         }
         var center = [Point](repeating: Point(0, 0), count: nodes.count)
@@ -140,18 +142,30 @@ public struct ComputationGraph {
         let highlightIsBackward = highlight != nil && highlighted != nil && nodes[highlighted!].seq != highlight
         var shapes: [Shape] = []
         var arrows: [Shape] = []
-        // Arrows that would jump to another column become connector notes instead: "→ #15"
-        // under the producer and "← #14" over the consumer, like a page reference in a book.
-        var sentTo = [[Int]](repeating: [], count: nodes.count)
-        var cameFrom = [[Int]](repeating: [], count: nodes.count)
+        // Arrows into another column leave by the gap right of their own column, each in a
+        // lane of its own there so they stay apart.
+        let crossing = edges.filter { layer[$0.to] / perBand != layer[$0.from] / perBand }
+        var laneOf: [Int: Double] = [:]
+        for (b, group) in Dictionary(grouping: crossing.indices, by: { layer[crossing[$0].from] / perBand }) {
+            let step = min(8.0, (bandGap - 12) / Double(max(1, group.count - 1)))
+            for (k, e) in group.sorted().enumerated() {
+                laneOf[e] = bandRight[b] + bandGap / 2 + (Double(k) - Double(group.count - 1) / 2) * step
+            }
+        }
+        var crossed = 0
         for (f, t) in edges {
             let from = center[f] + Point(0, boxHeight / 2), to = center[t] - Point(0, boxHeight / 2)
             let touchesHighlight = f == highlighted || t == highlighted
             let color = touchesHighlight ? (highlightIsBackward ? Color.red : Color(hex: 0x333333)) : Color(hex: 0x9A9A9A)
             let width = touchesHighlight ? 2.0 : 1.2
             if layer[t] / perBand != layer[f] / perBand {
-                sentTo[f].append(nodes[t].seq)
-                cameFrom[t].append(nodes[f].seq)
+                // Down out of the producer, along the gap under its row to the lane, along the
+                // lane to the gap over the consumer's row, then into the consumer from above.
+                let lane = laneOf[crossed]!
+                crossed += 1
+                let out = from.y + vGap / 2, back = to.y - vGap / 2
+                arrows.append(.polyline([from, Point(from.x, out), Point(lane, out), Point(lane, back), Point(to.x, back), to],
+                                        .stroke(color, width: width), head: .small))
             } else if layer[t] == layer[f] + 1 {
                 arrows.append(.polyline([from, to], .stroke(color, width: width), head: .small))
             } else if let lane = Self.lane(from: from, to: to, around: (layer[f] + 1..<layer[t]).flatMap { byLayer[$0] }
@@ -167,22 +181,6 @@ public struct ComputationGraph {
                 let dy = max(30, abs(to.y - from.y) * 0.4)
                 arrows.append(.curve(from: from, control1: from + Point(0, dy), control2: to - Point(0, dy), to: to,
                                      .stroke(color, width: width), head: .small))
-            }
-        }
-        let connectorFont = Font(weight: .bold, size: 10)
-        for i in nodes.indices {
-            let rightEdge = center[i].x + nodeWidth / 2 - 4
-            if !sentTo[i].isEmpty {
-                let text = measurer.truncate("→ " + sentTo[i].map { "#\($0)" }.joined(separator: " "), font: connectorFont,
-                                             maxWidth: nodeWidth / 2 - 8)
-                arrows.append(.text(text, at: Point(rightEdge, center[i].y + boxHeight / 2 + 6), size: connectorFont.size,
-                                    weight: .bold, color: Color(hex: 0x555555), horizontal: .trailing, vertical: .top))
-            }
-            if !cameFrom[i].isEmpty {
-                let text = measurer.truncate("← " + cameFrom[i].map { "#\($0)" }.joined(separator: " "), font: connectorFont,
-                                             maxWidth: nodeWidth / 2 - 8)
-                arrows.append(.text(text, at: Point(rightEdge, center[i].y - boxHeight / 2 - 6), size: connectorFont.size,
-                                    weight: .bold, color: Color(hex: 0x555555), horizontal: .trailing, vertical: .bottom))
             }
         }
         shapes.append(.group(name: "edges", arrows))
@@ -210,7 +208,7 @@ public struct ComputationGraph {
             .text(title, at: Point(left, context == nil ? -52 : -68),
                   size: 15, weight: .bold, horizontal: .leading, vertical: .bottom)] + contextLine + [
             .text("μ mean, σ std of the op's result" + (showBackward ? "; ∇ the same for the gradient of the loss w.r.t. it" : "")
-                  + "; → #n / ← #n: the arrow continues in another column",
+                  + "; arrows to the next column run between columns",
                   at: Point(left, -28),
                   size: 11, color: Color(hex: 0x555555), horizontal: .leading, vertical: .bottom)]), at: 0)
         scene.fitToContent(margin: 16, measurer: measurer)

@@ -38,11 +38,17 @@ public struct MSEContour {
                 NiceTicks(min: br.min - pb, max: br.max + pb, target: 7))
     }
 
-    public func scene() -> Scene {
+    /// The (a, b) plane in pixels.
+    public var plotFrame: PlotFrame {
         let (aTicks, bTicks) = window()
         let left = PlotFrame.leftMargin(for: bTicks) + 8
-        let frame = PlotFrame(area: Rect(x: left, y: 60, width: width - left - 20, height: height - 60 - 84),
-                              xTicks: aTicks, yTicks: bTicks)
+        return PlotFrame(area: Rect(x: left, y: 60, width: width - left - 20, height: height - 60 - 84),
+                         xTicks: aTicks, yTicks: bTicks)
+    }
+
+    public func scene() -> Scene {
+        let frame = plotFrame
+        let (aTicks, bTicks) = (frame.xTicks, frame.yTicks)
         let n = resolution
         let aAt = { (i: Int) in aTicks.lower + (aTicks.upper - aTicks.lower) * Double(i) / Double(n) }
         let bAt = { (j: Int) in bTicks.lower + (bTicks.upper - bTicks.lower) * Double(j) / Double(n) }

@@ -57,7 +57,7 @@ public struct LinearSGDAnimation {
         return Swift.max(0, total / n)
     }
 
-    var xRange: (Double, Double) {
+    public var xRange: (Double, Double) {
         let xs = x.map(Double.init)
         return (xs.min()!, xs.max()!)
     }

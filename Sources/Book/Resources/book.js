@@ -1,28 +1,85 @@
 // The lesson book's page: one recorded training step (JSON in #book-data), walked op by op.
 // Plain JavaScript, no libraries, no requests: everything the page shows is in the page.
 "use strict";
-(function () {
+(async function () {
   const data = JSON.parse(document.getElementById("book-data").textContent);
   const events = data.events;
+  const packed = await unpack(data.packed);
   const $ = (id) => document.getElementById(id);
   let cursor = -1;
-  let selected = null;          // {event, output, index} of the explained element
+  let selected = { output: 0, index: 0 };   // the explained element of the current op's outputs
   const stepTimes = [];
-  window.book = { data, stepTimes, go: (i) => go(i), get cursor() { return cursor; },
-                  get decoded() { return decoded.size === data.buffers.length; } };
-
-  // ---- values: base64 float32 buffers, decoded when first needed ----
   const decoded = new Map();
+  window.book = { data, stepTimes, go: (i) => go(i), get cursor() { return cursor; },
+                  get decoded() { return decoded.size === data.buffers.length; },
+                  explain: (i, k, flat) => explainer.explain(i, k, flat),
+                  explainCommand: (i, k, flat) => explainer.command(i, k, flat),
+                  explainCell: (k, flat) => explain(cursor, k, flat),
+                  values: (i) => buffer(i) };
+
+  // ---- values: float32 buffers from the packed stream or the rule that makes them ----
+  // BufferTable.packedText: base64 of deflated byte planes (every value's first byte, then every
+  // second byte, …), inflated by the browser's DecompressionStream.
+  async function unpack(text) {
+    const stream = new Blob([bytesOf(text)]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    const planes = new Uint8Array(await new Response(stream).arrayBuffer());
+    const n = planes.length / 4, bytes = new Uint8Array(planes.length);
+    for (let k = 0; k < 4; k++) { const plane = planes.subarray(k * n, (k + 1) * n); for (let i = 0; i < n; i++) bytes[4 * i + k] = plane[i]; }
+    return new Float32Array(bytes.buffer);
+  }
+  function bytesOf(text) {
+    const bin = atob(text);
+    const bytes = new Uint8Array(bin.length);
+    for (let k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
+    return bytes.buffer;
+  }
   function buffer(i) {
     if (i === null || i === undefined) return null;
     if (!decoded.has(i)) {
-      const bin = atob(data.buffers[i]);
-      const bytes = new Uint8Array(bin.length);
-      for (let k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
-      decoded.set(i, new Float32Array(bytes.buffer));
+      const entry = data.buffers[i];
+      decoded.set(i, Array.isArray(entry) ? packed.subarray(entry[0], entry[0] + entry[1]) : derive(entry));
     }
     return decoded.get(i);
   }
+  // BufferTable's rules (Sources/Book/BufferTable.swift) with the same float32 arithmetic, then
+  // the fixes where the trace's value differs from the rule's.
+  function derive(d) {
+    const f = Math.fround;
+    const out = new Float32Array(d.count);
+    const src = d.from.map(buffer);
+    if (d.rule === "weightGradient") {
+      const [g, x] = src, [rows, n, k] = d.dims;
+      for (let j = 0; j < n; j++) for (let kk = 0; kk < k; kk++) {
+        let acc = 0;
+        if (d.mode === "fma") for (let i = 0; i < rows; i++) acc = f(acc + g[i * n + j] * x[i * k + kk]);
+        else if (d.mode === "float") for (let i = 0; i < rows; i++) acc = f(acc + f(g[i * n + j] * x[i * k + kk]));
+        else { for (let i = 0; i < rows; i++) acc += g[i * n + j] * x[i * k + kk]; acc = f(acc); }
+        out[j * k + kk] = acc;
+      }
+    } else if (d.rule === "scatterAdd") {
+      const [g, indices] = src, [width] = d.dims;
+      indices.forEach((c, r) => { for (let col = 0; col < width; col++) out[c * width + col] = out[c * width + col] + g[r * width + col]; });
+    } else if (d.rule === "sum") {
+      out.set(src[0]);
+      for (const part of src.slice(1)) for (let i = 0; i < out.length; i++) out[i] = out[i] + part[i];
+    } else if (d.rule === "adam") {
+      const [p, g, m, v] = src;
+      const [stepSize, bc2Sqrt, w1, w2, beta2, eps, wd] = new Float32Array(new Uint32Array(d.constants).buffer);
+      for (let i = 0; i < out.length; i++) {
+        const gi = wd === 0 ? g[i] : f(g[i] + f(wd * p[i]));
+        const m1 = f(m[i] + f(w1 * f(gi - m[i])));
+        const v1 = f(f(v[i] * beta2) + f(f(w2 * gi) * gi));
+        const denom = f(f(f(Math.sqrt(v1)) / bc2Sqrt) + eps);
+        out[i] = d.mode === "m" ? m1 : d.mode === "v" ? v1 : f(p[i] - f(stepSize * f(m1 / denom)));
+      }
+    }
+    if (d.fixes) {
+      const fixes = new Uint32Array(bytesOf(d.fixes)), words = new Uint32Array(out.buffer);
+      for (let k = 0; k < fixes.length; k += 2) words[fixes[k]] = fixes[k + 1];
+    }
+    return out;
+  }
+  const explainer = makeExplainer(events, buffer);
   // The shortest decimal that reads back as the same float32 (what Swift prints for a Float).
   function f32(v) {
     if (!Number.isFinite(v)) return String(v);
@@ -58,6 +115,12 @@
     return t >= 0 ? [255, Math.round(255 - 200 * k), Math.round(255 - 215 * k)]
                   : [Math.round(255 - 215 * k), Math.round(255 - 150 * k), 255];
   }
+
+  // The colour scale in 2 × 1024 steps as RGBA words: a big heatmap costs one lookup per cell.
+  const paletteSteps = 1024;
+  const word = ([R, G, B]) => (255 << 24 | B << 16 | G << 8 | R) >>> 0;
+  const palette = Uint32Array.from({ length: 2 * paletteSteps + 1 }, (_, j) => word(colour(j - paletteSteps, paletteSteps)));
+  const notFinite = word(colour(NaN, 1));
 
   // ---- the intro and the static panels ----
   function intro() {
@@ -149,7 +212,7 @@
     return "  class " + JSON.stringify(vocab[pos[pos.length - 1]]);
   }
 
-  // values: Float32Array (stored prefix); opts: {role, explainFor: {event, output}, compare}
+  // values: Float32Array (every value); opts: {role, explainFor: {event, output}, compare}
   function heatmap(t, values, opts) {
     const box = el("div", "tensor");
     const head = el("div");
@@ -157,45 +220,72 @@
     head.appendChild(el("span", "name", t.label + " [" + t.shape.join(", ") + "]"));
     box.appendChild(head);
     box.appendChild(el("div", "stats", t.stats));
-    if (!values) { box.appendChild(el("div", "note", "(statistics only on this page)")); return box; }
-    const count = product(t.shape);
+    if (!values) { box.appendChild(el("div", "note", t.data === null || t.data === undefined ? "(the trace kept statistics only)" : "(statistics here; explain above shows its value for any element)")); return box; }
     const { rows, cols } = grid(t.shape, values.length);
-    if (values.length < count) {
-      box.appendChild(el("div", "note", `showing the first ${rows} of ${count / cols} rows (${values.length} of ${count} values); statistics are of the whole tensor`));
-    }
     let m = 0;
     for (const v of values) if (Number.isFinite(v) && Math.abs(v) > m) m = Math.abs(v);
-    const maxW = 520, maxH = 170;
+    const maxW = 520, maxH = 170, maxRows = 200;
     const cw = Math.max(1, Math.min(28, Math.floor(maxW / cols)));
-    const ch = Math.max(1, Math.min(18, Math.floor(maxH / rows)));
+    // A tall tensor (an embedding table of 9,000 rows) shows a window of its rows at a time,
+    // with a slider to move it: every element stays reachable, a step stays cheap.
+    const shown = Math.min(rows, maxRows);
+    const ch = Math.max(1, Math.min(18, Math.floor(maxH / shown)));
     const canvas = el("canvas");
-    canvas.width = cols * cw; canvas.height = rows * ch;
+    canvas.width = cols * cw; canvas.height = shown * ch;
     canvas.dataset.label = t.label;
+    canvas.dataset.shownRows = shown;
     const ctx = canvas.getContext("2d");
     const img = ctx.createImageData(canvas.width, canvas.height);
     const pixels = new Uint32Array(img.data.buffer);   // one write per pixel (RGBA, little-endian)
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
-      const k = r * cols + c;
-      if (k >= values.length) continue;
-      const [R, G, B] = colour(values[k], m);
-      const word = (255 << 24 | B << 16 | G << 8 | R) >>> 0;
-      for (let y = r * ch; y < (r + 1) * ch; y++) pixels.fill(word, y * canvas.width + c * cw, y * canvas.width + (c + 1) * cw);
-    }
-    ctx.putImageData(img, 0, 0);
-    const explainable = opts.explainFor ? events[opts.explainFor.event].explain.filter((x) => x.output === opts.explainFor.output) : [];
-    // Mark the cells that have explain text with a dark corner.
-    ctx.fillStyle = "#000";
-    for (const x of explainable) {
-      const r = Math.floor(x.index / cols), c = x.index % cols;
-      ctx.fillRect(c * cw, r * ch, Math.max(2, Math.min(4, cw)), Math.max(2, Math.min(4, ch)));
+    const scale = m > 0 ? paletteSteps / m : 0;
+    let first = 0, marked = -1;
+    const draw = () => {
+      for (let r = 0; r < shown; r++) for (let c = 0; c < cols; c++) {
+        const k = (first + r) * cols + c;
+        const v = k < values.length ? values[k] : 0;
+        const word = Number.isFinite(v) ? palette[paletteSteps + Math.round(Math.max(-paletteSteps, Math.min(paletteSteps, v * scale)))] : notFinite;
+        if (cw === 1 && ch === 1) { pixels[r * canvas.width + c] = word; continue; }
+        for (let y = r * ch; y < (r + 1) * ch; y++) pixels.fill(word, y * canvas.width + c * cw, y * canvas.width + (c + 1) * cw);
+      }
+      ctx.putImageData(img, 0, 0);
+      // The explained cell gets a dark frame.
+      const r = Math.floor(marked / cols) - first, c = marked % cols;
+      if (marked < 0 || r < 0 || r >= shown) return;
+      ctx.strokeStyle = "#000"; ctx.lineWidth = 2;
+      const w = Math.max(cw, 4), h = Math.max(ch, 4);
+      ctx.strokeRect(Math.min(c * cw, canvas.width - w) + 1, Math.min(r * ch, canvas.height - h) + 1, w - 2, h - 2);
+    };
+    let slider = null;
+    // Move the window so that row `r` is in it (the test and the slider use this).
+    canvas.showRow = (r) => {
+      const start = Math.max(0, Math.min(rows - shown, r < first || r >= first + shown ? r - Math.floor(shown / 2) : first));
+      if (start !== first) { first = start; canvas.dataset.firstRow = first; if (slider) { slider.value = first; slider.update(); } draw(); }
+    };
+    canvas.dataset.firstRow = 0;
+    draw();
+    if (opts.explainFor) {
+      canvas.dataset.output = opts.explainFor.output;
+      canvas.mark = (k) => { if (k === marked) return; marked = k; if (k >= 0) canvas.showRow(Math.floor(k / cols)); draw(); };
     }
     const cellAt = (ev) => {
-      // offsetX/Y are inside the border, where the cells are.
-      const c = Math.floor(ev.offsetX * cols / canvas.clientWidth);
-      const r = Math.floor(ev.offsetY * rows / canvas.clientHeight);
+      // offsetX/Y are inside the border, where the cells are; the far edge belongs to the last cell.
+      const c = Math.min(cols - 1, Math.floor(ev.offsetX * cols / canvas.clientWidth));
+      const r = first + Math.min(shown - 1, Math.floor(ev.offsetY * shown / canvas.clientHeight));
       const k = r * cols + c;
       return (c >= 0 && c < cols && r >= 0 && k < values.length) ? k : -1;
     };
+    if (shown < rows) {
+      const bar = el("div", "rows");
+      slider = el("input");
+      Object.assign(slider, { type: "range", min: 0, max: rows - shown, value: 0, step: 1 });
+      slider.setAttribute("aria-label", "first row shown");
+      const label = el("span", "dim");
+      slider.update = () => { label.textContent = ` rows ${first}–${first + shown - 1} of ${rows}`; };
+      slider.addEventListener("input", () => { first = Number(slider.value); canvas.dataset.firstRow = first; slider.update(); draw(); });
+      slider.update();
+      bar.append(slider, label);
+      box.appendChild(bar);
+    }
     canvas.addEventListener("mousemove", (ev) => {
       const k = cellAt(ev);
       if (k < 0) { hideTip(); return; }
@@ -208,9 +298,7 @@
     canvas.addEventListener("click", (ev) => {
       const k = cellAt(ev);
       if (k < 0 || !opts.explainFor) return;
-      const hit = explainable.find((x) => x.index === k);
-      if (hit) explain(opts.explainFor.event, hit);
-      else explainMissing(opts.explainFor.event, t, k);
+      explain(opts.explainFor.event, opts.explainFor.output, k);
     });
     const row = el("div", "heat");
     row.appendChild(canvas);
@@ -222,34 +310,21 @@
     legend.appendChild(el("span", "", "−" + short(m)));
     row.appendChild(legend);
     box.appendChild(row);
-    if (explainable.length) {
-      const chips = el("div", "chips");
-      for (const x of explainable) {
-        const pos = position(x.index, t.shape);
-        const chip = el("span", "chip", pos.length ? "[" + pos.join(",") + "]" : "value");
-        chip.dataset.index = x.index;
-        chip.dataset.output = x.output;
-        chip.title = x.command;
-        chip.addEventListener("click", () => explain(opts.explainFor.event, x));
-        chips.appendChild(chip);
-      }
-      box.appendChild(chips);
-    }
     return box;
   }
 
-  function explain(eventIndex, x) {
-    selected = { event: eventIndex, output: x.output, index: x.index };
-    $("explain").textContent = x.text;
-    $("explain-command").textContent = `the same text at the step> prompt: g ${eventIndex + 1}, then ${x.command}`;
-    for (const c of document.querySelectorAll(".chip")) {
-      c.classList.toggle("on", Number(c.dataset.index) === x.index && Number(c.dataset.output) === x.output);
-    }
-  }
-  function explainMissing(eventIndex, t, k) {
-    const pos = position(k, t.shape);
-    $("explain").textContent = `${t.label}[${pos.join(",")}]: this page carries explain text for the marked cells only.`;
-    $("explain-command").textContent = `for this one: ${data.lesson.command}, then g ${eventIndex + 1} and explain ${events[eventIndex].outputs.length > 1 ? t.label + " " : ""}${pos.join(",")}`;
+  // Explain output `output`'s element `index` of op `eventIndex`, computed from the page's values.
+  function explain(eventIndex, output, index) {
+    selected = { output, index };
+    const e = events[eventIndex], t = e.outputs[output];
+    const pos = position(index, t.shape);
+    $("explain-where").textContent = `${e.phase === "backward" ? "grad_in(" + t.label + ")" : t.label}[${pos.join(",")}]`;
+    $("explain").textContent = explainer.explain(eventIndex, output, index);
+    const command = explainer.command(eventIndex, output, index);
+    $("explain-command").textContent = command
+      ? `the same text in a terminal: ${data.lesson.command}, then g ${eventIndex + 1} and ${command}`
+      : `(step's explain names only this op's first output and outputs with a label of their own)`;
+    for (const c of document.querySelectorAll("#tensors canvas")) if (c.mark) c.mark(Number(c.dataset.output) === output ? index : -1);
   }
 
   // ---- one op ----
@@ -295,15 +370,17 @@
             change, { role: "change" }));
         }
       }
-      // The optimizer's own state (Adam's m and v), before and after the step.
-      e.inputs.slice(1).forEach((t) => box.appendChild(heatmap(t, buffer(t.data), { role: "optimizer state before" })));
-      e.outputs.slice(1).forEach((t) => box.appendChild(heatmap(t, buffer(t.data), { role: "optimizer state after" })));
+      // The optimizer's own state (Adam's m and v), before and after the step, by their statistics:
+      // four more weight-sized heatmaps would double the step's drawing; explain prints them per element.
+      e.inputs.slice(1).forEach((t) => box.appendChild(heatmap(t, null, { role: "optimizer state before" })));
+      e.outputs.slice(1).forEach((t) => box.appendChild(heatmap(t, null, { role: "optimizer state after" })));
     }
     renderContrib(i);
-    // Explain: keep the same element when the op has it, else its first entry.
-    const keep = selected && e.explain.find((x) => x.output === selected.output && x.index === selected.index);
-    const first = keep || e.explain[0];
-    if (first) explain(i, first); else { $("explain").textContent = "(no explain text for this op)"; $("explain-command").textContent = ""; }
+    // Explain: the same element when this op's output has it, else the first.
+    const out = e.outputs[selected.output];
+    const keep = out && selected.index < product(out.shape);
+    if (e.outputs.length) explain(i, keep ? selected.output : 0, keep ? selected.index : 0);
+    else { $("explain-where").textContent = ""; $("explain").textContent = "(this op has no output to explain)"; $("explain-command").textContent = ""; }
   }
 
   function contribCompare(c) {
@@ -507,6 +584,7 @@
     s.addEventListener("change", () => { if (s.value.trim() !== searched) { searched = s.value.trim(); search(searched); } });
     document.addEventListener("keydown", (ev) => {
       if (ev.target === s) { if (ev.key === "Escape") s.blur(); return; }
+      if (ev.target.closest && ev.target.closest("#sgd-controls")) return;   // the SGD slider's own keys
       if (ev.key === "ArrowRight") { go(cursor + 1); ev.preventDefault(); }
       else if (ev.key === "ArrowLeft") { go(cursor - 1); ev.preventDefault(); }
       else if (ev.key === "Home") { go(0); ev.preventDefault(); }
@@ -622,32 +700,53 @@
     document.querySelectorAll("#grad-norms .bar-row").forEach((d) => d.classList.toggle("now", d.dataset.label === label));
   }
 
-  // ---- across iterations: the SGD animation and the contour path ----
+  // ---- across iterations: every iteration of the SGD run, its line and its place on the contour ----
   function sgdView() {
     const sgd = data.views.sgd;
     if (!sgd) return;
     $("sgd-panel").hidden = false;
-    const slider = $("sgd-slider");
-    slider.max = sgd.frames - 1;
-    const frames = document.querySelectorAll('#sgd g[data-name^="frame:"]');
-    const dots = document.querySelectorAll('#contour g[data-name^="dot:"]');
-    let frame = 0, timer = null;
-    const show = (k) => {
-      frame = k;
-      frames.forEach((g, j) => g.classList.toggle("shown", j === k));
-      dots.forEach((g, j) => g.classList.toggle("shown", j === k));
-      slider.value = k;
-      const [a, b] = sgd.fits[k];
-      $("sgd-caption").textContent = `frame ${k + 1}/${sgd.frames}: a = ${f32(a)}, b = ${f32(b)}, mse ${short(sgd.losses[k])} (${sgd.updatesPerFrame} updates of lr ${sgd.lr} per frame)`;
+    const slider = $("sgd-slider"), number = $("sgd-iteration");
+    slider.max = number.max = sgd.iterations;
+    const A = buffer(sgd.a), B = buffer(sgd.b), L = buffer(sgd.loss);
+    const svgNS = "http://www.w3.org/2000/svg";
+    const add = (svg, tag, attributes) => {
+      const node = document.createElementNS(svgNS, tag);
+      for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, v);
+      svg.appendChild(node);
+      return node;
     };
-    slider.addEventListener("input", () => { stop(); show(Number(slider.value)); });
+    const line = add(document.querySelector("#sgd svg"), "line", { id: "sgd-line", stroke: "#e4572e", "stroke-width": 2.5 });
+    const ring = add(document.querySelector("#contour svg"), "circle", { id: "sgd-cursor", r: 7, fill: "none", stroke: "#000", "stroke-width": 2.5 });
+    const pixel = (map, x, y) => [map.x[0] + map.x[1] * x, map.y[0] + map.y[1] * y];
+    let k = 1, timer = null;
+    const show = (iteration) => {
+      k = Math.max(1, Math.min(sgd.iterations, Math.round(iteration) || 1));
+      const a = A[k - 1], b = B[k - 1], loss = L[k - 1];
+      const [x0, x1] = sgd.xRange;
+      const p0 = pixel(sgd.line, x0, a * x0 + b), p1 = pixel(sgd.line, x1, a * x1 + b);
+      line.setAttribute("x1", p0[0]); line.setAttribute("y1", p0[1]);
+      line.setAttribute("x2", p1[0]); line.setAttribute("y2", p1[1]);
+      const c = pixel(sgd.contour, a, b);
+      ring.setAttribute("cx", c[0]); ring.setAttribute("cy", c[1]);
+      slider.value = k;
+      if (document.activeElement !== number) number.value = k;
+      const caption = $("sgd-caption");
+      caption.textContent = `iteration ${k} of ${sgd.iterations}: a = ${f32(a)}, b = ${f32(b)}, loss ${f32(loss)}  ` +
+        `(a and b as iteration ${k} reads them, before its update; lr ${sgd.lr} on all ${sgd.points} points; ` +
+        `the ops above are one iteration's; the path's dots are every ${sgd.updatesPerFrame} iterations)`;
+      Object.assign(caption.dataset, { iteration: k, a: f32(a), b: f32(b), loss: f32(loss) });
+    };
     const stop = () => { if (timer) { clearInterval(timer); timer = null; $("sgd-play").textContent = "play"; } };
+    slider.addEventListener("input", () => { stop(); show(Number(slider.value)); });
+    number.addEventListener("input", () => { stop(); show(Number(number.value)); });
     $("sgd-play").addEventListener("click", () => {
       if (timer) { stop(); return; }
       $("sgd-play").textContent = "pause";
-      timer = setInterval(() => show((frame + 1) % sgd.frames), 150);
+      // Quickly through the first iterations, where the line moves most, then faster.
+      timer = setInterval(() => show(k >= sgd.iterations ? 1 : k + Math.max(1, Math.round(k / 20))), 60);
     });
-    show(0);
+    window.book.sgd = show;
+    show(1);
   }
 
   // ---- trained weights panel: the loss before and after ----
