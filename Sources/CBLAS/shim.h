@@ -1,7 +1,8 @@
-// The one header that includes the BLAS provider. Products go through the standard cblas_*
-// interface; BLIS is named beyond it only in TensorCore's Kernels/BLAS.swift (its kernel family
-// and thread count, declared below) and Kernels/Parallel.swift (libgomp, the OpenMP runtime BLIS
-// runs on). Swapping providers means this header, the modulemap's `link` line and those two files.
+// The one place that names the BLAS provider and its threads. Products go through the standard
+// cblas_* interface; BLIS's own calls (kernel family, thread count) and libgomp's (the OpenMP
+// runtime BLIS runs on, whose team Kernels/Parallel.swift borrows) are wrapped below as
+// unrolled_* functions, so nothing above this header names BLIS or libgomp. Swapping providers
+// means this header and the modulemap's `link` line.
 //
 // BLIS (with its skx kernels, see BLAS.kernels) was measured against OpenBLAS on this project's
 // 2-core AVX-512 machine for the lessons' shapes (README, "Speed": `make bench` prints both, and
@@ -46,4 +47,40 @@ static inline int unrolled_cpu_has_avx2_fma(void) {
 
 static inline void unrolled_blas_set_threads(int n) { bli_thread_set_num_threads((long)n); }
 static inline int unrolled_blas_get_threads(void) { return (int)bli_thread_get_num_threads(); }
+
+// The kernel family BLIS runs ("skx", "haswell", ...), fixed at its first call. BLIS 0.9 picks
+// AVX-512 kernels only when it can count the CPU's FMA units; under KVM it cannot and falls back
+// to AVX2 ones, so on an AVX-512 CPU ask for skx (index 0 of arch_t) unless BLIS_ARCH_TYPE is set.
+static inline const char *unrolled_blas_kernel_family(void) {
+    if (unrolled_cpu_has_avx512f() && getenv("BLIS_ARCH_TYPE") == NULL) setenv("BLIS_ARCH_TYPE", "0", 0);
+    bli_init();
+    return bli_arch_string(bli_arch_query_id());
+}
+
+// BLIS's OpenMP team, found in the process (BLIS's OpenMP build loaded libgomp): a region opened
+// with GOMP_parallel (what `#pragma omp parallel` compiles to) runs on the worker thread that is
+// already spinning for BLIS's next product. All 0 when the BLAS does not use libgomp.
+#include <dlfcn.h>
+typedef void (*unrolled_team_region)(void *);
+static inline void *unrolled_team_symbol(const char *name) { return dlsym(RTLD_DEFAULT, name); }
+static inline int unrolled_team_available(void) {
+    return unrolled_team_symbol("GOMP_parallel") && unrolled_team_symbol("omp_get_thread_num")
+        && unrolled_team_symbol("omp_get_num_threads");
+}
+// Run `region(data)` on `threads` threads of the team; the caller is one of them.
+static inline void unrolled_team_run(unrolled_team_region region, void *data, unsigned threads) {
+    static void (*parallel)(unrolled_team_region, void *, unsigned, unsigned);
+    if (!parallel) parallel = (void (*)(unrolled_team_region, void *, unsigned, unsigned))unrolled_team_symbol("GOMP_parallel");
+    parallel(region, data, threads, 0);
+}
+static inline int unrolled_team_thread_number(void) {
+    static int (*f)(void);
+    if (!f) f = (int (*)(void))unrolled_team_symbol("omp_get_thread_num");
+    return f();
+}
+static inline int unrolled_team_size(void) {
+    static int (*f)(void);
+    if (!f) f = (int (*)(void))unrolled_team_symbol("omp_get_num_threads");
+    return f();
+}
 #endif

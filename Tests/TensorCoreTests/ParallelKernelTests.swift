@@ -261,7 +261,7 @@ final class AdaptiveThreadsTests: XCTestCase {
 /// The parallel path needs libgomp (BLIS's OpenMP build). Elsewhere these tests skip, unless
 /// UNROLLED_REQUIRE_GOMP is set (.ci/run sets it), where its absence is a failure.
 func requireGomp(file: StaticString = #filePath, line: UInt = #line) throws {
-    guard Parallel.gomp == nil else { return }
+    guard !Parallel.teamAvailable else { return }
     if ProcessInfo.processInfo.environment["UNROLLED_REQUIRE_GOMP"] != nil {
         XCTFail("libgomp not found and UNROLLED_REQUIRE_GOMP is set", file: file, line: line)
     }

@@ -25,21 +25,10 @@ public enum BLAS {
         unrolled_blas_set_threads(Int32(n))
     }
 
-    /// The kernel family BLIS runs ("skx", "haswell", ...), fixed before its first call.
-    ///
-    /// BLIS 0.9 picks AVX-512 kernels only when it can count the CPU's FMA units; under KVM it
-    /// cannot, and falls back to its AVX2 ("haswell") kernels on CPUs that have AVX-512. On this
-    /// project's Xeon (Sapphire Rapids class, KVM) that halved the products' speed:
-    /// 512×256×256 ran at 83 GFLOP/s (haswell) vs 142 (skx) on one thread, 154 vs 261 on two,
-    /// and 512×256×42 at 41 vs 128. So when the CPU reports AVX-512F and the user has not set
-    /// BLIS_ARCH_TYPE, ask for skx (index 0 of BLIS's arch_t). `make bench` prints the choice.
-    public static let kernels: String = {
-        if unrolled_cpu_has_avx512f() != 0, getenv("BLIS_ARCH_TYPE") == nil {
-            setenv("BLIS_ARCH_TYPE", "0", 0)
-        }
-        bli_init()
-        return String(cString: bli_arch_string(bli_arch_query_id()))
-    }()
+    /// The kernel family the BLAS runs ("skx", "haswell", ...), fixed before its first call
+    /// (the shim asks BLIS for its AVX-512 kernels on an AVX-512 CPU: under KVM it falls back to
+    /// AVX2 ones, which halved the products' speed, docs/performance.md).
+    public static let kernels: String = String(cString: unrolled_blas_kernel_family())
     public static var threads: Int { Int(unrolled_blas_get_threads()) }
 
     /// Let large products pick 1 or `maxThreads` threads by measuring both as they run (see

@@ -13,6 +13,7 @@
 // results are bit-identical to the one-thread loop. Reductions stay on one thread (their
 // order of additions would change).
 
+import CBLAS
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -21,19 +22,9 @@ import Darwin
 #endif
 
 enum Parallel {
-    typealias Region = @convention(c) (UnsafeMutableRawPointer?) -> Void
-    typealias GOMPParallel = @convention(c) (Region, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
-    typealias ThreadNumber = @convention(c) () -> Int32
-
-    /// libgomp's entry points, found in the process (BLIS's OpenMP build loaded libgomp);
-    /// nil with a BLAS that does not use it, and then every kernel runs on one thread.
-    static let gomp: (parallel: GOMPParallel, threadNumber: ThreadNumber, teamSize: ThreadNumber)? = {
-        let process = UnsafeMutableRawPointer(bitPattern: 0)
-        guard let p = dlsym(process, "GOMP_parallel"), let t = dlsym(process, "omp_get_thread_num"),
-              let n = dlsym(process, "omp_get_num_threads") else { return nil }
-        return (unsafeBitCast(p, to: GOMPParallel.self), unsafeBitCast(t, to: ThreadNumber.self),
-                unsafeBitCast(n, to: ThreadNumber.self))
-    }()
+    /// Whether the BLAS's OpenMP team is there to borrow (the CBLAS shim looks it up); without
+    /// it every kernel runs on one thread.
+    static let teamAvailable = unrolled_team_available() != 0
 
     /// Threads for elementwise kernels: 2 while BLAS runs its large products on 2 (fixed by
     /// UNROLLED_THREADS, or chosen by timing, see `AdaptiveThreads`), else 1. When another
@@ -53,7 +44,7 @@ enum Parallel {
     @exclusivity(unchecked) nonisolated(unsafe) static var owner: pthread_t? = nil
 
     /// Whether this thread may open a region (the training thread, with libgomp present).
-    static var usable: Bool { gomp != nil && onOwnerThread }
+    static var usable: Bool { teamAvailable && onOwnerThread }
 
     /// Whether this is the thread that set BLAS up.
     static var onOwnerThread: Bool {
@@ -76,7 +67,7 @@ enum Parallel {
     /// multiples of 16 values (a 64-byte line), so the threads never write the same cache line.
     @inline(__always)
     static func forRanges(_ n: Int, width: Int = 1, _ body: (Range<Int>) -> Void) {
-        guard n &* width >= minimumCount, n > 1, usable, let gomp else { body(0..<n); return }
+        guard n &* width >= minimumCount, n > 1, usable else { body(0..<n); return }
         let parts = threads
         guard parts > 1 else { body(0..<n); return }
         let align = width >= 16 ? 1 : 16
@@ -84,19 +75,18 @@ enum Parallel {
         withoutActuallyEscaping(body) { body in
             var job = Job(body: body, count: n, chunk: ((n + parts - 1) / parts + align - 1) / align * align)
             withUnsafeMutablePointer(to: &job) { pointer in
-                gomp.parallel({ raw in
+                unrolled_team_run({ raw in
                     let job = raw!.assumingMemoryBound(to: Job.self).pointee
                     // The team can be smaller than asked (OMP_THREAD_LIMIT, a region opened
                     // inside another): each thread takes every team-size-th chunk, so every
                     // chunk is done by someone.
-                    let gomp = Parallel.gomp!
-                    let team = max(1, Int(gomp.teamSize()))
-                    var start = Int(gomp.threadNumber()) * job.chunk
+                    let team = max(1, Int(unrolled_team_size()))
+                    var start = Int(unrolled_team_thread_number()) * job.chunk
                     while start < job.count {
                         job.body(start..<min(start + job.chunk, job.count))
                         start += team * job.chunk
                     }
-                }, pointer, UInt32(parts), 0)
+                }, pointer, UInt32(parts))
             }
         }
     }
