@@ -1,6 +1,6 @@
 // Training curves as fastai's `sched.plot_loss()` shows them: the per-batch training loss
-// smoothed with a debiased exponential moving average (raw values faint behind it), and the
-// validation loss once per epoch. The x axis counts epochs, so both share it.
+// smoothed (by the caller: Models' `SmoothedLoss`, the table's own average) over the raw values
+// drawn faint, and the validation loss once per epoch. The x axis counts epochs, so both share it.
 
 import Foundation
 
@@ -11,8 +11,10 @@ public struct LossPlot {
     public var batchesPerEpoch: Int
     /// Validation loss at the end of each epoch.
     public var validation: [Double]
-    /// EMA factor for the training curve (fastai uses 0.98); 0 turns smoothing off.
-    public var smoothing: Double = 0.98
+    /// The training curve smoothed, one value per training loss, drawn over the raw values;
+    /// nil (or a wrong count) draws the raw values alone.
+    public var smoothedTrain: [Double]?
+    public var smoothedLegend = "train (smoothed, β=0.98)"
     public var title = "Loss"
     /// The x axis's name; "epoch" unless the caller counts something else (SGD iterations).
     public var xName = "epoch"
@@ -42,20 +44,11 @@ public struct LossPlot {
         self.train = train; self.batchesPerEpoch = batchesPerEpoch; self.validation = validation
     }
 
-    /// The debiased moving average: early values are not dragged towards 0 by the start-up.
-    public static func smoothed(_ values: [Double], beta: Double) -> [Double] {
-        guard beta > 0 else { return values }
-        var average = 0.0
-        return values.enumerated().map { i, v in
-            average = beta * average + (1 - beta) * v
-            return average / (1 - pow(beta, Double(i + 1)))
-        }
-    }
-
     public func scene() -> Scene {
         // Smoothed on the losses themselves, then moved to the log scale when asked.
         func scaled(_ v: [Double]) -> [Double] { logarithmic ? v.map { $0 > 0 ? log10($0) : .nan } : v }
-        let smooth = scaled(Self.smoothed(train, beta: smoothing))
+        let smoothed = smoothedTrain.flatMap { $0.count == self.train.count ? $0 : nil }
+        let smooth = scaled(smoothed ?? self.train)
         let train = scaled(self.train), validation = scaled(self.validation)
         // Batch i ends at epoch (i + 1) / batchesPerEpoch; validation k at epoch k + 1.
         let trainX = trainPositions.flatMap { $0.count == train.count ? $0 : nil }
@@ -76,7 +69,7 @@ public struct LossPlot {
             zip(x, y).filter { $0.1.isFinite }.map { frame.point($0.0, $0.1) }
         }
         if train.count > 1 {
-            if smoothing > 0 {
+            if smoothed != nil {
                 shapes.append(.group(name: "train-raw", [.polyline(points(trainX, train), .stroke(trainColor.withAlpha(0.25), width: 1), head: nil)]))
             }
             shapes.append(.group(name: "train", [.polyline(points(trainX, smooth), .stroke(trainColor, width: 2), head: nil)]))
@@ -93,7 +86,7 @@ public struct LossPlot {
         var legend: [Shape] = []
         var entries: [(String, Color)] = []
         if !train.isEmpty {
-            entries.append((trainLegend ?? (smoothing > 0 && train.count > 1 ? "train (smoothed, β=\(smoothing))" : "train"), trainColor))
+            entries.append((trainLegend ?? (smoothed != nil && train.count > 1 ? smoothedLegend : "train"), trainColor))
         }
         if !validation.isEmpty { entries.append(("validation (per epoch)", validColor)) }
         let font = Font(size: 11)

@@ -27,10 +27,10 @@ func runCollab(_ lesson: Lesson, seed: UInt64, epochsScale: Double, ratings: Rat
     let x = outcome.losses.indices.map { Double($0 + 1) / perEpoch }
     var loss = try LossPlot(train: outcome.losses.map(Double.init), batchesPerEpoch: 1, validation: outcome.results.map { Double($0.validLoss) })
     loss.trainPositions = x
+    loss.smoothedTrain = SmoothedLoss.curve(loss.train)
     loss.title = "\(lesson.id): MSE loss" + (movies.isSynthetic ? " (SYNTHETIC data)" : "") + (epochsScale == 1 ? "" : " (--epochs-scale \(epochsScale))")
     var lr = try LossPlot(train: outcome.lrs.map(Double.init), batchesPerEpoch: 1)
     lr.trainPositions = x
-    lr.smoothing = 0
     lr.yName = "learning rate"
     lr.trainLegend = "lr per batch"
     lr.title = "\(lesson.id): SGDR learning rate per batch (cycle_len 1, cycle_mult 2)"

@@ -53,6 +53,7 @@ final class LossRecorder {
     /// Write `dir/loss.svg` and `dir/loss.png`; returns the paths.
     func write(to dir: URL, logarithmic: Bool = false) throws -> [URL] {
         var plot = try LossPlot(train: train, batchesPerEpoch: 1, validation: validation)
+        plot.smoothedTrain = SmoothedLoss.curve(train)
         plot.logarithmic = logarithmic
         plot.trainPositions = trainX
         plot.validationPositions = validationX
@@ -65,7 +66,6 @@ final class LossRecorder {
     static func writeLinearSGD(losses: [Float], lesson: Lesson, to dir: URL, logarithmic: Bool = true) throws -> [URL] {
         var plot = try LossPlot(train: losses.map(Double.init), batchesPerEpoch: 1)
         plot.logarithmic = logarithmic
-        plot.smoothing = 0
         plot.xName = "iteration"
         plot.title = "\(lesson.id): mean squared error per SGD iteration"
         return try DiagramWriter.writeLossPlot(plot, to: dir)

@@ -14,15 +14,24 @@ final class PlotAndGalleryTests: XCTestCase {
         XCTAssertLessThan(flat.lower, 3); XCTAssertGreaterThan(flat.upper, 3)
     }
 
-    func testSmoothingIsDebiased() {
-        // A constant stays constant: the bias correction undoes the EMA's start at 0.
-        XCTAssertEqual(LossPlot.smoothed([2, 2, 2], beta: 0.98), [2, 2, 2].map { _ in 2 }, accuracy: 1e-12)
+    /// The caller's smoothed curve is drawn over the raw values; without one (or with the wrong
+    /// number of values) the raw values are the curve.
+    func testSmoothedCurveIsDrawnOnlyWhenGivenOnePerLoss() throws {
+        var plot = try LossPlot(train: [3, 2, 1], batchesPerEpoch: 1)
+        XCTAssertEqual(plot.scene().groups(named: "train").map(\.name), ["train"])
+        plot.smoothedTrain = [3, 2.5]
+        XCTAssertEqual(plot.scene().groups(named: "train").map(\.name), ["train"])
+        plot.smoothedTrain = [3, 2.5, 2]
+        let scene = plot.scene()
+        XCTAssertEqual(scene.groups(named: "train").map(\.name), ["train-raw", "train"])
+        XCTAssertTrue(scene.texts.contains { $0.string == "train (smoothed, β=0.98)" })
     }
 
     func testLossPlotScene() throws {
         let batches = 40, epochs = 4
         let train = (0..<(batches * epochs)).map { i in 4.2 * exp(-Double(i) / 60) + 1.5 + 0.2 * sin(Double(i)) }
-        let plot = try LossPlot(train: train, batchesPerEpoch: batches, validation: [2.06, 1.79, 1.69, 1.62])
+        var plot = try LossPlot(train: train, batchesPerEpoch: batches, validation: [2.06, 1.79, 1.69, 1.62])
+        plot.smoothedTrain = train.map { 4.2 * exp(-$0 / 60) + 1.5 }
         let scene = plot.scene()
         XCTAssertEqual(scene.groups(named: "validation").first?.shapes.filter { $0.kindName == "circle" }.count, 4)
         XCTAssertEqual(scene.groups(named: "train").map(\.name), ["train-raw", "train"])
@@ -35,7 +44,6 @@ final class PlotAndGalleryTests: XCTestCase {
     /// Lesson 1's loss falls over decades: on the log axis each tenfold drop is the same height.
     func testLogarithmicLossAxisSpacesDecadesEvenly() throws {
         var plot = try LossPlot(train: [100, 10, 1, 0.1], batchesPerEpoch: 1)
-        plot.smoothing = 0
         plot.logarithmic = true
         let scene = plot.scene()
         guard case .polyline(let points, _, _)? = scene.groups(named: "train").first?.shapes.first else {
@@ -50,6 +58,7 @@ final class PlotAndGalleryTests: XCTestCase {
     func testLossPlotPositionsForUnevenEpochs() throws {
         // A scaled schedule: 0.2 of an epoch, then 0.05; validation after each.
         var plot = try LossPlot(train: [3, 2.8, 2.6, 2.5, 2.4], batchesPerEpoch: 1, validation: [2.7, 2.45])
+        plot.smoothedTrain = [3, 2.9, 2.8, 2.7, 2.6]
         plot.trainPositions = [0.05, 0.1, 0.15, 0.2, 0.25]
         plot.validationPositions = [0.2, 0.25]
         plot.xName = "epochs"

@@ -185,6 +185,12 @@ public struct SmoothedLoss: Equatable, Sendable {
         average = average * momentum + Double(loss) * (1 - momentum)
     }
     public var value: Float { count == 0 ? .nan : Float(average / (1 - pow(momentum, Double(count)))) }
+
+    /// The smoothed value after each of `losses`, as the table shows them (the loss plot's curve).
+    public static func curve(_ losses: [Double], momentum: Double = 0.98) -> [Double] {
+        var s = SmoothedLoss(momentum: momentum)
+        return losses.map { s.add(Float($0)); return Double(s.value) }
+    }
 }
 
 #if canImport(Glibc)
