@@ -127,8 +127,8 @@ public struct Replay {
             if let weights { try Weights.load(weights, into: model) }
             let size = min(batch ?? lesson.batchSize, split.train.count)
             // The first shuffled mini-batch, as fit() would draw it.
-            let order = runner.rng.permutation32(split.train.count)
-            rows = order[0..<size].map { split.train[Int($0)] }
+            let order = BatchOrder(count: split.train.count, rng: runner.rng)
+            rows = (0..<size).map { split.train[order[$0]] }
             phase = lesson.schedule[0]
             opt = runner.makeOptimizer(phase.optimizer, model: model, lr: runner.lr(phase))
         }

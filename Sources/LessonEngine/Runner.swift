@@ -150,7 +150,7 @@ public struct LessonRunner {
             checkpoint = try Checkpoint.prepare(directory: dir, lesson: lesson.id)
         }
         say("\(lesson.title)")
-        say("corpus: \(corpus.source), \(corpus.length) characters, vocab \(corpus.vocabSize); \(data.rows) rows (\(split.train.count) train, \(split.valid.count) valid)")
+        say("corpus: \(corpus.source), \(corpus.length) characters, vocab \(corpus.vocabSize); \(data.rows) rows (\(split.train.count) train, \(split.valid.count) valid)\(split.note)")
         say("model: \(model.kind) (\(model.parameterCount) parameters)\(lesson.model == .charSeqRnn ? ", log_softmax over \(softmax == .vocab ? "the vocabulary (dim 2)" : "time (dim 0, PyTorch 0.3's implicit dim)")" : "")")
         var trainer = Trainer(model: model, data: data, split: split, batchSize: lesson.batchSize, rng: rng)
         var all: [EpochResult] = resumeFrom?.results ?? []
