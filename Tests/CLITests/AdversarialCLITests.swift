@@ -295,6 +295,10 @@ final class AdversarialCLITests: XCTestCase {
     func testABeatAtAMissingLabelIsAnError() throws {
         try tinyLesson(beatAt: "no_such_op").write(toFile: lesson, atomically: true, encoding: .utf8)
         assertOneLineError(try run(["step", lesson, "--corpus", corpus, "--batch", "2"], stdin: "q\n"), "beats[0].at 'no_such_op' is not the label")
+        // Also where the step is not kept in memory (a trace written to a file) or not recorded at all.
+        assertOneLineError(try run(["trace", lesson, "--corpus", corpus, "--out", "t.jsonl"]), "beats[0].at 'no_such_op' is not the label")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/t.jsonl"))
+        assertOneLineError(try run(["run", lesson, "--corpus", corpus, "--no-plot"]), "beats[0].at 'no_such_op' is not the label")
     }
 
     func testSpecialAndForeignFilesGetPlainMessages() throws {
