@@ -36,10 +36,18 @@ public struct Catalog {
     public func all() throws -> [Lesson] { try files().map { try Lesson.load(path: $0) } }
 
     /// A lesson by id, or a path to a lesson file.
+    /// Its narration beats are checked against its model's op labels here, before any work.
     public func lesson(_ name: String) throws -> Lesson {
-        if name.hasSuffix(".yaml") || name.contains("/") { return try Lesson.load(path: name) }
+        if name.hasSuffix(".yaml") || name.contains("/") {
+            let l = try Lesson.load(path: name)
+            try l.checkBeatLabels()
+            return l
+        }
         let lessons = try all()
-        if let l = lessons.first(where: { $0.id == name }) { return l }
+        if let l = lessons.first(where: { $0.id == name }) {
+            try l.checkBeatLabels()
+            return l
+        }
         let hint = DidYouMean.hint(for: name, among: lessons.map(\.id)).map { " (\($0))" } ?? ""
         throw InputError("unknown lesson '\(name)'\(hint); expected one of: \(lessons.map(\.id).joined(separator: ", ")) (or a path to a .yaml file)")
     }

@@ -34,10 +34,14 @@ public struct Replay {
 
     /// A beat `at:` a label that no forward op of the step carries would never be shown: an
     /// error naming it, instead of narration that silently disappears.
-    static func checkBeats(_ lesson: Lesson, _ events: [TraceEvent]) throws {
-        for (i, beat) in lesson.beats.enumerated() {
+    /// `sizes` matches labels whatever their batch, width or rating range (`Lesson.checkBeatLabels`).
+    static func checkBeats(_ lesson: Lesson, _ events: [TraceEvent], ignoringSizes sizes: Bool = false) throws {
+        let events = sizes ? events.map { e -> TraceEvent in var e = e; e.label = Lesson.withoutSizes(e.label); return e } : events
+        for (i, original) in lesson.beats.enumerated() {
+            var beat = original
+            if sizes { beat.at = beat.at.map(Lesson.withoutSizes) }
             // A beat at a label belongs to an op of its phase (forward unless it names one).
-            if let at = beat.at, beat.anchor(in: events) == nil {
+            if let at = original.at, beat.anchor(in: events) == nil {
                 let phase = beat.phase ?? "forward"
                 let labels = Set(events.lazy.filter { $0.phase.rawValue == phase }.map(\.label))
                 let near = labels.min { editDistance($0, at) < editDistance($1, at) }
@@ -136,8 +140,8 @@ public struct Replay {
             if let weights { try Weights.load(weights, into: model) }
             let size = min(batch ?? lesson.batchSize, split.train.count)
             // The first shuffled mini-batch, as fit() would draw it.
-            let order = runner.rng.permutation32(split.train.count)
-            rows = order[0..<size].map { split.train[Int($0)] }
+            let order = BatchOrder(count: split.train.count, rng: runner.rng)
+            rows = (0..<size).map { split.train[order[$0]] }
             phase = lesson.schedule[0]
             opt = runner.makeOptimizer(phase.optimizer, model: model, lr: runner.lr(phase))
         }

@@ -99,8 +99,10 @@ public struct LessonRunner {
     /// `batch` (default: the lesson's) is checked against the memory budget before the split.
     public func loadData(batch: Int? = nil, tracedInMemory: Bool = false) throws -> (Corpus, CharDataset, Split) {
         let path = CorpusLocator.resolve(options.corpusPath)
-        let corpus = try Corpus.load(path: path)
         let layout = lesson.layout ?? .windows
+        try DataMemory.check(corpus: path, fileBytes: InputFile.size(path), layout: layout, seqLength: lesson.model == .char3 ? 3 : lesson.seqLength,
+                             crossValidated: lesson.validation != "last-row", budget: MemoryBudget.bytes, budgetText: MemoryBudget.text)
+        let corpus = try Corpus.load(path: path)
         let data = CharDataset(idx: corpus.idx, layout: layout, seqLength: lesson.model == .char3 ? 3 : lesson.seqLength)
         try checkMemory(batch: max(1, min(batch ?? lesson.batchSize, data.rows)), vocabSize: corpus.vocabSize, tracedInMemory: tracedInMemory)
         let seqLength = lesson.model == .char3 ? 3 : lesson.seqLength
@@ -162,7 +164,7 @@ public struct LessonRunner {
             checkpoint = try Checkpoint.prepare(directory: dir, lesson: lesson.id)
         }
         say("\(lesson.title)")
-        say("corpus: \(corpus.source), \(corpus.length) characters, vocab \(corpus.vocabSize); \(data.rows) rows (\(split.train.count) train, \(split.valid.count) valid)")
+        say("corpus: \(corpus.source), \(corpus.length) characters, vocab \(corpus.vocabSize); \(data.rows) rows (\(split.train.count) train, \(split.valid.count) valid)\(split.note)")
         say("model: \(model.kind) (\(model.parameterCount) parameters)\(lesson.model == .charSeqRnn ? ", log_softmax over \(softmax == .vocab ? "the vocabulary (dim 2)" : "time (dim 0, PyTorch 0.3's implicit dim)")" : "")")
         var trainer = Trainer(model: model, data: data, split: split, batchSize: lesson.batchSize, rng: rng)
         var all: [EpochResult] = resumeFrom?.results ?? []
@@ -358,12 +360,13 @@ public enum MemoryBudget {
 
     /// Floats a step keeps alive: per input character the embedding and three hidden-sized
     /// tensors (input layer, sum, tanh), the output's logits, log-softmax and gradient (once, or
-    /// per character for a sequence model); gradients double it, a trace kept in memory doubles
-    /// it again; parameters with gradient and Adam's two moments are four copies.
+    /// per character for a sequence model); with gradients and the kernels' temporaries 3.5
+    /// copies, 5 with a trace kept in memory (calibrated against peak RSS, docs/robustness.md);
+    /// parameters with gradient and Adam's two moments are four copies.
     public static func stepBytes(batch: Int, chars: Int, nFac: Int, nHidden: Int, vocab: Int,
                                  sequenceOutput: Bool, tracedInMemory: Bool) -> Int {
         let perRow = chars * (nFac + 4 * nHidden) + (sequenceOutput ? chars : 1) * 3 * vocab
-        let activations = 4 * batch * perRow * 2 * (tracedInMemory ? 2 : 1)
+        let activations = 2 * batch * perRow * (tracedInMemory ? 10 : 7)
         let parameters = 4 * 4 * (vocab * nFac + nFac * nHidden + nHidden * nHidden + nHidden * vocab + 2 * nHidden + vocab)
         return activations + parameters
     }

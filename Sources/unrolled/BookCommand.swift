@@ -49,7 +49,7 @@ struct BookCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(interruptible: true) {
             let cat = try catalog()
             let lessons = all ? try cat.all() : [try cat.lesson(lesson!)]
             let resources = try BookResources.locate()
@@ -60,6 +60,7 @@ struct BookCommand: ParsableCommand {
             var pages: [(Lesson, String, String)] = []
             var skipped: [String] = []
             for lesson in lessons {
+                try Interruption.check(while: "recording \(lesson.id)'s step")
                 let replay: Replay
                 do {
                     replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, atStep: atStep)
@@ -81,6 +82,8 @@ struct BookCommand: ParsableCommand {
                 let summary = "\(replay.count(.forward)) forward, \(replay.count(.backward)) backward, \(replay.count(.update)) update ops; \(replay.batchDescription)"
                 pages.append((lesson, html, summary))
             }
+            // The last moment Ctrl-C stops the book: writing its few pages takes milliseconds.
+            try Interruption.check(while: "making the book")
             for (lesson, html, _) in pages {
                 let url = dir.appendingPathComponent(lesson.id + ".html")
                 try writeFile(html, to: url)

@@ -40,7 +40,7 @@ struct CorpusCommand: ParsableCommand {
         var corpus: String?
 
         func run() throws {
-            try reportingErrors {
+            try reportingErrors(interruptible: true) {
                 let path = CorpusLocator.resolve(corpus)
                 let c = try Corpus.load(path: path)
                 say("\(path): \(c.length) characters, vocab \(c.vocabSize) (with \"\\0\" at 0)")

@@ -72,7 +72,7 @@ struct Draw: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(interruptible: true) {
             let cat = try catalog()
             if all {
                 var sections: [GallerySection] = []
@@ -81,6 +81,7 @@ struct Draw: ParsableCommand {
                 // rest and say what was left out, rather than stop half way.
                 let corpus = CorpusLocator.existing(options.corpus)
                 for lesson in try cat.all() {
+                    try Interruption.check(while: "drawing \(lesson.id)")
                     let dir = lessonOutputDirectory(out, lesson)
                     var files: [URL]
                     if corpus == nil && lesson.needsCorpus {
@@ -185,6 +186,7 @@ struct Draw: ParsableCommand {
             let framesDir = dir.appendingPathComponent(backward ? "graph-frames-backward" : "graph-frames", isDirectory: true)
             let digits = String(positions.count).count
             for (k, seq) in positions.enumerated() {
+                try Interruption.check(while: "drawing frame \(k + 1) of \(positions.count)")
                 let number = String(k + 1).leftPadded(to: digits)
                 files += try DiagramWriter.writeComputationGraph(events: replay.events, to: framesDir, name: "frame-\(number)-seq-\(seq)",
                                                                  highlight: seq, showBackward: backward,

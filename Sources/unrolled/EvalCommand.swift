@@ -18,7 +18,7 @@ struct Eval: ParsableCommand {
     @OptionGroup var options: LessonOptions
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(interruptible: true) {
             let lesson = try catalog().lesson(trained.lesson)
             guard lesson.model != .linearSGD else { throw InputError("eval: \(lesson.id) has no saved weights to evaluate") }
             if lesson.model.isRatings {

@@ -47,7 +47,7 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(interruptible: true) {
             let lesson = try catalog().lesson(trained.lesson)
             guard lesson.model != .linearSGD && !lesson.model.isRatings else { throw InputError("lesson \(lesson.id) has no text model to generate with") }
             let runner = LessonRunner(lesson: lesson, options: try options.runOptions())

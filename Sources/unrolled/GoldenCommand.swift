@@ -20,7 +20,7 @@ struct Golden: ParsableCommand {
     var fixtures: String?
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(interruptible: true) {
             let cat = try catalog()
             let lesson = try cat.lesson(self.lesson)
             let dir = fixtures ?? URL(fileURLWithPath: cat.directory).deletingLastPathComponent()
@@ -62,6 +62,8 @@ struct Golden: ParsableCommand {
 
     /// One row per compared value; exit status 1 at the first divergence.
     func report(_ rows: [GoldenCheck.Row], kind: String, path: String) throws {
+        // The comparison is a few steps on one batch; Ctrl-C during it stops here, before the table.
+        try Interruption.check(while: "comparing with PyTorch")
         say("\(kind) against \(path)")
         say("rules: forward \(GoldenTolerance.forward); gradients \(GoldenTolerance.gradient); Adam's change Δ over 3 steps the same, "
             + "plus up to lr per step where that step's gradient was rounding noise (docs/golden.md)")

@@ -41,7 +41,10 @@ struct Step: ParsableCommand {
             }
             var runOptions = try options.runOptions()
             replayAt.apply(to: &runOptions)
-            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, atStep: replayAt.atStep, weights: replayAt.weights)
+            // Replaying to --at-step trains: Ctrl-C stops it between steps; the prompt afterwards ends at once.
+            let replay = try Interruption.cooperating {
+                try Replay.record(lesson: lesson, options: runOptions, batch: batch, atStep: replayAt.atStep, weights: replayAt.weights)
+            }
             let session = StepSession(replay: replay, colour: isatty(1) != 0 && !json)
             let batchMode = all || until != nil || only != nil || json
             if batchMode {

@@ -38,7 +38,7 @@ struct Trace: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(interruptible: true) {
             if let threads { BLAS.setThreads(threads) }
             // With --hash alone the trace goes to a temporary file that is removed afterwards.
             let out = self.out ?? NSTemporaryDirectory() + "unrolled-trace-\(getpid()).jsonl"
@@ -53,7 +53,9 @@ struct Trace: ParsableCommand {
             let start = Date()
             var runOptions = try options.runOptions()
             replayAt.apply(to: &runOptions)
-            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, level: level, sink: sink, atStep: replayAt.atStep, weights: replayAt.weights)
+            let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, level: level, sink: StoppingSink(sink), atStep: replayAt.atStep, weights: replayAt.weights)
+            // A trace cut short by Ctrl-C is discarded (the sink removes its temporary file), never published.
+            try Interruption.check(while: "writing the trace")
             do { try sink.close() } catch { throw InputError("--out \(out): \(error)") }
             let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             _ = replay

@@ -71,14 +71,15 @@ extension Unrolled {
 
 /// Run a command body, turning the errors a user can cause into one `error:` line: exit status
 /// 1 for bad input or a failed write, 1 for a diverging run, 130 (as a shell reports SIGINT)
-/// when Ctrl-C stopped training.
-func reportingErrors(_ body: () throws -> Void) throws {
+/// when Ctrl-C stopped training. `interruptible` commands check Ctrl-C and SIGTERM in their
+/// loops (`Interruption.cooperating`) instead of ending at once.
+func reportingErrors(interruptible: Bool = false, _ body: () throws -> Void) throws {
     func fail(_ message: String, _ code: Int32 = 1) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         return ExitCode(code)
     }
     do {
-        try body()
+        if interruptible { try Interruption.cooperating(body) } else { try body() }
     } catch let error as InputError where error.isUsage {
         // A malformed flag value: a usage error like those ArgumentParser finds, exit 64.
         let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""

@@ -40,13 +40,14 @@ struct Watch: ParsableCommand {
     @OptionGroup var replayAt: ReplayOptions
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(interruptible: true) {
             let lesson = try catalog().lesson(self.lesson)
             var runOptions = try options.runOptions()
             replayAt.apply(to: &runOptions)
             guard replayAt.atStep == 0 else { throw InputError("watch: --at-step is for step, trace and draw; watch reads --steps steps") }
             guard replayAt.weights == nil else { throw InputError("watch: --weights is for step, trace and draw; watch trains from the lesson's start or --resume") }
             let table = try LessonEngine.Watch.run(lesson: lesson, options: runOptions, expressions: expressions, every: every, steps: steps)
+            try Interruption.check(while: "watching")
             say(table.text())
             guard !noPlot else { return }
             var panels: [SeriesPlot.Panel] = []

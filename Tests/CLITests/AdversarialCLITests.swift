@@ -303,6 +303,17 @@ final class AdversarialCLITests: XCTestCase {
         assertOneLineError(r, "the memory budget is")
         XCTAssertTrue(r.stderr.contains("needs about"), r.stderr)
         assertOneLineError(try run(["trace", "huge.yaml", "--corpus", "big.txt", "--hash"]), "the memory budget is")
+        // A corpus too large to read is refused from its size, before a byte is read (a sparse file).
+        let sparse = dir + "/sparse.txt"
+        FileManager.default.createFile(atPath: sparse, contents: nil)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: sparse))
+        try handle.truncate(atOffset: 6 << 30)
+        try handle.close()
+        let started = Date()
+        let r2 = try run(["run", "char-rnn", "--corpus", "sparse.txt", "--no-plot"])
+        assertOneLineError(r2, "corpus sparse.txt: 6.0 GB of text needs about 12.0 GB to read")
+        XCTAssertTrue(r2.stderr.contains("the memory budget is"), r2.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "refused before reading")
     }
 
     // MARK: 6. quiet failures
@@ -310,6 +321,10 @@ final class AdversarialCLITests: XCTestCase {
     func testABeatAtAMissingLabelIsAnError() throws {
         try tinyLesson(beatAt: "no_such_op").write(toFile: lesson, atomically: true, encoding: .utf8)
         assertOneLineError(try run(["step", lesson, "--corpus", corpus, "--batch", "2"], stdin: "q\n"), "beats[0].at 'no_such_op' is not the label")
+        // Also where the step is not kept in memory (a trace written to a file) or not recorded at all.
+        assertOneLineError(try run(["trace", lesson, "--corpus", corpus, "--out", "t.jsonl"]), "beats[0].at 'no_such_op' is not the label")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/t.jsonl"))
+        assertOneLineError(try run(["run", lesson, "--corpus", corpus, "--no-plot"]), "beats[0].at 'no_such_op' is not the label")
     }
 
     func testSpecialAndForeignFilesGetPlainMessages() throws {

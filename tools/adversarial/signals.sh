@@ -5,7 +5,8 @@
 # file left, every output absent, the old one or the new one whole, and every resumed chain's
 # final weights byte-identical to an uninterrupted run's.
 #
-# usage: tools/adversarial/signals.sh BINARY CORPUS [N=20]   (works in a fresh temporary dir)
+# usage: tools/adversarial/signals.sh BINARY CORPUS [N=20]   (works in a fresh temporary dir;
+#        ONLY_LONG=1 for the last part alone)
 set -u
 BIN=$(realpath "$1"); CORPUS=$(realpath "$2"); N=${3:-20}
 LESSONS=$(cd "$(dirname "$0")/../../lessons" && pwd)
@@ -29,6 +30,8 @@ echo "uninterrupted: run $RUN_TIME s, trace $TRACE_TIME s ($(stat -c %s referenc
 nap() { sleep "$(awk -v r=$RANDOM -v top="$1" 'BEGIN { printf "%.3f", 0.05 + (top - 0.05) * r / 32768 }')"; }
 
 chains=0; kills=0; finished_first=0
+# ONLY_LONG=1 skips the checkpoint chains and traces and signals the other commands only.
+[ -n "${ONLY_LONG:-}" ] && N=0
 for signal in INT TERM; do
   expected=$([ $signal = INT ] && echo 130 || echo 143)
   for i in $(seq 1 "$N"); do
@@ -63,6 +66,45 @@ for signal in INT TERM; do
   done
 done
 echo "trace --out: $traces signals, $trace_done traces finished first; every t.jsonl absent or whole"
+
+# Every other long command: one SIGINT and one SIGTERM each, at a random moment of a run
+# measured beforehand. Checks: 130/143 (0 only if it finished first), one line saying where it
+# stopped, nothing left behind, and how long the process took to stop after the signal.
+for i in $(seq 70); do cat "$CORPUS"; done | head -c 40000000 > corpus40m.txt
+head -c 2000000 corpus40m.txt > corpus2m.txt
+"$BIN" run char3 --corpus corpus2m.txt --epochs-scale 0.001 --no-plot --save w.safetensors > /dev/null || { echo "char3 weights run failed"; exit 1; }
+"$BIN" run char-rnn --corpus corpus2m.txt --epochs-scale 0.0005 --no-plot --save w-rnn.safetensors > /dev/null || { echo "char-rnn weights run failed"; exit 1; }
+LONG=(
+  "trace char-loop --corpus corpus.txt --level full --batch 2048 --out t2.jsonl"
+  "draw char-loop --corpus corpus.txt --view graph --frames --out pictures"
+  "step char-rnn --corpus corpus2m.txt --at-step 2000 --all"
+  "generate char3 --weights w.safetensors --corpus corpus2m.txt -n 100000 --prompt tho"
+  "book char-rnn --corpus corpus2m.txt --at-step 1500 --out book"
+  "watch char3 --corpus corpus2m.txt --steps 3000 --every 10 --out pictures h1"
+  "corpus info --corpus corpus40m.txt"
+  "eval char-rnn --weights w-rnn.safetensors --corpus corpus2m.txt"
+  "golden char-seq-rnn"
+)
+printf '%-90s %8s %8s %s\n' command "run (s)" "stop (s)" "status"
+for command in "${LONG[@]}"; do
+  read -r -a words <<< "$command"
+  took=$(seconds "$BIN" "${words[@]}" < /dev/null) || { report "$command failed uninterrupted"; continue; }
+  for signal in INT TERM; do
+    expected=$([ $signal = INT ] && echo 130 || echo 143)
+    rm -rf t2.jsonl pictures book
+    "$BIN" "${words[@]}" > /dev/null 2> err.txt < /dev/null & pid=$!
+    nap "$took"
+    t0=$(date +%s.%N); kill -s $signal $pid 2>/dev/null; wait $pid; status=$?
+    stop=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    if [ $status -ne 0 ]; then
+      [ $status -eq $expected ] || report "$command: SIG$signal gave status $status: $(cat err.txt)"
+      [ "$(wc -l < err.txt)" -eq 1 ] && grep -q '^error: interrupted' err.txt || report "$command: SIG$signal said: $(cat err.txt)"
+    fi
+    temporaries && report "$command: temporary left after SIG$signal: $(find . -name '*.tmp-*')"
+    [ $status -ne 0 ] && [ -e t2.jsonl ] && report "$command: an interrupted trace left t2.jsonl"
+    printf '%-90s %8s %8s %s (SIG%s) %s\n' "$command" "$took" "$stop" "$status" "$signal" "$(cut -c1-80 err.txt)"
+  done
+done
 echo "failures: $fail"
 rm -rf "$WORK"
 [ $fail -eq 0 ]

@@ -69,12 +69,12 @@ public struct Corpus: Sendable {
     init(utf8 bytes: [UInt8], source: String) throws {
         self.source = source
         byteCount = bytes.count
-        sha256 = SHA256.hash(data: bytes).hex
+        var hasher = SHA256()
+        try Corpus.inChunks(bytes) { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)); return true }
+        sha256 = hasher.finalize().hex
         // One slot per possible scalar value; marks which occur, then holds their index.
         var slot = [Int32](repeating: -1, count: 0x110000)
-        let valid = bytes.withUnsafeBufferPointer { buffer -> Bool in
-            Corpus.decodeScalars(buffer) { v in slot[Int(v)] = 0 }
-        }
+        let valid = try Corpus.inChunks(bytes) { chunk in Corpus.decodeScalars(chunk) { v in slot[Int(v)] = 0 } }
         guard valid else {
             throw InputError("corpus \(source): not valid UTF-8 (first bad byte at offset \(Corpus.firstInvalidUTF8(Data(bytes)))), expected UTF-8 text")
         }
@@ -87,21 +87,38 @@ public struct Corpus: Sendable {
         }
         self.chars = chars
         self.index = index
-        let count = bytes.withUnsafeBufferPointer { buffer -> Int in
-            var n = 0
-            _ = Corpus.decodeScalars(buffer) { _ in n += 1 }
-            return n
-        }
-        func fill<T: FixedWidthInteger>(_ type: T.Type) -> [T] {
-            [T](unsafeUninitializedCapacity: count) { out, written in
+        var count = 0
+        _ = try Corpus.inChunks(bytes) { chunk in Corpus.decodeScalars(chunk) { _ in count += 1 } }
+        func fill<T: FixedWidthInteger>(_ type: T.Type) throws -> [T] {
+            try [T](unsafeUninitializedCapacity: count) { out, written in
                 var k = 0
-                bytes.withUnsafeBufferPointer { buffer in
-                    _ = Corpus.decodeScalars(buffer) { v in out[k] = T(truncatingIfNeeded: slot[Int(v)]); k += 1 }
+                defer { written = k }
+                _ = try Corpus.inChunks(bytes) { chunk in
+                    Corpus.decodeScalars(chunk) { v in out[k] = T(truncatingIfNeeded: slot[Int(v)]); k += 1 }
                 }
-                written = k
             }
         }
-        idx = CharIndices(storage: chars.count <= 256 ? .bytes(fill(UInt8.self)) : .words(fill(UInt32.self)))
+        idx = CharIndices(storage: chars.count <= 256 ? .bytes(try fill(UInt8.self)) : .words(try fill(UInt32.self)))
+    }
+
+    /// Bytes per chunk of a pass over the corpus; Ctrl-C is checked between chunks.
+    static let chunkBytes = 4 << 20
+
+    /// `body` on consecutive chunks of `bytes`, each ending before a byte that starts a
+    /// character (so no UTF-8 sequence is cut), checking for Ctrl-C between them; false as soon
+    /// as `body` returns false.
+    static func inChunks(_ bytes: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> Bool) throws -> Bool {
+        try bytes.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count {
+                if start > 0 { try Interruption.check(while: "reading the corpus") }
+                var end = Swift.min(start + chunkBytes, buffer.count)
+                while end < buffer.count && buffer[end] & 0xC0 == 0x80 { end += 1 }
+                guard body(UnsafeBufferPointer(rebasing: buffer[start..<end])) else { return false }
+                start = end
+            }
+            return true
+        }
     }
 
     /// Call `body` with every scalar value of UTF-8 `bytes`; false at the first invalid byte.
@@ -148,9 +165,10 @@ public struct Corpus: Sendable {
         var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
         var done = 0
         var failure: String?
-        bytes.withUnsafeMutableBytes { raw in
+        try bytes.withUnsafeMutableBytes { raw in
             while done < raw.count {
-                let n = read(fd, raw.baseAddress! + done, raw.count - done)
+                if done > 0 { try Interruption.check(while: "reading the corpus") }
+                let n = read(fd, raw.baseAddress! + done, Swift.min(raw.count - done, chunkBytes))
                 if n < 0 { if errno == EINTR { continue }; failure = String(cString: strerror(errno)); return }
                 if n == 0 { break }
                 done += n

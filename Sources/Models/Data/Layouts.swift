@@ -87,12 +87,14 @@ public struct RowList: RandomAccessCollection, Sendable, Equatable, ExpressibleB
         case range(Range<Int>)
         case list([UInt32])
         case unmarked(UnmarkedRows)
+        case permuted(PermutedRows)
     }
     let storage: Storage
 
     public init(_ range: Range<Int>) { storage = .range(range) }
     public init(_ rows: [UInt32]) { storage = .list(rows) }
     init(_ unmarked: UnmarkedRows) { storage = .unmarked(unmarked) }
+    init(_ permuted: PermutedRows) { storage = .permuted(permuted) }
     public init<S: Sequence>(rows: S) where S.Element == Int { storage = .list(rows.map { UInt32($0) }) }
     public init(arrayLiteral elements: Int...) { self.init(rows: elements) }
 
@@ -102,6 +104,7 @@ public struct RowList: RandomAccessCollection, Sendable, Equatable, ExpressibleB
         case .range(let r): return r.count
         case .list(let a): return a.count
         case .unmarked(let u): return u.count
+        case .permuted(let p): return p.count
         }
     }
 
@@ -114,6 +117,7 @@ public struct RowList: RandomAccessCollection, Sendable, Equatable, ExpressibleB
         case .range(let r): return r.lowerBound + i
         case .list(let a): return Int(a[i])
         case .unmarked(let u): return u.select(i)
+        case .permuted(let p): return p[i]
         }
     }
 }
@@ -153,21 +157,80 @@ struct UnmarkedRows: Sendable, Equatable {
     }
 }
 
+/// Rows listed by a keyed permutation, without storing them: row i is the value at position
+/// `first + i` of the permutation, and after those come the rows of `after`.
+struct PermutedRows: Sendable, Equatable {
+    let permutation: KeyedPermutation
+    let first: Int
+    let listed: Int
+    let after: Range<Int>
+    var count: Int { listed + after.count }
+
+    @inline(__always)
+    subscript(i: Int) -> Int {
+        i < listed ? permutation[first + i] : after.lowerBound + (i - listed)
+    }
+}
+
 /// Which rows validate and which train.
 public struct Split: Sendable {
     public let train: RowList
     public let valid: RowList
+    /// How the validation rows were chosen, for a run to report when it is not the seed's way.
+    public var method: Method = .given
+
+    public enum Method: Sendable, Equatable {
+        /// Given by the caller (last row, an explicit list).
+        case given
+        /// numpy's `RandomState(42).permutation(n)[:0.2n]`, exactly as the seed.
+        case numpyExact
+        /// 20% of the rows by a keyed permutation (key 42): above `KeyedPermutation.storedLimit`
+        /// rows, where numpy's permutation would need four bytes a row.
+        case keyed
+    }
 
     /// fastai's `get_cv_idxs(n, val_pct=0.2)`: numpy's `RandomState(42).permutation(n)`, first
     /// 20% for validation: the same rows on every run, whatever `--seed` chooses for weights and
     /// batch order. `n` is what the seed passes, which for the sequence layout is not the row
     /// count (the seed calls `get_cv_idxs(len(xs)-cs-1)`), reproduced here on purpose.
-    public static func cv(rows: Int, n: Int, valPct: Double = 0.2) -> Split {
+    ///
+    /// Above `storedLimit` rows numpy's shuffle would take 4 bytes a row while it is computed
+    /// (808 MB for a 200 MB corpus, more than the whole run's budget): the rows are then those a
+    /// keyed permutation of 0..<n (key 42) puts first, the same on every run, and
+    /// `method` says so.
+    public static func cv(rows: Int, n: Int, valPct: Double = 0.2, storedLimit: Int = KeyedPermutation.storedLimit) -> Split {
+        if n > storedLimit { return keyed(rows: rows, n: n, valPct: valPct) }
         let valid = CVIndices.getCVIdxs32(n: n, valPct: valPct)
         // One bit per row marks validation rows; the training rows are the others.
         var isValid = [UInt64](repeating: 0, count: (Swift.max(rows, n) + 63) / 64)
         for v in valid { isValid[Int(v) >> 6] |= 1 << (UInt64(v) & 63) }
-        return Split(train: RowList(UnmarkedRows(marked: isValid, rows: rows)), valid: RowList(valid))
+        var split = Split(train: RowList(UnmarkedRows(marked: isValid, rows: rows)), valid: RowList(valid))
+        split.method = .numpyExact
+        return split
+    }
+
+    /// `permutation(n)[:valPct·n]` with a keyed permutation in place of numpy's: validation rows
+    /// are the values at its first positions, training rows those at the others and every row
+    /// from n on. Nothing is stored.
+    static func keyed(rows: Int, n: Int, valPct: Double) -> Split {
+        let permutation = KeyedPermutation(count: n, key: 42)
+        let nVal = Int(valPct * Double(n))
+        let after = n..<Swift.max(n, rows)
+        var split = Split(train: RowList(PermutedRows(permutation: permutation, first: nVal, listed: n - nVal, after: after)),
+                          valid: RowList(PermutedRows(permutation: permutation, first: 0, listed: nVal, after: 0..<0)))
+        split.method = .keyed
+        return split
+    }
+
+    /// What a run prints after its row counts when the rows or the batch order are not the
+    /// seed's own draws (above `KeyedPermutation.storedLimit` rows); empty otherwise.
+    public var note: String {
+        var parts: [String] = []
+        if method == .keyed {
+            parts.append("validation rows: a keyed 20% of rows, not numpy's get_cv_idxs, which is reproduced up to \(KeyedPermutation.storedLimit) rows")
+        }
+        if train.count > KeyedPermutation.storedLimit { parts.append("batch order: a keyed permutation per epoch") }
+        return parts.isEmpty ? "" : "; " + parts.joined(separator: "; ")
     }
 
     /// Char3's split in the seed: `from_arrays('.', [-1], …)` validates on the last row alone —

@@ -55,6 +55,8 @@ public struct Trainer {
     /// Called with each batch's rows before its step; throwing stops `fit` there (a replay of
     /// step N stops before batch N + 1 and records that batch itself).
     public var beforeStep: ((ArraySlice<Int>) throws -> Void)?
+    /// Training rows up to which an epoch's order is a stored shuffle (`BatchOrder`).
+    public var storedOrderLimit = KeyedPermutation.storedLimit
 
     public init(model: CharModel, data: CharDataset, split: Split, batchSize: Int = 512, rng: SeededGenerator = .shared) {
         self.model = model; self.data = data; self.split = split; self.batchSize = batchSize; self.rng = rng
@@ -78,11 +80,11 @@ public struct Trainer {
         var epoch = start.epoch
         while epoch < counts.count {
             let batches = counts[epoch]
-            let order = rng.permutation32(split.train.count)
+            let order = BatchOrder(count: split.train.count, rng: rng, storedLimit: storedOrderLimit)
             for b in 0..<batches {
                 if Interruption.requested { throw Interrupted(epoch: epoch, batch: b) }
                 let lo = b * batchSize, hi = min(lo + batchSize, order.count)
-                let rows = order[lo..<hi].map { split.train[Int($0)] }
+                let rows = (lo..<hi).map { split.train[order[$0]] }
                 try beforeStep?(rows[...])
                 let loss = try checkedStep(rows: rows[...], optimizer: optimizer, epoch: epoch, batch: b + 1)
                 smoother.add(loss)

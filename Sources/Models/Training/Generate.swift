@@ -23,7 +23,8 @@ public enum Generator {
     public static func nextN(_ model: CharModel, corpus: Corpus, prompt: String, count: Int) throws -> String {
         var result = prompt
         var window = prompt
-        for _ in 0..<count {
+        for k in 0..<count {
+            try Interruption.check(while: "generating character \(k + 1) of \(count)")
             let c = try next(model, corpus: corpus, prompt: window)
             result += c
             window = String(window.unicodeScalars.dropFirst()) + c
@@ -58,8 +59,8 @@ public enum Generator {
                               observe: (Step) -> Void = { _ in }) throws -> String {
         var result = prompt
         var window = prompt
-        for _ in 0..<count {
-            if Interruption.requested { throw Interrupted(epoch: 0, batch: 0) }
+        for k in 0..<count {
+            try Interruption.check(while: "generating character \(k + 1) of \(count)")
             let p = sampling.reshape(try probabilities(model, corpus: corpus, prompt: window))
             let i = sampling.draw(p)
             let c = corpus.decode([i])

@@ -48,9 +48,24 @@ public enum Interruption {
         }
     }
 
+    /// Run `body` with the first signal as a request that its loops check (`check`), then go
+    /// back to stopping at once: `step` waits for typed commands afterwards, where a loop that
+    /// no longer checks would make Ctrl-C need pressing twice.
+    public static func cooperating<T>(_ body: () throws -> T) rethrows -> T {
+        flag = 0
+        cooperative = 1
+        defer { cooperative = 0 }
+        return try body()
+    }
+
     /// Stop with `Interrupted` when a stop was requested (a loop calls this between steps).
     public static func check(_ what: @autoclosure () -> String) throws {
         if flag != 0 { throw Interrupted(what: what()) }
+    }
+
+    /// `check` for an activity: the error reads `interrupted while <activity>`.
+    public static func check(while activity: @autoclosure () -> String) throws {
+        if flag != 0 { throw Interrupted(while: activity()) }
     }
 
     /// Ask running work to stop, as Ctrl-C does (tests use this).
@@ -66,7 +81,21 @@ public struct Interrupted: Error, CustomStringConvertible {
     public var place: String
     /// Where the run can continue from, added by whoever wrote checkpoints.
     public var note = ""
+    private var preposition = "at"
     public init(epoch: Int, batch: Int) { place = "epoch \(epoch), batch \(batch + 1)" }
     public init(what: String) { place = what }
-    public var description: String { "interrupted at \(place)\(note)" }
+    /// Stopped during an activity rather than at a numbered place: `while writing the trace`.
+    public init(while activity: String) { place = activity; preposition = "while" }
+    public var description: String { "interrupted \(preposition) \(place)\(note)" }
+}
+
+/// A trace sink that stops passing events on once a stop was requested: the step being traced
+/// still finishes its arithmetic, but the trace, which will be thrown away, is not written on.
+public final class StoppingSink: TraceSink {
+    let inner: TraceSink
+    public init(_ inner: TraceSink) { self.inner = inner }
+    public func receive(_ event: TraceEvent) {
+        if Interruption.flag == 0 { inner.receive(event) }
+    }
+    public var receivesInline: Bool { inner.receivesInline }
 }
