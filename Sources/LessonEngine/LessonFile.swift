@@ -300,7 +300,7 @@ struct LessonReader {
                     }
                     lesson.ratings = source
                 }
-                if let v = try string(m, "validation", "data"), v != "cv-20" {
+                if let v = try string(m, "validation", "data"), v != Lesson.Validation.cv20.rawValue {
                     throw fail(m["validation"], "data.validation: expected 'cv-20' (the seed's get_cv_idxs), got '\(v)'")
                 }
             } else if model == .linearSGD {

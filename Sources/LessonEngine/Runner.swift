@@ -101,7 +101,7 @@ public struct LessonRunner {
         let path = CorpusLocator.resolve(options.corpusPath)
         let layout = lesson.layout ?? .windows
         try DataMemory.check(corpus: path, fileBytes: InputFile.size(path), layout: layout, seqLength: lesson.model == .char3 ? 3 : lesson.seqLength,
-                             crossValidated: lesson.validation != "last-row", budget: MemoryBudget.bytes, budgetText: MemoryBudget.text)
+                             crossValidated: lesson.validation != .lastRow, budget: MemoryBudget.bytes, budgetText: MemoryBudget.text)
         let corpus = try Corpus.load(path: path)
         let data = CharDataset(idx: corpus.idx, layout: layout, seqLength: lesson.model == .char3 ? 3 : lesson.seqLength)
         try checkMemory(batch: max(1, min(batch ?? lesson.batchSize, data.rows)), vocabSize: corpus.vocabSize, tracedInMemory: tracedInMemory)
