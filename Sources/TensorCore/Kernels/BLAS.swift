@@ -2,6 +2,7 @@
 // flags, never copies.
 
 import CBLAS
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,12 +14,23 @@ public enum BLAS {
     /// the user forgot) makes timings unreproducible.
     /// Large elementwise kernels use as many (`Parallel`), on the calling thread's team.
     public static func setThreads(_ n: Int) {
-        adaptive = nil
-        fixedThreads = max(1, n)
-        apply(threads: fixedThreads)
-        Parallel.owner = pthread_self()
+        setup.withLock { s in
+            s = ThreadSetup(fixed: max(1, n), adaptive: nil, current: max(1, n), owner: pthread_self())
+            apply(threads: s.fixed)
+        }
     }
-    @exclusivity(unchecked) nonisolated(unsafe) static var fixedThreads = 1
+
+    /// How the process's BLAS runs its products: the library's thread count is one setting for
+    /// the whole process, so this is the one piece of TensorCore state that is not a runtime's.
+    struct ThreadSetup {
+        var fixed = 1
+        var adaptive: AdaptiveThreads?
+        /// The thread count BLIS was last told.
+        var current = 1
+        /// The thread that set BLAS up (the training thread): only it opens parallel regions.
+        var owner: pthread_t?
+    }
+    static let setup = Mutex(ThreadSetup())
 
     static func apply(threads n: Int) {
         _ = kernels
@@ -40,11 +52,10 @@ public enum BLAS {
     /// products were too small to gain and runs varied 4.3–5.6 s.
     public static func adaptThreads(maxThreads: Int, minimumFlops: Int = 1 << 22) {
         setThreads(1)
-        adaptive = maxThreads > 1 ? AdaptiveThreads(many: maxThreads, minimumFlops: minimumFlops) : nil
-        current = 1
+        setup.withLock { s in
+            s.adaptive = maxThreads > 1 ? AdaptiveThreads(many: maxThreads, minimumFlops: minimumFlops) : nil
+        }
     }
-    @exclusivity(unchecked) nonisolated(unsafe) static var adaptive: AdaptiveThreads?
-    @exclusivity(unchecked) nonisolated(unsafe) static var current = 1
 
     /// C = alpha · op(A) · op(B) + beta · C, row-major. op(A) is m×k, op(B) is k×n.
     @inline(__always)
@@ -56,19 +67,22 @@ public enum BLAS {
         let runtime = Runtime.current
         runtime.work.flops += work
         let start = DispatchClock.nanoseconds()
-        guard let auto = adaptive, work >= auto.minimumFlops else {
+        guard let auto = setup.withLock({ $0.adaptive }), work >= auto.minimumFlops else {
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
             runtime.work.nanoseconds += DispatchClock.nanoseconds() - start
             return
         }
         let shape = AdaptiveThreads.Shape(m: m, n: n, k: k, transA: transA, transB: transB)
-        let t = auto.choose(shape)
-        if t != current { apply(threads: t); current = t }
+        let t = setup.withLock { s in
+            let t = auto.choose(shape)
+            if t != s.current { apply(threads: t); s.current = t }
+            return t
+        }
         let begin = DispatchClock.nanoseconds()
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
         let end = DispatchClock.nanoseconds()
         runtime.work.nanoseconds += end - start
-        auto.record(shape, threads: t, nanosecondsPerFlop: Double(end - begin) / Double(work))
+        setup.withLock { _ in auto.record(shape, threads: t, nanosecondsPerFlop: Double(end - begin) / Double(work)) }
     }
 
     @inline(__always)
@@ -138,11 +152,11 @@ extension Kernels {
     /// exactly a one-thread run's (a two-thread product can differ from those in the last bit
     /// for some shapes: README, "Long runs").
     public static func matmulPair(_ p: MatrixProduct, _ q: MatrixProduct) -> ([Float], [Float]) {
-        let minimum = BLAS.adaptive?.minimumFlops ?? (1 << 22)
+        let minimum = BLAS.setup.withLock { $0.adaptive?.minimumFlops } ?? (1 << 22)
         guard p.flops >= minimum, q.flops >= minimum, Parallel.threads > 1, Parallel.usable else {
             return (matmul(p), matmul(q))
         }
-        if BLAS.current != 1 { BLAS.apply(threads: 1); BLAS.current = 1 }
+        BLAS.setup.withLock { s in if s.current != 1 { BLAS.apply(threads: 1); s.current = 1 } }
         let start = DispatchClock.nanoseconds()
         var results: ([Float], [Float]) = ([], [])
         withUnsafeMutablePointer(to: &results) { out in

@@ -30,25 +30,21 @@ enum Parallel {
     /// UNROLLED_THREADS, or chosen by timing, see `AdaptiveThreads`), else 1. When another
     /// process holds the second core, the timing picks one thread for BLAS, and this follows.
     static var threads: Int {
-        if let auto = BLAS.adaptive { return auto.prefersMany ? auto.many : 1 }
-        return BLAS.fixedThreads
+        BLAS.setup.withLock { s in s.adaptive.map { $0.prefersMany ? $0.many : 1 } ?? s.fixed }
     }
 
     /// Below this many values a kernel is done before the region's start and end barriers
     /// (~1–2 µs) pay off: 16,384 floats take ~8 µs to add.
     static let minimumCount = 1 << 14
 
-    /// The thread that set BLAS up (the training thread). Kernels called from any other thread
-    /// (the trace queue, Dispatch workers) run serially: a region opened there would make
-    /// libgomp start a second team.
-    @exclusivity(unchecked) nonisolated(unsafe) static var owner: pthread_t? = nil
-
     /// Whether this thread may open a region (the training thread, with libgomp present).
     static var usable: Bool { teamAvailable && onOwnerThread }
 
-    /// Whether this is the thread that set BLAS up.
+    /// Whether this is the thread that set BLAS up (the training thread). Kernels called from
+    /// any other thread (the trace queue, Dispatch workers) run serially: a region opened there
+    /// would make libgomp start a second team.
     static var onOwnerThread: Bool {
-        guard let owner else { return false }
+        guard let owner = BLAS.setup.withLock({ $0.owner }) else { return false }
         return pthread_equal(owner, pthread_self()) != 0
     }
 
