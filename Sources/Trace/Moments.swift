@@ -6,5 +6,5 @@ public struct Moments: Equatable, Sendable {
     public var sum = 0.0, sumOfSquares = 0.0
     /// Extremes of the finite values (±infinity when there are none).
     public var min = Double.infinity, max = -Double.infinity
-    public init() {}
+    @inlinable public init() {}
 }

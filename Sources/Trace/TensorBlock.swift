@@ -3,7 +3,7 @@
 public struct TensorBlock: Codable, Equatable, Sendable {
     public var outer: Int, n: Int, inner: Int, start: Int, length: Int
 
-    public init(outer: Int, n: Int, inner: Int, start: Int, length: Int) {
+    @inlinable public init(outer: Int, n: Int, inner: Int, start: Int, length: Int) {
         self.outer = outer; self.n = n; self.inner = inner; self.start = start; self.length = length
     }
 

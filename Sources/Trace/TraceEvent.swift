@@ -30,7 +30,7 @@ public struct ValueSummary: Codable, Equatable, Sendable {
     /// From the statistics of a block's `blockCount` values, those of the whole tensor of
     /// `count` values, zero outside the block (a `select` or `slice` gradient), without writing
     /// the zeros out.
-    public init(moments block: Moments, zerosAroundTo count: Int, blockCount: Int) {
+    @inlinable public init(moments block: Moments, zerosAroundTo count: Int, blockCount: Int) {
         var m = block
         let zeros = count - blockCount
         if zeros > 0 {
@@ -43,7 +43,7 @@ public struct ValueSummary: Codable, Equatable, Sendable {
 
     /// The summary of `count` described values: the whole tensor's, or with `block`, a tensor of
     /// `shape` that is zero outside them.
-    public init(moments m: Moments, count: Int, block: TensorBlock?, shape: [Int]) {
+    @inlinable public init(moments m: Moments, count: Int, block: TensorBlock?, shape: [Int]) {
         if block == nil {
             self.init(moments: m, count: count)
         } else {
@@ -51,7 +51,7 @@ public struct ValueSummary: Codable, Equatable, Sendable {
         }
     }
 
-    public init(moments m: Moments, count: Int) {
+    @inlinable public init(moments m: Moments, count: Int) {
         let finite = Double(m.finite)
         self.count = count
         nan = m.nan
@@ -102,7 +102,7 @@ public struct TracedTensor: Codable, Equatable, Sendable {
     /// tensor's whole gradient). `[TraceEvent].resolvingValueReferences()` copies them in.
     public var valuesFrom: ValuesReference?
 
-    public init(id: Int, label: String, shape: [Int], kind: Kind = .value,
+    @inlinable public init(id: Int, label: String, shape: [Int], kind: Kind = .value,
                 summary: ValueSummary? = nil, values: [Float]? = nil, block: TensorBlock? = nil) {
         self.id = id; self.label = label; self.shape = shape; self.kind = kind
         self.summary = summary; self.storedValues = values; self.block = block
@@ -196,14 +196,14 @@ public struct TraceEvent: Codable, Equatable, Sendable {
     public var inputs: [TracedTensor]
     public var outputs: [TracedTensor]
 
-    public init(seq: Int, phase: TracePhase, op: String, label: String, attributes: String = "",
+    @inlinable public init(seq: Int, phase: TracePhase, op: String, label: String, attributes: String = "",
                 expression: String = "", inputs: [TracedTensor], outputs: [TracedTensor]) {
         self.seq = seq; self.phase = phase; self.op = op; self.label = label
         self.attributes = attributes; self.expression = expression; self.inputs = inputs; self.outputs = outputs
     }
 
     /// True while some tensor still holds values for the queue to summarise or write.
-    public var carriesValues: Bool {
+    @inlinable public var carriesValues: Bool {
         inputs.contains { $0.storedValues != nil } || outputs.contains { $0.storedValues != nil }
     }
 }
