@@ -2,13 +2,11 @@
 // project owns numbers: kernels read and write `data`, ops build new tensors, the tape links
 // them, the tracer reports them.
 
-// NOTE (@exclusivity(unchecked) here and on TensorCore's process-wide state: Tracer, BLAS,
-// Statistics, Parallel, GradMode, LabelScope, AnomalyMode, Taps): Swift checks at run time that
-// two accesses to a class property or a global never overlap (swift_beginAccess and a
-// thread-local set per access). Only the training thread touches this state, in short accesses
-// that never nest; the checks were ~10% of the instructions of a lesson-1 step (callgrind:
-// 66.3k -> 60.3k per untraced iteration, 156.8k -> 140.8k traced at summary) and ~150 runtime
-// calls per step. Static checks (inout arguments, local variables) still apply.
+// NOTE (@exclusivity(unchecked) on the properties below): Swift checks at run time that two
+// accesses to a class property never overlap (swift_beginAccess per access). A tensor belongs to
+// the one session thread that made it, whose accesses never nest; the checks on `data`, `grad` and
+// `requiresGrad` alone cost 8% of an untraced lesson-1 step (docs/performance.md, "Exclusivity").
+// Static checks (inout arguments, local variables) still apply.
 public final class Tensor {
     /// Unique, increasing id; trace events refer to tensors by it.
     public let id: Int
