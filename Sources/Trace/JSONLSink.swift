@@ -23,7 +23,7 @@ public struct TraceFileError: Error, CustomStringConvertible {
     public let description: String
 }
 
-public final class JSONLSink: TraceSink {
+public final class JSONLSink: TraceSink, @unchecked Sendable {
     public let path: String
     /// The file `close()` replaces: `path`, or the file a symlink at `path` names.
     private let target: String

@@ -4,7 +4,9 @@
 /// Receives events in order, never two at once. `receive` runs on the tracer's own serial
 /// queue, or on the training thread for a sink that `receivesInline`; read what a sink
 /// collected after the recording ends, or through `Tracer.drain()`.
-public protocol TraceSink: AnyObject {
+/// Sendable because the recorder hands events over on its serial queue; a sink's own state is
+/// touched by that queue until the recorder drains, then by the reader.
+public protocol TraceSink: AnyObject, Sendable {
     func receive(_ event: TraceEvent)
     /// True when `receive` is cheap (keeping or counting events), so that an event with nothing
     /// left to compute can be handed over on the training thread. Sinks that format or write
@@ -22,7 +24,7 @@ public protocol TraceSource: AnyObject {
 }
 
 /// Keeps every event in memory, in order: what the step replay and tests use.
-public final class MemorySink: TraceSink {
+public final class MemorySink: TraceSink, @unchecked Sendable {
     private var stored: [TraceEvent] = []
     public init() {}
     public func receive(_ event: TraceEvent) { stored.append(event) }
@@ -43,7 +45,7 @@ public final class MemorySink: TraceSink {
 
 /// Keeps only the number of events: the cost of tracing without a growing buffer or a file
 /// (benchmarks).
-public final class CountingSink: TraceSink {
+public final class CountingSink: TraceSink, @unchecked Sendable {
     public private(set) var count = 0
     public init() {}
     public func receive(_ event: TraceEvent) { count += 1 }

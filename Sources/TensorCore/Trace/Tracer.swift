@@ -6,7 +6,9 @@ import Synchronization
 
 /// Where one runtime's events are made. Ops and the tape reach it through their `Runtime`
 /// (`runtime.recorder`); everyone else through `Tracer`, for the calling thread's runtime.
-public final class TraceRecorder: TraceSource {
+/// @unchecked Sendable: its session's thread emits; the queue it owns summarises and delivers.
+/// What the queue touches (`queueSummaries`, the handed-over batch) the thread does not.
+public final class TraceRecorder: TraceSource, @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var level: TraceLevel = .off
     @exclusivity(unchecked) public private(set) var sink: TraceSink?
     @exclusivity(unchecked) var seq = 0
