@@ -40,7 +40,7 @@ public enum LessonBook {
                                              outputs: outputs)
         }
         data.buffers = builder.buffers.entries
-        data.packed = try builder.buffers.packedText()
+        (data.packed, data.packedBytes) = try builder.buffers.packedText()
         if !replay.vocabulary.isEmpty { data.lesson.vocabulary = replay.vocabulary.map { String(Character($0)) } }
 
         let encoder = JSONEncoder()

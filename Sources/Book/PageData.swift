@@ -1,6 +1,6 @@
 // What one lesson page knows, as JSON inside the page: the recorded step's events with their
 // tensors, the contrib text the CLI prints, and the views across the step. Values are float32
-// little-endian in base64 (a float's exact bits, a third the size of decimal text), each distinct
+// little-endian (a float's exact bits), deflated in base 85 (BufferTable.packedText), each distinct
 // buffer once, some as the rule that makes them (BufferTable).
 
 import Diagrams
@@ -89,8 +89,9 @@ struct PageData: Encodable {
     }
     var lesson: LessonInfo
     var buffers: [PageBuffer]
-    /// BufferTable.packedText: the carried values.
+    /// BufferTable.packedText: the carried values, and the length of the deflated stream.
     var packed: String
+    var packedBytes = 0
     var events: [PageEvent]
     var code: Code?
     var graph: Graph

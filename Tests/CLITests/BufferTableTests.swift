@@ -66,7 +66,20 @@ final class BufferTableTests: XCTestCase {
         var table = BufferTable()
         let a: [Float] = [1.5, -2, .pi], b: [Float] = [1e-7, -3e5]
         _ = table.add(a); _ = table.add(b)
-        let deflated = try XCTUnwrap(Data(base64Encoded: try table.packedText()))
+        let (text, length) = try table.packedText()
+        // Base 85 by hand: 5 digits → a big-endian UInt32.
+        let digits = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?()[]{}@%$#|~_")
+        XCTAssertEqual(digits.count, 85)
+        XCTAssertFalse(text.contains { "\"\\<>&'".contains($0) }, "a digit that would need escaping in the page")
+        var bytes: [UInt8] = []
+        let chars = Array(text)
+        XCTAssertEqual(chars.count % 5, 0)
+        for start in stride(from: 0, to: chars.count, by: 5) {
+            var word: UInt64 = 0
+            for c in chars[start..<start + 5] { word = word * 85 + UInt64(try XCTUnwrap(digits.firstIndex(of: c))) }
+            bytes += [UInt8(word >> 24 & 255), UInt8(word >> 16 & 255), UInt8(word >> 8 & 255), UInt8(word & 255)]
+        }
+        let deflated = Data(bytes.prefix(length))
         var planes = Data()
         _ = try Data.decompress(size: Int64(deflated.count), bufferSize: 1 << 16, skipCRC32: true,
                                 provider: { at, size in deflated.subdata(in: Int(at)..<min(deflated.count, Int(at) + size)) },

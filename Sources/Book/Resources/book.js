@@ -4,7 +4,7 @@
 (async function () {
   const data = JSON.parse(document.getElementById("book-data").textContent);
   const events = data.events;
-  const packed = await unpack(data.packed);
+  const packed = await unpack(data.packed, data.packedBytes);
   const $ = (id) => document.getElementById(id);
   let cursor = -1;
   let selected = { output: 0, index: 0 };   // the explained element of the current op's outputs
@@ -18,14 +18,26 @@
                   values: (i) => buffer(i) };
 
   // ---- values: float32 buffers from the packed stream or the rule that makes them ----
-  // BufferTable.packedText: base64 of deflated byte planes (every value's first byte, then every
+  // BufferTable.packedText: base 85 of deflated byte planes (every value's first byte, then every
   // second byte, …), inflated by the browser's DecompressionStream.
-  async function unpack(text) {
-    const stream = new Blob([bytesOf(text)]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  async function unpack(text, length) {
+    const stream = new Blob([base85(text, length)]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
     const planes = new Uint8Array(await new Response(stream).arrayBuffer());
     const n = planes.length / 4, bytes = new Uint8Array(planes.length);
     for (let k = 0; k < 4; k++) { const plane = planes.subarray(k * n, (k + 1) * n); for (let i = 0; i < n; i++) bytes[4 * i + k] = plane[i]; }
     return new Float32Array(bytes.buffer);
+  }
+  // BufferTable.base85: 5 digits → 4 bytes, big-endian; `length` bytes are real, the rest padding.
+  function base85(text, length) {
+    const digitValue = new Int8Array(128).fill(-1);
+    [..."0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?()[]{}@%$#|~_"].forEach((c, i) => { digitValue[c.charCodeAt(0)] = i; });
+    const bytes = new Uint8Array(text.length / 5 * 4);
+    for (let i = 0, o = 0; i < text.length; i += 5, o += 4) {
+      let word = 0;
+      for (let k = 0; k < 5; k++) word = word * 85 + digitValue[text.charCodeAt(i + k)];
+      bytes[o] = word >>> 24; bytes[o + 1] = (word >>> 16) & 255; bytes[o + 2] = (word >>> 8) & 255; bytes[o + 3] = word & 255;
+    }
+    return bytes.subarray(0, length);
   }
   function bytesOf(text) {
     const bin = atob(text);
