@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 import TensorCore
 
 /// Ctrl-C (SIGINT) and SIGTERM as a request, not a kill: the handler only sets a flag, and long
@@ -11,10 +12,14 @@ import TensorCore
 /// does not wait for a loop: it removes the temporary files being written (`TemporaryFiles`)
 /// and ends the process at once with 128 + the signal number.
 public enum Interruption {
-    nonisolated(unsafe) static var flag: sig_atomic_t = 0
+    /// The signal that asked to stop, or 0. Lock-free atomics are safe to store from a signal
+    /// handler, and every thread sees the request.
+    static let signalled = Atomic<Int32>(0)
 
     /// Set while a command's loops check `requested`; otherwise the first signal acts at once.
-    nonisolated(unsafe) static var cooperative: sig_atomic_t = 0
+    static let cooperative = Atomic<Bool>(false)
+
+    static var flag: Int32 { signalled.load(ordering: .relaxed) }
 
     public static var requested: Bool { flag != 0 }
 
@@ -27,8 +32,8 @@ public enum Interruption {
 
     /// From now on the first signal only asks the command's loops to stop.
     public static func installHandler() {
-        flag = 0
-        cooperative = 1
+        signalled.store(0, ordering: .relaxed)
+        cooperative.store(true, ordering: .relaxed)
         install()
     }
 
@@ -37,13 +42,13 @@ public enum Interruption {
         _ = TemporaryFiles.count
         for s in [SIGINT, SIGTERM] {
             signal(s) { signo in
-                if Interruption.flag != 0 || Interruption.cooperative == 0 {
+                if Interruption.flag != 0 || !Interruption.cooperative.load(ordering: .relaxed) {
                     TemporaryFiles.removeAllFromSignalHandler()
                     let text: StaticString = "\nerror: interrupted; stopped at once, temporary files removed\n"
                     _ = write(2, text.utf8Start, text.utf8CodeUnitCount)
                     _exit(128 + signo)
                 }
-                Interruption.flag = signo
+                Interruption.signalled.store(signo, ordering: .relaxed)
             }
         }
     }
@@ -52,9 +57,9 @@ public enum Interruption {
     /// back to stopping at once: `step` waits for typed commands afterwards, where a loop that
     /// no longer checks would make Ctrl-C need pressing twice.
     public static func cooperating<T>(_ body: () throws -> T) rethrows -> T {
-        flag = 0
-        cooperative = 1
-        defer { cooperative = 0 }
+        signalled.store(0, ordering: .relaxed)
+        cooperative.store(true, ordering: .relaxed)
+        defer { cooperative.store(false, ordering: .relaxed) }
         return try body()
     }
 
@@ -69,8 +74,8 @@ public enum Interruption {
     }
 
     /// Ask running work to stop, as Ctrl-C does (tests use this).
-    public static func request() { flag = SIGINT }
-    public static func reset() { flag = 0 }
+    public static func request() { signalled.store(SIGINT, ordering: .relaxed) }
+    public static func reset() { signalled.store(0, ordering: .relaxed) }
     /// The exit status a shell reports for the signal that asked to stop (130 for Ctrl-C).
     public static var exitStatus: Int32 { 128 + (flag == 0 ? SIGINT : flag) }
 }
