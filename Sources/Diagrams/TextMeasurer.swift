@@ -2,6 +2,7 @@
 // the same library that paints them, so measured and painted text agree.
 
 import CCairo
+import Synchronization
 
 /// A font as Cairo's toy text API selects it.
 public struct Font: Equatable, Hashable, Sendable {
@@ -22,30 +23,36 @@ public struct TextMetrics: Equatable, Sendable {
     public var height: Double { ascent + descent }
 }
 
-/// Measures text with Cairo on a 1×1 scratch surface.
-public final class TextMeasurer {
-    /// One measurer for the process; layouts default to it. Diagrams are drawn from one thread.
-    nonisolated(unsafe) public static let shared = TextMeasurer()
+/// Measures text with Cairo on a 1×1 scratch surface; one thread at a time (a Cairo context is
+/// not thread-safe), so layouts may run on several.
+public final class TextMeasurer: Sendable {
+    /// One measurer for the process; layouts default to it.
+    public static let shared = TextMeasurer()
 
-    private let context: CairoContext
-    private var cache: [String: TextMetrics] = [:]
+    private struct State {
+        let context: CairoContext
+        var cache: [String: TextMetrics] = [:]
+    }
+    private let state: Mutex<State>
 
     public init() {
         // A 1×1 image cannot fail to allocate; if Cairo itself is broken nothing can be drawn.
-        context = try! CairoContext(try! CairoSurface(imageWidth: 1, height: 1))
+        state = Mutex(State(context: try! CairoContext(try! CairoSurface(imageWidth: 1, height: 1))))
     }
 
     public func metrics(_ string: String, font: Font) -> TextMetrics {
         let key = "\(font.family.rawValue)|\(font.weight.rawValue)|\(font.size)|\(string)"
-        if let known = cache[key] { return known }
-        CairoText.select(font, in: context.pointer)
-        var text = cairo_text_extents_t()
-        var fontExtents = cairo_font_extents_t()
-        cairo_text_extents(context.pointer, string, &text)
-        cairo_font_extents(context.pointer, &fontExtents)
-        let m = TextMetrics(width: text.x_advance, ascent: fontExtents.ascent, descent: fontExtents.descent)
-        cache[key] = m
-        return m
+        return state.withLock { s in
+            if let known = s.cache[key] { return known }
+            CairoText.select(font, in: s.context.pointer)
+            var text = cairo_text_extents_t()
+            var fontExtents = cairo_font_extents_t()
+            cairo_text_extents(s.context.pointer, string, &text)
+            cairo_font_extents(s.context.pointer, &fontExtents)
+            let m = TextMetrics(width: text.x_advance, ascent: fontExtents.ascent, descent: fontExtents.descent)
+            s.cache[key] = m
+            return m
+        }
     }
 
     public func width(_ string: String, font: Font) -> Double { metrics(string, font: font).width }
