@@ -2,7 +2,7 @@ import XCTest
 @testable import LessonEngine
 
 /// A few hundred mutated lesson files: every one is accepted or rejected with one clean line.
-/// (`unrolled fuzz` runs 10,000 and argument vectors too.)
+/// (`unrolled-dev fuzz` runs 10,000 and argument vectors too.)
 final class FuzzTests: XCTestCase {
     func testMutatedLessonsFailCleanly() throws {
         let seeds = try Catalog(directory: Tiny.lessonsDirectory).files().map { try String(contentsOfFile: $0, encoding: .utf8) }
