@@ -13,3 +13,13 @@ final class FuzzTests: XCTestCase {
         XCTAssertLessThan(report.slowest, 2, "one case took \(report.slowest) s")
     }
 }
+
+/// The checkpoint fuzzer's own mutations must all be writable: a NaN value put into the JSON
+/// tree made JSONSerialization throw and ended `unrolled-dev fuzz --files 1000` with no report.
+final class CheckpointFuzzTests: XCTestCase {
+    func testAThousandMutatedCheckpointsFailCleanly() throws {
+        let report = try FileFuzzer(seed: 1).checkpoints(count: 1000)
+        XCTAssertEqual(report.cases, 1000)
+        XCTAssertEqual(report.failures, [])
+    }
+}
