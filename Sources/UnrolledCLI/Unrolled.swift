@@ -94,7 +94,9 @@ public func reportingErrors(interruptible: Bool = false, _ body: () throws -> Vo
     } catch let error as InputError where error.isUsage {
         // A malformed flag value: a usage error like those ArgumentParser finds, exit 64.
         let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
-        throw fail("\(error.message) (see 'unrolled \(command) --help')", ExitCode.validationFailure.rawValue)
+        // The binary's own name: `unrolled`, or `unrolled-dev` for bench-run.
+        let program = CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "unrolled"
+        throw fail("\(error.message) (see '\(program) \(command) --help')", ExitCode.validationFailure.rawValue)
     } catch let error as InputError {
         throw fail(error.message)
     } catch let error as NonFiniteError {
