@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(name: "unrolled", dependencies: ["UnrolledCLI"], swiftSettings: settings),
         // Developer tools kept out of the user's binary: `fuzz` and make bench's `bench-run`.
         .executableTarget(name: "unrolled-dev",
-                          dependencies: ["UnrolledCLI", "LessonEngine", "Models", "TensorCore",
+                          dependencies: ["UnrolledCLI", "LessonEngine", "Models", "Formats", "TensorCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
         .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "CBLAS",

@@ -1,11 +1,12 @@
+import LessonEngine
 import XCTest
-@testable import LessonEngine
+@testable import unrolled_dev
 
 /// A few hundred mutated lesson files: every one is accepted or rejected with one clean line.
 /// (`unrolled-dev fuzz` runs 10,000 and argument vectors too.)
 final class FuzzTests: XCTestCase {
     func testMutatedLessonsFailCleanly() throws {
-        let seeds = try Catalog(directory: Tiny.lessonsDirectory).files().map { try String(contentsOfFile: $0, encoding: .utf8) }
+        let seeds = try Catalog(directory: ArgumentFuzzerTests.lessons).files().map { try String(contentsOfFile: $0, encoding: .utf8) }
         XCTAssertEqual(seeds.count, 9)
         let report = LessonFuzzer(seeds: seeds, seed: 11).run(count: 300)
         XCTAssertEqual(report.cases, 300)
