@@ -34,6 +34,7 @@ struct Run: ChecksInputs {
         training.apply(to: &runOptions)
         try runOptions.validate()
         try training.check(lesson: lesson, save: save)
+        if !lesson.model.isRatings { try LessonRunner(lesson: lesson, options: runOptions).checkScheduleTrains() }
         return (lesson, runOptions)
     }
 
@@ -52,7 +53,6 @@ struct Run: ChecksInputs {
                 return
             }
             let runner = LessonRunner(lesson: lesson, options: runOptions)
-            try runner.checkScheduleTrains()
             if lesson.model == .linearSGD {
                 let result = try runner.runLinearSGD(say: say)
                 if !noPlot { say("loss plot: \(displayPath(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: plotDir, logarithmic: axis.logarithmic(for: lesson))[0]))") }

@@ -31,6 +31,8 @@ final class ArgumentFuzzerTests: XCTestCase {
              .rejected("--checkpoint/--resume: linear-sgd runs in seconds; checkpoints are for the character lessons")),
             (["run", "linear-sgd", "--save", "w.safetensors"],
              .rejected("--save: linear-sgd fits two numbers (a, b), not a model with weights; --save is for the character lessons")),
+            (["run", "char3", "--epochs-scale", "1e-12"],
+             .rejected("--epochs-scale 1e-12: no phase of char3's schedule has a batch left to train (a phase needs more than 1e-9 of an epoch)")),
             // Generate.checkInputs
             (["generate", "linear-sgd", "--weights", "w.safetensors"], .rejected("lesson linear-sgd has no text model to generate with")),
             // LessonOptions.runOptions, shared by all four
