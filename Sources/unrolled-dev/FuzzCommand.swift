@@ -5,13 +5,14 @@ import Models
 import TensorCore
 import UnrolledCLI
 
-/// `unrolled-dev fuzz`: mutated lesson files through the lesson reader, and random argument vectors
-/// through the argument parser and each command's checks, all in this process. Every input
-/// must end in a clean error (or be accepted); anything else is printed and the exit status is 1.
+/// `unrolled-dev fuzz`: mutated lesson files through the lesson reader, and random argument
+/// vectors for `unrolled` through the argument parser and each command's own checks, all in this
+/// process. Every input must end in a clean error (or be accepted); anything else is printed and
+/// the exit status is 1.
 struct Fuzz: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fuzz the lesson reader and the command line (robustness check).",
-        discussion: "Half the cases are mutated lessons/*.yaml files (deleted and misspelt keys, wrong types, extreme numbers, garbage bytes, deep nesting, truncation), half are argument vectors. Then --files cases each of safetensors headers, checkpoint metadata and golden fixtures go through the checks `run --resume` and `golden` make. Nothing is trained or written. Exit status 1 when any input ends in anything but a clean error.")
+        discussion: "Half the cases are mutated lessons/*.yaml files (deleted and misspelt keys, wrong types, extreme numbers, garbage bytes, deep nesting, truncation), half are `unrolled` argument vectors, parsed and put through the command's own checkInputs(). Then --files cases each of safetensors headers, checkpoint metadata and golden fixtures go through the checks `run --resume` and `golden` make. Nothing is trained or written. Exit status 1 when any input ends in anything but a clean error.")
 
     @Option(name: .long, parsing: .unconditional, help: "Number of cases.")
     var count: Int = 10_000
