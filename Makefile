@@ -48,10 +48,12 @@ test-kernels: deps
 # the lessons, raw sgemm per library, and tracing off against a build with tracing compiled out,
 # which compare.py builds into .build/no-trace), then the micro-benchmark (matmul vs raw
 # cblas_sgemm, tracing cost). BENCH_ARGS e.g. `--epochs 0.2 --only char3` for a quick look.
+# The timed unit of work is `unrolled-dev bench-run`: the developer binary, never installed.
 PYTHON ?= .venv-torch/bin/python
 bench: deps
 	@[ -x "$(PYTHON)" ] || { echo "make bench needs PyTorch: python3 -m venv .venv-torch && .venv-torch/bin/pip install -r tools/golden/requirements.txt"; exit 1; }
 	$(SWIFT) build $(RELEASE) --product unrolled
+	$(SWIFT) build $(RELEASE) --product unrolled-dev
 	$(SWIFT) build $(RELEASE) --product unrolled-bench
 	$(PYTHON) bench/compare.py $(BENCH_ARGS)
 	.build/release/unrolled-bench

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Unrolled: replay lesson-6 models one tensor operation at a time.
 // Dependencies point one way: Files → Trace → TensorCore (+CBLAS, CLAPACK) → Formats → {Models → LessonEngine,
-// Diagrams (+CCairo)} → Book → unrolled.
+// Diagrams (+CCairo)} → Book → UnrolledCLI → unrolled, unrolled-dev.
 import PackageDescription
 
 // Swift 6 language mode (full data-race checking) for Files and TensorCore, whose state is a
@@ -31,6 +31,7 @@ let package = Package(
     // MARK: products
     products: [
         .executable(name: "unrolled", targets: ["unrolled"]),
+        .executable(name: "unrolled-dev", targets: ["unrolled-dev"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
     ],
     dependencies: [
@@ -73,8 +74,15 @@ let package = Package(
                                              .product(name: "Yams", package: "Yams"),
                                              .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: settings),
-        .executableTarget(name: "unrolled",
-                          dependencies: ["CBLAS", "TensorCore", "Formats", "Models", "LessonEngine", "Diagrams", "Book",
+        // The commands of `unrolled`, a library so that `unrolled-dev` runs their own input checks.
+        .target(name: "UnrolledCLI",
+                dependencies: ["CBLAS", "TensorCore", "Formats", "Models", "LessonEngine", "Diagrams", "Book",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: settings),
+        .executableTarget(name: "unrolled", dependencies: ["UnrolledCLI"], swiftSettings: settings),
+        // Developer tools kept out of the user's binary: `fuzz` and make bench's `bench-run`.
+        .executableTarget(name: "unrolled-dev",
+                          dependencies: ["UnrolledCLI", "LessonEngine", "Models", "Formats", "TensorCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
         .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "CBLAS",
@@ -95,6 +103,8 @@ let package = Package(
                     exclude: ["Fingerprints"], swiftSettings: settings),
         .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
                     swiftSettings: settings),
+        // The fuzzer against the commands' real input checks.
+        .testTarget(name: "DevToolsTests", dependencies: ["unrolled-dev", "UnrolledCLI", "LessonEngine"], swiftSettings: settings),
         .testTarget(name: "CLITests", dependencies: ["unrolled", "Book", "Models", "TensorCore", "Formats", "UnrolledTestSupport",
                                                    .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Snapshots"], swiftSettings: settings),
     ]

@@ -37,8 +37,10 @@ import argparse, datetime, json, os, platform, shutil, statistics, subprocess, s
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNROLLED = os.path.join(ROOT, ".build", "release", "unrolled")
+# bench-run lives in the developer binary (`make bench` builds it), beside `unrolled`.
+BENCH_RUN = os.path.join(ROOT, ".build", "release", "unrolled-dev")
 NO_TRACE_BUILD = os.path.join(ROOT, ".build", "no-trace")
-UNROLLED_NO_TRACE = os.path.join(NO_TRACE_BUILD, "release", "unrolled")
+BENCH_RUN_NO_TRACE = os.path.join(NO_TRACE_BUILD, "release", "unrolled-dev")
 BENCH = os.path.join(ROOT, ".build", "release", "unrolled-bench")
 RAW_GEMM = os.path.join(ROOT, "bench", "raw_gemm.py")
 OTHER_LIBRARIES = ("openblas", "torch")
@@ -121,19 +123,19 @@ def trace_off_cost(epochs, repeats):
     alternated; with valgrind, instructions per lesson-1 iteration of both. Table lines."""
     print("  building the reference with tracing compiled out (UNROLLED_NO_TRACE=1, .build/no-trace)",
           file=sys.stderr, flush=True)
-    build = subprocess.run(["swift", "build", "-c", "release", "--scratch-path", NO_TRACE_BUILD, "--product", "unrolled"],
+    build = subprocess.run(["swift", "build", "-c", "release", "--scratch-path", NO_TRACE_BUILD, "--product", "unrolled-dev"],
                            cwd=ROOT, env=dict(os.environ, UNROLLED_NO_TRACE="1"), capture_output=True, text=True)
     if build.returncode != 0:
         sys.exit(f"building with UNROLLED_NO_TRACE=1 failed:\n{build.stderr[-2000:]}")
-    if last_json(run([UNROLLED_NO_TRACE, "bench-run", "linear-sgd", "--epochs", "0.01"])[0]).get("trace_compiled_in", True):
-        sys.exit(f"{UNROLLED_NO_TRACE}: still has tracing compiled in; remove .build/no-trace and run again")
+    if last_json(run([BENCH_RUN_NO_TRACE, "bench-run", "linear-sgd", "--epochs", "0.01"])[0]).get("trace_compiled_in", True):
+        sys.exit(f"{BENCH_RUN_NO_TRACE}: still has tracing compiled in; remove .build/no-trace and run again")
     works = [("linear-sgd", 1.0, "linear SGD, 10000 it × 10k points"),
              ("char-rnn", 0.2 * epochs, f"char-rnn, {0.2 * epochs:g} epoch")]
     lines = ["| work (untraced) | tracing off s | compiled out s | off ÷ compiled out |", "|---|---:|---:|---:|"]
     for work, e, label in works:
         on, out = [], []
         for _ in range(max(repeats, 8)):
-            for binary, times in ((UNROLLED, on), (UNROLLED_NO_TRACE, out)):
+            for binary, times in ((BENCH_RUN, on), (BENCH_RUN_NO_TRACE, out)):
                 cmd = [binary, "bench-run", work, "--epochs", str(e), "--trace-level", "off"]
                 times.append(last_json(run(cmd)[0])["train_seconds"])
         ratios = sorted(x / y for x, y in zip(on, out))
@@ -167,7 +169,7 @@ def callgrind_per_iteration():
     prefix = ["setarch", platform.machine(), "-R"] if shutil.which("setarch") else []
     result = []
     with tempfile.TemporaryDirectory() as d:
-        for binary in (UNROLLED, UNROLLED_NO_TRACE):
+        for binary in (BENCH_RUN, BENCH_RUN_NO_TRACE):
             # valgrind cannot read the Swift toolchain's debug information: count a stripped copy.
             stripped = os.path.join(d, "unrolled")
             subprocess.run(["strip", "-o", stripped, binary], check=True)
@@ -231,16 +233,16 @@ def main():
             continue
         if work == "linear-sgd":
             iters = max(1, round(10_000 * a.epochs))
-            u_cmd = [UNROLLED, "bench-run", "linear-sgd", "--epochs", str(a.epochs)]
+            u_cmd = [BENCH_RUN, "bench-run", "linear-sgd", "--epochs", str(a.epochs)]
             t_cmd = [python, "bench/pytorch_linear_sgd.py", "--iterations", str(iters), "--threads", "2", "--json"]
             label = f"linear SGD, {iters} it × 10k points"
         elif work == "collab":
             # One epoch of the first SGDR cycle on the synthetic 100k-rating set, both sides.
-            u_cmd = [UNROLLED, "bench-run", "collab", "--synthetic", "--epochs", "1"]
+            u_cmd = [BENCH_RUN, "bench-run", "collab", "--synthetic", "--epochs", "1"]
             t_cmd = [python, "bench/pytorch_collab.py", "--threads", "2", "--json"]
             label = "collab (EmbeddingDotBias), 1 epoch × 100k synthetic ratings"
         else:
-            u_cmd = [UNROLLED, "bench-run", work, "--epochs", str(a.epochs)]
+            u_cmd = [BENCH_RUN, "bench-run", work, "--epochs", str(a.epochs)]
             t_cmd = [python, "bench/pytorch_lessons.py", "--lesson", work, "--epochs", str(a.epochs),
                      "--threads", "2", "--json"]
             label = f"{work}, {a.epochs:g} epoch"

@@ -91,7 +91,7 @@ public struct Checkpoint {
 
     public static let format = "unrolled-checkpoint-3"
     /// The safetensors metadata key holding `Metadata` as JSON.
-    static let metadataKey = "unrolled_checkpoint"
+    public static let metadataKey = "unrolled_checkpoint"
     static let historyTensor = "history.batch_loss"
     /// Bounds on counters read from a file, checked before any arithmetic uses them.
     static let maxCount = Int(Int32.max)

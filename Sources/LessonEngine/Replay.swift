@@ -53,14 +53,9 @@ public struct Replay {
 
     public func count(_ phase: TracePhase) -> Int { events.filter { $0.phase == phase }.count }
 
-    /// Record one step of `lesson` at `level` (`full` for stepping). `batch` overrides the
-    /// lesson's batch size (smaller batches make values easier to read). `atStep` N trains N
-    /// steps with the lesson's schedule first (untraced, as `run` would, after `options.resume`'s
-    /// checkpoint when given) and records step N + 1 on its real batch. `weights` (a safetensors
-    /// file) replaces the model's initial weights, to replay a trained model's first step.
-    public static func record(lesson: Lesson, options: RunOptions, batch: Int? = nil,
-                              level: TraceLevel = .full, sink: TraceSink? = nil, atStep: Int = 0,
-                              weights: String? = nil) throws -> Replay {
+    /// The checks `record` makes on its arguments before any work, callable alone (`step` and
+    /// `trace` make them before opening any output).
+    public static func checkArguments(options: RunOptions, batch: Int?, atStep: Int, weights: String?) throws {
         guard atStep >= 0 else { throw InputError(usage: "--at-step: expected a whole number ≥ 0, got \(atStep)") }
         if weights != nil && (atStep > 0 || options.resume != nil) {
             throw InputError("--weights replays the first step with those weights; it does not combine with --at-step or --resume")
@@ -69,6 +64,17 @@ public struct Replay {
             throw InputError(usage: "--batch: expected a whole number from 1 to \(Lesson.Limits.batch), got \(batch)")
         }
         try options.validate()
+    }
+
+    /// Record one step of `lesson` at `level` (`full` for stepping). `batch` overrides the
+    /// lesson's batch size (smaller batches make values easier to read). `atStep` N trains N
+    /// steps with the lesson's schedule first (untraced, as `run` would, after `options.resume`'s
+    /// checkpoint when given) and records step N + 1 on its real batch. `weights` (a safetensors
+    /// file) replaces the model's initial weights, to replay a trained model's first step.
+    public static func record(lesson: Lesson, options: RunOptions, batch: Int? = nil,
+                              level: TraceLevel = .full, sink: TraceSink? = nil, atStep: Int = 0,
+                              weights: String? = nil) throws -> Replay {
+        try checkArguments(options: options, batch: batch, atStep: atStep, weights: weights)
         // One runtime for the whole replay: with --at-step, training up to the step and the
         // recorded step share tensor ids, so the trace numbers them once.
         let runner = LessonRunner(lesson: lesson, options: options)

@@ -283,7 +283,7 @@ public struct LessonRunner {
     /// optimizer is the one the schedule starts, and Adam's step count, the smoother's count
     /// and the table agree with the batches trained so far. Each was read range-checked; here
     /// they must also be the numbers an honest run would have written.
-    func checkProgress(_ c: Checkpoint, counts: [[Int]], source: String) throws {
+    public func checkProgress(_ c: Checkpoint, counts: [[Int]], source: String) throws {
         func wrong(_ what: String) -> InputError { InputError("checkpoint \(source): \(what); it does not belong to this lesson's schedule") }
         guard c.phase < counts.count, !counts[c.phase].isEmpty else {
             throw wrong("'phase' is \(c.phase), but \(lesson.id) has \(counts.filter { !$0.isEmpty }.count) phases that train (numbered from 0: \(counts.indices.filter { !counts[$0].isEmpty }.map(String.init).joined(separator: ", ")))")

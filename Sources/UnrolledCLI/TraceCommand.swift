@@ -4,7 +4,7 @@ import LessonEngine
 import Models
 import TensorCore
 
-struct Trace: ParsableCommand {
+struct Trace: ChecksInputs {
     static let configuration = CommandConfiguration(
         abstract: "Write the whole trace of one training step as JSON lines.",
         discussion: "One event per line: forward ops, backward rules, optimizer updates (schema in README.md, \"Trace schema\"). The file appears only when complete (written to a temporary file, then renamed). --hash prints the SHA-256 of the trace: the same seed and --threads give the same hash on every run. Across thread counts it can differ: BLIS splits some matrix products differently with 2 threads and rounds a few sums differently (char3's l_out(h3), [512,256]·[256,85]ᵀ, differs in 7 of 43520 values by 1 ulp), so compare hashes made with the same --threads.")
@@ -37,22 +37,29 @@ struct Trace: ParsableCommand {
         if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64, got \(threads)") }
     }
 
+    /// The trace level, the lesson and the options its step is replayed with.
+    func checkInputs() throws -> (level: TraceLevel, lesson: Lesson, options: RunOptions) {
+        guard let level = TraceLevel(rawValue: self.level), level != .off else {
+            throw InputError(usage: "--level: expected summary or full, got '\(self.level)'")
+        }
+        let lesson = try catalog().lesson(self.lesson)
+        var runOptions = try options.runOptions()
+        replayAt.apply(to: &runOptions)
+        try Replay.checkArguments(options: runOptions, batch: batch, atStep: replayAt.atStep, weights: replayAt.weights)
+        return (level, lesson, runOptions)
+    }
+
     func run() throws {
         try reportingErrors(interruptible: true) {
+            let (level, lesson, runOptions) = try checkInputs()
             if let threads { BLAS.setThreads(threads) }
             // With --hash alone the trace goes to a temporary file that is removed afterwards.
             let out = self.out ?? NSTemporaryDirectory() + "unrolled-trace-\(getpid()).jsonl"
             defer { if self.out == nil { unlink(out) } }
-            guard let level = TraceLevel(rawValue: self.level), level != .off else {
-                throw InputError(usage: "--level: expected summary or full, got '\(self.level)'")
-            }
-            let lesson = try catalog().lesson(self.lesson)
             let sink: JSONLSink
             let inputs = [("lesson file", lesson.source), ("corpus", CorpusLocator.resolve(options.corpus))]
             do { sink = try JSONLSink(path: out, inputs: inputs) } catch { throw InputError("--out \(out): \(error)") }
             let start = Date()
-            var runOptions = try options.runOptions()
-            replayAt.apply(to: &runOptions)
             let replay = try Replay.record(lesson: lesson, options: runOptions, batch: batch, level: level, sink: StoppingSink(sink), atStep: replayAt.atStep, weights: replayAt.weights)
             // A trace cut short by Ctrl-C is discarded (the sink removes its temporary file), never published.
             try Interruption.check(while: "writing the trace")

@@ -3,16 +3,16 @@ import Foundation
 import LessonEngine
 import Models
 import TensorCore
+import UnrolledCLI
 
-/// `make bench`'s measured unit of work (hidden): one lesson trained for a given number of
+/// `make bench`'s measured unit of work (`unrolled-dev bench-run`): one lesson trained for a given number of
 /// epochs at its schedule's first learning rate, with every step traced at a given level to a
 /// sink that only counts events, reported as one JSON line. Times training (steps and the
 /// per-epoch validation) only, like bench/pytorch_lessons.py; not corpus loading.
 struct BenchRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-run",
-        abstract: "Time one lesson's training for make bench (one JSON line).",
-        shouldDisplay: false)
+        abstract: "Time one lesson's training for make bench (one JSON line).")
 
     @Argument(help: "Lesson id or path to a lesson .yaml file.")
     var lesson: String

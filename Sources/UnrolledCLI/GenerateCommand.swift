@@ -3,7 +3,7 @@ import Foundation
 import LessonEngine
 import Models
 
-struct Generate: ParsableCommand {
+struct Generate: ChecksInputs {
     static let configuration = CommandConfiguration(
         abstract: "Generate text with trained weights (the seed's get_next_n: argmax, sliding window).",
         discussion: "Without --temperature or --top-k the next character is the most likely one, as in the seed (argmax). With them it is drawn from the model's distribution, reshaped: the temperature divides the log-probabilities, --top-k keeps the k most likely; --seed repeats a draw.")
@@ -46,11 +46,17 @@ struct Generate: ParsableCommand {
         }
     }
 
+    /// The lesson, which must have a text model, and the options it runs with.
+    func checkInputs() throws -> (lesson: Lesson, options: RunOptions) {
+        let lesson = try catalog().lesson(trained.lesson)
+        guard lesson.model != .linearSGD && !lesson.model.isRatings else { throw InputError("lesson \(lesson.id) has no text model to generate with") }
+        return (lesson, try options.runOptions())
+    }
+
     func run() throws {
         try reportingErrors(interruptible: true) {
-            let lesson = try catalog().lesson(trained.lesson)
-            guard lesson.model != .linearSGD && !lesson.model.isRatings else { throw InputError("lesson \(lesson.id) has no text model to generate with") }
-            let runner = LessonRunner(lesson: lesson, options: try options.runOptions())
+            let (lesson, runOptions) = try checkInputs()
+            let runner = LessonRunner(lesson: lesson, options: runOptions)
             let corpus = try Corpus.load(path: CorpusLocator.resolve(options.corpus))
             let model = runner.makeModel(vocabSize: corpus.vocabSize)
             try Weights.load(trained.weights, into: model)

@@ -11,20 +11,22 @@ struct TrainedWeightsOptions: ParsableArguments {
     var weights: String
 }
 
-/// Flags shared by every command that runs a lesson.
-struct LessonOptions: ParsableArguments {
+/// Flags shared by every command that runs a lesson (and `unrolled-dev bench-run`).
+public struct LessonOptions: ParsableArguments {
+    public init() {}
+
     @Option(name: .long, help: "Corpus text file (default: $UNROLLED_CORPUS, the download cache, or ../shared/data/nietzsche.txt).")
     var corpus: String?
 
     @Option(name: .long, parsing: .unconditional, help: "Seed for weights, batch order and sampling draws (validation rows are the seed's get_cv_idxs whatever the seed; a fixed keyed 20% above 33,554,432 rows).")
-    var seed: UInt64 = 42
+    public var seed: UInt64 = 42
 
     @Option(name: .long, help: "CharSeqRnn's log_softmax axis: vocab (correct) or legacy (PyTorch 0.3's dim 0).")
     var softmax: String?
 
     @OptionGroup var ratings: RatingsSourceOptions
 
-    func runOptions(epochsScale: Double = 1) throws -> RunOptions {
+    public func runOptions(epochsScale: Double = 1) throws -> RunOptions {
         var o = RunOptions()
         o.corpusPath = corpus
         o.seed = seed

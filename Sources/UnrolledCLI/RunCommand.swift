@@ -3,7 +3,7 @@ import Foundation
 import LessonEngine
 import Models
 
-struct Run: ParsableCommand {
+struct Run: ChecksInputs {
     static let configuration = CommandConfiguration(
         abstract: "Train a lesson's model with the seed's schedule and print the fit table.")
 
@@ -27,12 +27,21 @@ struct Run: ParsableCommand {
 
     @OptionGroup var training: TrainingOptions
 
+    /// The lesson and the options it trains with, every flag checked against it.
+    func checkInputs() throws -> (lesson: Lesson, options: RunOptions) {
+        let lesson = try catalog().lesson(self.lesson)
+        var runOptions = try options.runOptions(epochsScale: schedule.epochsScale)
+        training.apply(to: &runOptions)
+        try runOptions.validate()
+        try training.check(lesson: lesson, save: save)
+        if !lesson.model.isRatings { try LessonRunner(lesson: lesson, options: runOptions).checkScheduleTrains() }
+        return (lesson, runOptions)
+    }
+
     func run() throws {
         try reportingErrors {
-            let lesson = try catalog().lesson(self.lesson)
-            var runOptions = try options.runOptions(epochsScale: schedule.epochsScale)
-            training.apply(to: &runOptions)
-            try training.preflight(lesson: lesson, save: save, corpus: options.corpus)
+            let (lesson, runOptions) = try checkInputs()
+            try training.prepare(lesson: lesson, save: save, corpus: options.corpus)
             let plotDir = lessonOutputDirectory(out, lesson)
             // Every output is checked before training: a bad --out must not cost the run.
             if !noPlot {
@@ -44,7 +53,6 @@ struct Run: ParsableCommand {
                 return
             }
             let runner = LessonRunner(lesson: lesson, options: runOptions)
-            try runner.checkScheduleTrains()
             if lesson.model == .linearSGD {
                 let result = try runner.runLinearSGD(say: say)
                 if !noPlot { say("loss plot: \(displayPath(try LossRecorder.writeLinearSGD(losses: result.losses, lesson: lesson, to: plotDir, logarithmic: axis.logarithmic(for: lesson))[0]))") }

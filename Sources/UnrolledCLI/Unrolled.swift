@@ -7,41 +7,23 @@ import Models
 import Formats
 import TensorCore
 
-@main
-struct Unrolled: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `unrolled` command; the executable's main.swift only calls `Unrolled.main()`.
+public struct Unrolled: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "unrolled",
         abstract: "Replay the fast.ai lesson-6 models one tensor operation at a time.",
         subcommands: [List.self, Run.self, Play.self, Step.self, Watch.self, Trace.self, Draw.self, Generate.self, Eval.self,
-                      Golden.self, CorpusCommand.self, DataCommand.self, CollabCommand.self, BookCommand.self, Fuzz.self, BenchRun.self,
+                      Golden.self, CorpusCommand.self, DataCommand.self, CollabCommand.self, BookCommand.self,
                       TrainVsEvalCommand.self])
 }
 
 extension Unrolled {
     /// ArgumentParser's `main`, with its usage errors shortened to one `error:` line (plus a
     /// pointer to --help) and exit status 64; help and version output are unchanged.
-    ///
-    /// BLAS threads are set here, once, before any command runs. UNROLLED_THREADS=N fixes N;
-    /// the default lets large products choose 1 or 2 threads by timing both as they run
-    /// (`BLAS.adaptThreads`): on an idle 2-core machine two threads made a CharLoop epoch 1.7×
-    /// faster, and with both cores busy elsewhere two threads spin-wait and ran it 9× slower
-    /// than one (README, "Speed"). Products under 4 MFLOP always use one thread.
-    static func main() {
-        // TensorCore is compiled for AVX2 + FMA (Package.swift); say so instead of dying on
-        // SIGILL at the first kernel.
-        if unrolled_cpu_has_avx2_fma() == 0 {
-            FileHandle.standardError.write(Data("error: this build of unrolled needs a CPU with AVX2 and FMA; rebuild with UNROLLED_PORTABLE=1 (e.g. UNROLLED_PORTABLE=1 make demo)\n".utf8))
-            Foundation.exit(1)
-        }
-        let requested = ProcessInfo.processInfo.environment["UNROLLED_THREADS"] ?? "auto"
-        if let n = Int(requested) { BLAS.setThreads(max(1, n)) } else { BLAS.adaptThreads(maxThreads: 2) }
-        Allocator.keepFreedBuffers()
-        // A file-size limit (ulimit -f) should fail a write with EFBIG, reported as an error,
-        // not kill the process halfway through a temporary file.
-        signal(SIGXFSZ, SIG_IGN)
-        // Ctrl-C and SIGTERM remove temporary files before ending; commands with long loops
-        // switch to stopping between steps (`Interruption.installHandler`).
-        Interruption.installImmediateHandler()
+    public static func main() {
+        prepareProcess()
         // A mistyped subcommand reads to ArgumentParser as stray arguments: name the closest.
         var names: [String] = ["help"]
         var shown: [String] = ["help"]
@@ -69,11 +51,40 @@ extension Unrolled {
     }
 }
 
+extension Unrolled {
+    /// What every Unrolled executable sets up before parsing (`unrolled`, `unrolled-dev`): the
+    /// CPU check, BLAS threads, buffer reuse and signal handling, so that `unrolled-dev bench-run`
+    /// times training exactly as `unrolled run` trains.
+    ///
+    /// BLAS threads are set here, once, before any command runs. UNROLLED_THREADS=N fixes N;
+    /// the default lets large products choose 1 or 2 threads by timing both as they run
+    /// (`BLAS.adaptThreads`): on an idle 2-core machine two threads made a CharLoop epoch 1.7×
+    /// faster, and with both cores busy elsewhere two threads spin-wait and ran it 9× slower
+    /// than one (README, "Speed"). Products under 4 MFLOP always use one thread.
+    public static func prepareProcess() {
+        // TensorCore is compiled for AVX2 + FMA (Package.swift); say so instead of dying on
+        // SIGILL at the first kernel.
+        if unrolled_cpu_has_avx2_fma() == 0 {
+            FileHandle.standardError.write(Data("error: this build of unrolled needs a CPU with AVX2 and FMA; rebuild with UNROLLED_PORTABLE=1 (e.g. UNROLLED_PORTABLE=1 make demo)\n".utf8))
+            Foundation.exit(1)
+        }
+        let requested = ProcessInfo.processInfo.environment["UNROLLED_THREADS"] ?? "auto"
+        if let n = Int(requested) { BLAS.setThreads(max(1, n)) } else { BLAS.adaptThreads(maxThreads: 2) }
+        Allocator.keepFreedBuffers()
+        // A file-size limit (ulimit -f) should fail a write with EFBIG, reported as an error,
+        // not kill the process halfway through a temporary file.
+        signal(SIGXFSZ, SIG_IGN)
+        // Ctrl-C and SIGTERM remove temporary files before ending; commands with long loops
+        // switch to stopping between steps (`Interruption.installHandler`).
+        Interruption.installImmediateHandler()
+    }
+}
+
 /// Run a command body, turning the errors a user can cause into one `error:` line: exit status
 /// 1 for bad input or a failed write, 1 for a diverging run, 130 (as a shell reports SIGINT)
 /// when Ctrl-C stopped training. `interruptible` commands check Ctrl-C and SIGTERM in their
 /// loops (`Interruption.cooperating`) instead of ending at once.
-func reportingErrors(interruptible: Bool = false, _ body: () throws -> Void) throws {
+public func reportingErrors(interruptible: Bool = false, _ body: () throws -> Void) throws {
     func fail(_ message: String, _ code: Int32 = 1) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         return ExitCode(code)
@@ -83,7 +94,9 @@ func reportingErrors(interruptible: Bool = false, _ body: () throws -> Void) thr
     } catch let error as InputError where error.isUsage {
         // A malformed flag value: a usage error like those ArgumentParser finds, exit 64.
         let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
-        throw fail("\(error.message) (see 'unrolled \(command) --help')", ExitCode.validationFailure.rawValue)
+        // The binary's own name: `unrolled`, or `unrolled-dev` for bench-run.
+        let program = CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "unrolled"
+        throw fail("\(error.message) (see '\(program) \(command) --help')", ExitCode.validationFailure.rawValue)
     } catch let error as InputError {
         throw fail(error.message)
     } catch let error as NonFiniteError {
@@ -100,7 +113,7 @@ func reportingErrors(interruptible: Bool = false, _ body: () throws -> Void) thr
 }
 
 /// Load the lesson catalog or fail with a clear line.
-func catalog() throws -> Catalog {
+public func catalog() throws -> Catalog {
     guard let c = Catalog.locate() else {
         throw InputError("no lessons/ directory found (run from the Unrolled checkout or set UNROLLED_LESSONS)")
     }
@@ -108,7 +121,7 @@ func catalog() throws -> Catalog {
 }
 
 /// Print a line to stdout immediately (training output should appear as it happens).
-func say(_ line: String) {
+public func say(_ line: String) {
     print(line)
     fflush(stdout)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LessonEngine
 import Models
 import TensorCore
 

@@ -27,21 +27,26 @@ struct TrainingOptions: ParsableArguments {
         options.resume = resume
     }
 
-    /// Checks that need no training: a `--save` path that cannot be written fails now, not after
-    /// an hour of epochs. Also installs the Ctrl-C handler: from here on SIGINT stops between batches.
-    func preflight(lesson: Lesson, save: String?, corpus: String?) throws {
-        if let save {
-            guard lesson.model != .linearSGD else {
-                throw InputError("--save: \(lesson.id) fits two numbers (a, b), not a model with weights; --save is for the character lessons")
-            }
-            do { try AtomicFile.checkDestination(save, probe: true, notOverwriting: inputs(lesson, corpus: corpus)) }
-            catch let e as FileWriteError { throw InputError("--save \(e.description)") }
+    /// Whether these flags fit the lesson (part of `Run.checkInputs`; nothing is touched on disk).
+    func check(lesson: Lesson, save: String?) throws {
+        if save != nil && lesson.model == .linearSGD {
+            throw InputError("--save: \(lesson.id) fits two numbers (a, b), not a model with weights; --save is for the character lessons")
         }
         if lesson.model.isRatings && (checkpoint != nil || resume != nil) {
             throw InputError("--checkpoint/--resume: not yet for \(lesson.id); checkpoints are for the character lessons")
         }
         if lesson.model == .linearSGD && (checkpoint != nil || resume != nil) {
             throw InputError("--checkpoint/--resume: \(lesson.id) runs in seconds; checkpoints are for the character lessons")
+        }
+    }
+
+    /// Just before training: a `--save` path that cannot be written fails now (a probe file is
+    /// created and removed), not after an hour of epochs; then the Ctrl-C handler goes in, so
+    /// from here on SIGINT stops between batches.
+    func prepare(lesson: Lesson, save: String?, corpus: String?) throws {
+        if let save {
+            do { try AtomicFile.checkDestination(save, probe: true, notOverwriting: inputs(lesson, corpus: corpus)) }
+            catch let e as FileWriteError { throw InputError("--save \(e.description)") }
         }
         Interruption.installHandler()
     }

@@ -4,7 +4,7 @@ import LessonEngine
 import Models
 import TensorCore
 
-struct Step: ParsableCommand {
+struct Step: ChecksInputs {
     static let configuration = CommandConfiguration(
         abstract: "Step through one training step of a lesson, one operation at a time.",
         discussion: "Records forward ops, the loss, backward rules and the optimizer update with every value, then lets you walk them. Commands are read line by line from stdin (h for help), so it works under tmux and with commands piped in.")
@@ -31,16 +31,23 @@ struct Step: ParsableCommand {
     @Flag(name: .long, help: "With --all, --until or --phase: one JSON event per line instead of text.")
     var json = false
 
+    /// The lesson, the options its step is replayed with, and the one phase to print (if any).
+    func checkInputs() throws -> (lesson: Lesson, options: RunOptions, only: TracePhase?) {
+        let lesson = try catalog().lesson(self.lesson)
+        var only: TracePhase?
+        if let phase {
+            guard let p = TracePhase(rawValue: phase) else { throw InputError(usage: "--phase: expected forward, backward or update, got '\(phase)'") }
+            only = p
+        }
+        var runOptions = try options.runOptions()
+        replayAt.apply(to: &runOptions)
+        try Replay.checkArguments(options: runOptions, batch: batch, atStep: replayAt.atStep, weights: replayAt.weights)
+        return (lesson, runOptions, only)
+    }
+
     func run() throws {
         try reportingErrors {
-            let lesson = try catalog().lesson(self.lesson)
-            var only: TracePhase?
-            if let phase {
-                guard let p = TracePhase(rawValue: phase) else { throw InputError(usage: "--phase: expected forward, backward or update, got '\(phase)'") }
-                only = p
-            }
-            var runOptions = try options.runOptions()
-            replayAt.apply(to: &runOptions)
+            let (lesson, runOptions, only) = try checkInputs()
             // Replaying to --at-step trains: Ctrl-C stops it between steps; the prompt afterwards ends at once.
             let replay = try Interruption.cooperating {
                 try Replay.record(lesson: lesson, options: runOptions, batch: batch, atStep: replayAt.atStep, weights: replayAt.weights)

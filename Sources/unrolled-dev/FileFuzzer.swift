@@ -1,4 +1,5 @@
 import Foundation
+import LessonEngine
 import Models
 import Formats
 import TensorCore
@@ -114,7 +115,8 @@ public struct FileFuzzer {
         base.batchLosses = [Float](repeating: 2, count: base.adamStep)
         let json = try JSONSerialization.jsonObject(with: Data(base.metadata()[Checkpoint.metadataKey]!.utf8))
         let paths = FileFuzzer.paths(in: json)
-        let values: [Any] = FileFuzzer.numbers.map { Double($0) ?? 0 } + FileFuzzer.numbers + [
+        // JSON has no NaN or infinity (the checkpoint writes them as strings, and "nan" is below).
+        let values: [Any] = FileFuzzer.numbers.compactMap { Double($0) }.filter(\.isFinite) + FileFuzzer.numbers + [
             Int.max, Int.max - 500, Int.min, -1, 0, 1.5, UInt64.max, "adam", "sgd", "cv-20", "last-row", "nan",
             NSNull(), true, [Any](), [1, 2], ["average": 1], [0, 0, 0, 0]]
         for index in 0..<count {

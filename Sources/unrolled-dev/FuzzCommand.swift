@@ -3,15 +3,16 @@ import Foundation
 import LessonEngine
 import Models
 import TensorCore
+import UnrolledCLI
 
-/// `unrolled fuzz`: mutated lesson files through the lesson reader, and random argument vectors
-/// through the argument parser and each command's checks, all in this process. Every input
-/// must end in a clean error (or be accepted); anything else is printed and the exit status is 1.
+/// `unrolled-dev fuzz`: mutated lesson files through the lesson reader, and random argument
+/// vectors for `unrolled` through the argument parser and each command's own checks, all in this
+/// process. Every input must end in a clean error (or be accepted); anything else is printed and
+/// the exit status is 1.
 struct Fuzz: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fuzz the lesson reader and the command line (robustness check).",
-        discussion: "Half the cases are mutated lessons/*.yaml files (deleted and misspelt keys, wrong types, extreme numbers, garbage bytes, deep nesting, truncation), half are argument vectors. Then --files cases each of safetensors headers, checkpoint metadata and golden fixtures go through the checks `run --resume` and `golden` make. Nothing is trained or written.",
-        shouldDisplay: false)
+        discussion: "Half the cases are mutated lessons/*.yaml files (deleted and misspelt keys, wrong types, extreme numbers, garbage bytes, deep nesting, truncation), half are `unrolled` argument vectors, parsed and put through the command's own checkInputs(). Then --files cases each of safetensors headers, checkpoint metadata and golden fixtures go through the checks `run --resume` and `golden` make. Nothing is trained or written. Exit status 1 when any input ends in anything but a clean error.")
 
     @Option(name: .long, parsing: .unconditional, help: "Number of cases.")
     var count: Int = 10_000
@@ -64,20 +65,20 @@ struct Fuzz: ParsableCommand {
     }
 }
 
-/// Random argument vectors for every subcommand: real flags with extreme, negative, empty or
-/// missing values, unknown flags, repeats. Parsing runs ArgumentParser and each command's
-/// `validate()`; for commands that would train, the lesson lookup and option checks they do
-/// before any work run too (`Preflight`), never the work itself.
+/// Random argument vectors for every `unrolled` subcommand: real flags with extreme, negative,
+/// empty or missing values, unknown flags, repeats. Each goes through ArgumentParser and the
+/// commands' `validate()`, then, for a command that `ChecksInputs`, through the same
+/// `checkInputs()` its `run()` starts with; never the work itself.
 struct ArgumentFuzzer {
     let rng: SeededGenerator
     let lessons: [String]
 
     init(seed: UInt64, lessons: [String]) { rng = SeededGenerator(seed: seed ^ 0x5eed); self.lessons = lessons }
 
-    static let commands = ["list", "run", "step", "trace", "generate", "golden", "corpus", "corpus info", "fuzz", "bogus", ""]
+    static let commands = ["list", "run", "step", "trace", "generate", "golden", "corpus", "corpus info", "bogus", ""]
     static let flags = ["--corpus", "--seed", "--softmax", "--epochs-scale", "--save", "--lr", "--checkpoint", "--resume",
                         "--batch", "--all", "--until", "--phase", "--json", "--level", "--out", "--hash", "--threads",
-                        "--weights", "--prompt", "-n", "--fixtures", "--count", "--help", "-h", "--bogus", "-", "--", "--seed="]
+                        "--weights", "--prompt", "-n", "--fixtures", "--count", "--at-step", "--help", "-h", "--bogus", "-", "--", "--seed="]
     static let values = ["0", "-1", "1", "42", "1e300", "-1e300", "nan", "inf", "-inf", "0.02", "18446744073709551616",
                          "-9223372036854775809", "", " ", "abc", "vocab", "legacy", "full", "summary", "off", "forward",
                          "/dev/full", "/proc/x", "/nonexistent/x", "/tmp", "h€llo", "\u{0}", "--seed", "1000", "1001", "65537"]
@@ -96,6 +97,34 @@ struct ArgumentFuzzer {
         return args
     }
 
+    /// How one argument vector ended.
+    enum Outcome: Equatable {
+        case accepted
+        /// A clean rejection: the one-line message a user would read.
+        case rejected(String)
+        case failure(String)
+    }
+
+    /// Parse `args` as `unrolled` would and make the command's own input checks.
+    static func outcome(_ args: [String]) -> Outcome {
+        do {
+            let command = try Unrolled.parseAsRoot(args)
+            if let checked = command as? any ChecksInputs { _ = try checked.checkInputs() }
+            return .accepted
+        } catch let e as InputError {
+            if e.message.contains("\n") { return .failure("message spans lines: \(e.message)") }
+            return .rejected(e.message)
+        } catch {
+            // ArgumentParser's own errors (usage, help requests) are clean by construction:
+            // its exit code says which; anything it does not know is a failure.
+            let code = Unrolled.exitCode(for: error)
+            if code == .validationFailure || code == .success || error is CleanExit || error is ExitCode {
+                return .rejected(Unrolled.message(for: error).split(separator: "\n").first.map(String.init) ?? "")
+            }
+            return .failure("\(type(of: error)): \(error)")
+        }
+    }
+
     struct Report {
         var cases = 0, accepted = 0, rejected = 0
         var failures: [String] = []
@@ -107,52 +136,14 @@ struct ArgumentFuzzer {
         for index in 0..<count {
             let args = next()
             let start = Date()
-            do {
-                let command = try Unrolled.parseAsRoot(args)
-                try Preflight.check(command)
-                report.accepted += 1
-            } catch let e as InputError {
-                report.rejected += 1
-                if e.message.contains("\n") { report.failures.append("case \(index) \(args): message spans lines: \(e.message)") }
-            } catch {
-                // ArgumentParser's own errors (usage, help requests) are clean by construction:
-                // its exit code says which; anything it does not know is a failure.
-                let code = Unrolled.exitCode(for: error)
-                if code == .validationFailure || code == .success || error is CleanExit || error is ExitCode {
-                    report.rejected += 1
-                } else {
-                    report.failures.append("case \(index) \(args): \(type(of: error)): \(error)")
-                }
+            switch ArgumentFuzzer.outcome(args) {
+            case .accepted: report.accepted += 1
+            case .rejected: report.rejected += 1
+            case .failure(let why): report.failures.append("case \(index) \(args): \(why)")
             }
             report.slowest = max(report.slowest, Date().timeIntervalSince(start))
             report.cases += 1
         }
         return report
-    }
-}
-
-
-/// The checks a command makes before doing any work, callable without doing the work.
-enum Preflight {
-    static func check(_ command: ParsableCommand) throws {
-        switch command {
-        case let c as Run:
-            let lesson = try catalog().lesson(c.lesson)
-            var o = try c.options.runOptions(epochsScale: c.schedule.epochsScale)
-            c.training.apply(to: &o)
-            try o.validate()
-            _ = lesson
-        case let c as Step:
-            _ = try catalog().lesson(c.lesson)
-            _ = try c.options.runOptions()
-            if let batch = c.batch, !(1...Lesson.Limits.batch).contains(batch) { throw InputError("--batch: \(batch)") }
-        case let c as Trace:
-            _ = try catalog().lesson(c.lesson)
-            _ = try c.options.runOptions()
-        case let c as Generate:
-            _ = try catalog().lesson(c.trained.lesson)
-            _ = try c.options.runOptions()
-        default: break
-        }
     }
 }

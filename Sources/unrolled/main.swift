@@ -1,0 +1,3 @@
+import UnrolledCLI
+
+Unrolled.main()
