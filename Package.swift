@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing", from: "1.19.7"),
     ],
     targets: [
         // MARK: system libraries
@@ -97,15 +98,17 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "Formats", "UnrolledTestSupport",
                                                      .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
-        // Fingerprints and help snapshots are read from the source tree (#filePath) so that
-        // UNROLLED_RECORD_SNAPSHOTS=1 can re-record them in place.
-        .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore", "Formats", "UnrolledTestSupport"],
-                    exclude: ["Fingerprints"], swiftSettings: settings),
+        // Fingerprints and help snapshots stay in the source tree (__Snapshots__ beside the test file)
+        // so that SNAPSHOT_TESTING_RECORD=all can re-record them in place.
+        .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore", "Formats", "UnrolledTestSupport",
+                                                           .product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
+                    exclude: ["__Snapshots__"], swiftSettings: settings),
         .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
                     swiftSettings: settings),
         // The fuzzer against the commands' real input checks.
         .testTarget(name: "DevToolsTests", dependencies: ["unrolled-dev", "UnrolledCLI", "LessonEngine"], swiftSettings: settings),
         .testTarget(name: "CLITests", dependencies: ["unrolled", "Book", "Models", "TensorCore", "Formats", "UnrolledTestSupport",
-                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Snapshots"], swiftSettings: settings),
+                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                                                   .product(name: "SnapshotTesting", package: "swift-snapshot-testing")], exclude: ["__Snapshots__"], swiftSettings: settings),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import SnapshotTesting
 import TensorCore
 import UnrolledTestSupport
 import XCTest
@@ -207,21 +208,17 @@ final class CLITests: XCTestCase {
 
     // MARK: help texts, as exact strings
 
-    /// Snapshots live in Snapshots/ beside this file; re-record with UNROLLED_RECORD_SNAPSHOTS=1.
+    /// Snapshots live in __Snapshots__/CLITests/ beside this file; re-record with SNAPSHOT_TESTING_RECORD=all.
     func testHelpTexts() throws {
-        for command in [[], ["list"], ["run"], ["play"], ["step"], ["watch"], ["trace"], ["draw"], ["generate"], ["eval"], ["golden"], ["corpus"], ["book"],
-                        ["data"], ["data", "download"], ["data", "synthetic"], ["collab"], ["collab", "biases"], ["collab", "pca"], ["collab", "finding"],
-                        ["train-vs-eval"]] {
-            let r = try run(command + ["--help"])
-            XCTAssertEqual(r.status, 0)
-            let name = (["unrolled"] + command).joined(separator: "-")
-            let url = CLITests.root.appendingPathComponent("Tests/CLITests/Snapshots/\(name).txt")
-            if ProcessInfo.processInfo.environment["UNROLLED_RECORD_SNAPSHOTS"] != nil {
-                try r.stdout.write(to: url, atomically: true, encoding: .utf8)
-                continue
+        // A plain run never writes a snapshot (a missing one fails); only SNAPSHOT_TESTING_RECORD records.
+        try withSnapshotTesting(record: ProcessInfo.processInfo.environment["SNAPSHOT_TESTING_RECORD"] == nil ? .never : nil) {
+            for command in [[], ["list"], ["run"], ["play"], ["step"], ["watch"], ["trace"], ["draw"], ["generate"], ["eval"], ["golden"], ["corpus"], ["book"],
+                            ["data"], ["data", "download"], ["data", "synthetic"], ["collab"], ["collab", "biases"], ["collab", "pca"], ["collab", "finding"],
+                            ["train-vs-eval"]] {
+                let r = try run(command + ["--help"])
+                XCTAssertEqual(r.status, 0)
+                assertSnapshot(of: r.stdout, as: .lines, named: (["unrolled"] + command).joined(separator: "-"))
             }
-            let expected = try String(contentsOf: url, encoding: .utf8)
-            XCTAssertEqual(r.stdout, expected, "\(name) --help changed; re-record with UNROLLED_RECORD_SNAPSHOTS=1 if intended")
         }
     }
 

@@ -2,12 +2,14 @@ import Foundation
 import XCTest
 @testable import LessonEngine
 import Models
+import SnapshotTesting
 import UnrolledTestSupport
 
 /// The regression guard: one recorded training step per lesson (seed 42, batch 4), its
 /// statistics to 6 significant digits, compared with the committed fingerprint. A change in any
-/// op, model or optimizer shows up here as the first line that moved. Re-record deliberately
-/// with UNROLLED_RECORD_SNAPSHOTS=1.
+/// op, model or optimizer shows up here as the first line that moved. The recorded fingerprints
+/// live in __Snapshots__/FingerprintTests/; re-record deliberately with SNAPSHOT_TESTING_RECORD=all
+/// (or =failed: only those outside the tolerance).
 ///
 /// The text is compared line by line: op, phase, labels and shapes exactly, the four statistics
 /// numerically, since BLIS rounds differently with its AVX-512 and AVX2 kernels.
@@ -24,27 +26,17 @@ final class FingerprintTests: XCTestCase {
         return (lesson, try Replay.record(lesson: lesson, options: options, batch: 4, level: .summary))
     }
 
-    func check(_ id: String, needsCorpus: Bool = true) throws {
+    func check(_ id: String, needsCorpus: Bool = true, testName: String = #function) throws {
         let (lesson, replay) = try record(id, needsCorpus: needsCorpus)
         let text = replay.fingerprint()
-        let url = FingerprintTests.root.appendingPathComponent("Tests/LessonEngineTests/Fingerprints/\(id).txt")
-        if ProcessInfo.processInfo.environment["UNROLLED_RECORD_SNAPSHOTS"] != nil {
-            try text.write(to: url, atomically: true, encoding: .utf8)
-            return
+        var worst: Double?
+        // A plain run never writes a snapshot (a missing one fails); only SNAPSHOT_TESTING_RECORD records.
+        withSnapshotTesting(record: ProcessInfo.processInfo.environment["SNAPSHOT_TESTING_RECORD"] == nil ? .never : nil) {
+            assertSnapshot(of: text, as: .fingerprint { worst = $0 }, named: id, testName: testName)
         }
-        let expected = try String(contentsOf: url, encoding: .utf8)
-        let (now, recorded) = (text.split(separator: "\n").map(String.init), expected.split(separator: "\n").map(String.init))
-        XCTAssertEqual(now.count, recorded.count, "\(id): number of events changed")
-        var worst = 0.0
-        for (i, (a, b)) in zip(now, recorded).enumerated() {
-            switch FingerprintLine.compare(a, b) {
-            case .same(let deviation): worst = max(worst, deviation)
-            case .different(let why):
-                XCTFail("\(id): first change at event \(i + 1) (\(why)):\n  now:      \(a)\n  recorded: \(b)")
-                return
-            }
+        if let worst {
+            print("fingerprint \(id): \(text.split(separator: "\n").count) events, worst statistic off by \(worst) of its tensor's max|value|")
         }
-        print("fingerprint \(id): \(now.count) events, worst statistic off by \(worst) of its tensor's max|value|")
         // Every narration beat anchored at a label must name an op of this step: a renamed
         // label would otherwise drop its beat silently.
         for beat in lesson.beats {
@@ -77,6 +69,19 @@ final class FingerprintTests: XCTestCase {
                         line.replacingOccurrences(of: "max 1.81361", with: "max 1.80361")] {
             guard case .different = FingerprintLine.compare(changed, line) else { return XCTFail("not caught: \(changed)") }
         }
+    }
+
+    func testTheSnapshotStrategyComparesLineByLine() {
+        let recorded = "1 forward mul a*x: a*x [4] mean -0.379196 std 0.231827 min -0.678358 max -0.0615221\n2 forward mse loss: loss [] mean 80.3837 std 0 min 80.3837 max 80.3837\n"
+        var worst: Double?
+        let diff = Snapshotting<String, String>.fingerprint { worst = $0 }.diffing.diffV2
+        // Last-digit rounding passes and reports its deviation: 1e-6 of max|value| 0.678358.
+        XCTAssertNil(diff(recorded, recorded.replacingOccurrences(of: "0.231827", with: "0.231828")))
+        XCTAssertEqual(worst ?? 0, 1e-6 / 0.678358, accuracy: 1e-9)
+        let moved = diff(recorded, recorded.replacingOccurrences(of: "80.3837 std", with: "80.3937 std"))?.0 ?? ""
+        XCTAssertTrue(moved.hasPrefix("first change at event 2 (a statistic moved by"), moved)
+        let longer = diff(recorded, recorded + "3 backward mul a*x: a*x [4] mean 0 std 0 min 0 max 0\n")?.0 ?? ""
+        XCTAssertEqual(longer, "number of events changed: 3 now, 2 recorded")
     }
 }
 
@@ -129,5 +134,30 @@ enum FingerprintLine {
             }
         }
         return .same(deviation: worst)
+    }
+}
+
+extension Snapshotting where Value == String, Format == String {
+    /// A fingerprint as text, compared line by line with `FingerprintLine.compare`; `worstDeviation`
+    /// receives the largest statistic deviation of a comparison that passed.
+    static func fingerprint(worstDeviation: @escaping (Double) -> Void = { _ in }) -> Snapshotting {
+        var diffing = Diffing<String>.lines
+        diffing.diffV2 = { recorded, now in
+            let (nowLines, recordedLines) = (now.split(separator: "\n").map(String.init), recorded.split(separator: "\n").map(String.init))
+            var worst = 0.0
+            for (i, (a, b)) in zip(nowLines, recordedLines).enumerated() {
+                switch FingerprintLine.compare(a, b) {
+                case .same(let deviation): worst = max(worst, deviation)
+                case .different(let why):
+                    return ("first change at event \(i + 1) (\(why)):\n  now:      \(a)\n  recorded: \(b)", [])
+                }
+            }
+            guard nowLines.count == recordedLines.count else {
+                return ("number of events changed: \(nowLines.count) now, \(recordedLines.count) recorded", [])
+            }
+            worstDeviation(worst)
+            return nil
+        }
+        return Snapshotting(pathExtension: "txt", diffing: diffing)
     }
 }
