@@ -12,10 +12,13 @@ public protocol TraceSink: AnyObject, Sendable {
     /// left to compute can be handed over on the training thread. Sinks that format or write
     /// (JSON Lines) keep the default, false: all their work stays on the queue.
     var receivesInline: Bool { get }
+    /// Told when a recorder starts (its source) and stops (nil) sending events here.
+    func recorded(by source: TraceSource?)
 }
 
 extension TraceSink {
     public var receivesInline: Bool { false }
+    public func recorded(by source: TraceSource?) {}
 }
 
 /// What a sink reading its events mid-recording asks to deliver everything emitted so far.
@@ -40,7 +43,8 @@ public final class MemorySink: TraceSink, @unchecked Sendable {
     }
 
     /// The recorder sending events here, while it does.
-    public weak var source: TraceSource?
+    private weak var source: TraceSource?
+    public func recorded(by source: TraceSource?) { self.source = source }
 }
 
 /// Keeps only the number of events: the cost of tracing without a growing buffer or a file

@@ -70,6 +70,21 @@ final class TraceTests: XCTestCase {
         XCTAssertEqual(back[2].outputs[1].values, s.b.grad)
     }
 
+    /// A memory sink read while it records sees every op run so far, the held-back newest one
+    /// too (its recorder drains first); once the recording ends it is left alone.
+    func testAMemorySinkReadMidRecordingHasEveryOpSoFar() {
+        let sink = MemorySink()
+        let x = Tensor([1, 2, 3], label: "x")
+        Tracer.recording(level: .full, to: sink) {
+            _ = x.exp()
+            XCTAssertEqual(sink.events.map(\.op), ["exp"])
+            _ = x.relu()
+            XCTAssertEqual(sink.events.map(\.op), ["exp", "relu"])
+        }
+        _ = x.tanh()
+        XCTAssertEqual(sink.events.map(\.op), ["exp", "relu"])
+    }
+
     func testOffEmitsNothing() {
         var s = Step()
         let sink = MemorySink()

@@ -1,8 +1,4 @@
-import Crypto
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import ZIPFoundation
 
 /// `unrolled data download movielens`: GroupLens's ml-latest-small.zip into the cache,
@@ -39,7 +35,7 @@ public enum MovieLensDownload {
     /// into `cache`/ml-latest-small, replacing what was there only once the new copy has passed
     /// the reader's checks.
     public static func install(from source: URL = url, into cache: String = cacheDirectory,
-                               fetch: (URL) throws -> Data = fetchURL) throws -> Installed {
+                               fetch: (URL) throws -> Data = Download.fetch) throws -> Installed {
         let zip = try fetch(source)
         guard zip.count <= maxZipBytes else {
             throw InputError("\(source.absoluteString): \(zip.count) bytes; expected ml-latest-small.zip (a few MB)")
@@ -92,6 +88,4 @@ public enum MovieLensDownload {
         }
         guard files > 0 else { throw InputError("\(source): no \(folder)/ folder in the archive; expected GroupLens's ml-latest-small.zip") }
     }
-
-    public static func fetchURL(_ url: URL) throws -> Data { try Download.fetch(url) }
 }

@@ -63,6 +63,12 @@ public final class Runtime {
         return try body()
     }
 
+    /// The next tensor id.
+    @inline(__always) func nextTensorID() -> Int {
+        lastTensorID += 1
+        return lastTensorID
+    }
+
     /// Restart tensor numbering, e.g. before recording one training step for replay.
     public func resetTensorIDs() { lastTensorID = 0 }
 

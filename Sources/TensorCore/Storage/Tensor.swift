@@ -35,17 +35,13 @@ public final class Tensor {
     @exclusivity(unchecked) var lastWalk = 0
 
     public convenience init(shape: [Int], data: [Float], label: String = "", requiresGrad: Bool = false) {
-        let id = Runtime.withCurrent { runtime in
-            runtime.lastTensorID += 1
-            return runtime.lastTensorID
-        }
+        let id = Runtime.withCurrent { $0.nextTensorID() }
         self.init(shape: shape, data: data, label: label, requiresGrad: requiresGrad, id: id)
     }
 
     /// A tensor numbered by `runtime` (ops pass the runtime they already looked up).
     convenience init(shape: [Int], data: [Float], label: String?, requiresGrad: Bool, in runtime: Runtime) {
-        runtime.lastTensorID += 1
-        self.init(shape: shape, data: data, label: label, requiresGrad: requiresGrad, id: runtime.lastTensorID)
+        self.init(shape: shape, data: data, label: label, requiresGrad: requiresGrad, id: runtime.nextTensorID())
     }
 
     private init(shape: [Int], data: [Float], label: String?, requiresGrad: Bool, id: Int) {

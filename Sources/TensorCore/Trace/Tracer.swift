@@ -30,18 +30,22 @@ public final class TraceRecorder: TraceSource, @unchecked Sendable {
         precondition(Tracer.compiledIn || level == .off,
                      "this build has tracing compiled out (UNROLLED_NO_TRACE=1); rebuild without it to trace")
         drain()
-        (self.sink as? MemorySink)?.source = nil
         self.level = level
-        self.sink = level == .off ? nil : sink
-        (self.sink as? MemorySink)?.source = self
+        attach(level == .off ? nil : sink)
         seq = 0
+    }
+
+    /// Send events to `sink` from now on, telling the old and the new one.
+    private func attach(_ sink: TraceSink?) {
+        self.sink?.recorded(by: nil)
+        self.sink = sink
+        sink?.recorded(by: self)
     }
 
     public func stop() {
         drain()
-        (sink as? MemorySink)?.source = nil
         level = .off
-        sink = nil
+        attach(nil)
         forgetSummaries()
     }
 
@@ -136,9 +140,8 @@ public final class TraceRecorder: TraceSource, @unchecked Sendable {
         start(level: level, sink: sink)
         defer {
             drain()
-            (self.sink as? MemorySink)?.source = nil
-            self.level = oldLevel; self.sink = oldSink; self.seq = oldSeq
-            (oldSink as? MemorySink)?.source = self
+            self.level = oldLevel; self.seq = oldSeq
+            attach(oldSink)
             if oldLevel == .off { forgetSummaries() }
         }
         return try body()
