@@ -62,24 +62,10 @@ final class AdversarialCLITests: XCTestCase {
 
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 
-    var binary: URL {
-        let bundle = Bundle(for: AdversarialCLITests.self).bundleURL
-        for d in [bundle, bundle.deletingLastPathComponent()] {
-            let url = d.appendingPathComponent("unrolled")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return bundle.appendingPathComponent("unrolled")
-    }
 
     /// Run in `dir`; a run that takes longer than `timeout` seconds is a hang: killed and failed.
     func run(_ args: [String], stdin: String = "", timeout: Double = 120, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var env = ProcessInfo.processInfo.environment
-        env["UNROLLED_LESSONS"] = CLITests.root.appendingPathComponent("lessons").path
-        p.environment = env
+        let p = UnrolledProcess.make(args, in: dir)
         let outPath = dir + "/.stdout-\(UUID().uuidString)", errPath = dir + "/.stderr-\(UUID().uuidString)"
         FileManager.default.createFile(atPath: outPath, contents: nil)
         FileManager.default.createFile(atPath: errPath, contents: nil)
@@ -252,10 +238,7 @@ final class AdversarialCLITests: XCTestCase {
         var text = ""
         while text.utf8.count < 40_000 { text += "abcdefghij klmnopqrst uvwxyz. " }
         try text.write(toFile: dir + "/big.txt", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = ["trace", "wide.yaml", "--corpus", "big.txt", "--out", "t.jsonl", "--level", "full"]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let p = UnrolledProcess.make(["trace", "wide.yaml", "--corpus", "big.txt", "--out", "t.jsonl", "--level", "full"], in: dir)
         p.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try p.run()
         // Wait for the temporary file to appear, then interrupt.

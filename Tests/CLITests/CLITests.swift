@@ -9,15 +9,6 @@ import XCTest
 final class CLITests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The executable sits beside the test bundle (on Linux the bundle URL is that directory).
-    var binary: URL {
-        let bundle = Bundle(for: CLITests.self).bundleURL
-        for dir in [bundle, bundle.deletingLastPathComponent()] {
-            let url = dir.appendingPathComponent("unrolled")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return bundle.appendingPathComponent("unrolled")
-    }
 
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 
@@ -30,18 +21,11 @@ final class CLITests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: scratch) }
 
     func run(_ args: [String], stdin: String? = nil, env extra: [String: String] = [:]) throws -> Result {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
         // Run where nothing of the checkout can be written: outputs land in a scratch directory,
         // lessons and corpus are found through the variables a user outside a checkout sets.
-        p.currentDirectoryURL = URL(fileURLWithPath: scratch)
-        var env = ProcessInfo.processInfo.environment
-        env["COLUMNS"] = "100"  // help text wraps at the terminal width; pin it
-        env["UNROLLED_LESSONS"] = CLITests.root.appendingPathComponent("lessons").path
+        var env = ["COLUMNS": "100"]  // help text wraps at the terminal width; pin it
         if let corpus = CorpusLocator.existing(nil) { env["UNROLLED_CORPUS"] = URL(fileURLWithPath: corpus).standardizedFileURL.path }
-        env.merge(extra) { $1 }
-        p.environment = env
+        let p = UnrolledProcess.make(args, in: scratch, environment: env.merging(extra) { $1 })
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -34,13 +34,7 @@ extension AdversarialCLITests {
     /// Start `args`, wait until `busy()` (checked every 10 ms) or `after` seconds, send `signal`,
     /// and return how the process ended and how long it took after the signal.
     func interrupt(_ args: [String], signal: Int32 = SIGINT, after: Double, busy: (() -> Bool)? = nil) throws -> Stopped {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var env = ProcessInfo.processInfo.environment
-        env["UNROLLED_LESSONS"] = CLITests.root.appendingPathComponent("lessons").path
-        p.environment = env
+        let p = UnrolledProcess.make(args, in: dir)
         let errPath = NSTemporaryDirectory() + "unrolled-interrupt-\(UUID().uuidString).err"
         FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { unlink(errPath) }
