@@ -35,7 +35,7 @@ final class ParallelKernelTests: XCTestCase {
             ("tanh", { Kernels.tanh(a) }),
             ("relu", { Kernels.relu(a) }),
             ("add", { Kernels.add(a, b) }),
-            ("tanhBackward", { Kernels.tanhBackward(grad: a, result: b) }),
+            ("tanhBackward", { Kernels.tanhBackward(grad: a, result: b).values }),
             ("scale", { Kernels.scale(a, 0.3) }),
             ("accumulate", { var acc = a; Kernels.accumulate(&acc, b); return acc }),
         ]
@@ -63,9 +63,9 @@ final class ParallelKernelTests: XCTestCase {
             ("logSoftmax", { Kernels.logSoftmax(x, outer: rows, n: width, inner: 1) }),
             ("logSoftmaxBackward", { Kernels.logSoftmaxBackward(grad: g, result: y, outer: rows, n: width, inner: 1) }),
             ("column sums", { Kernels.sum(h, outer: 1, n: 300, inner: 1000) }),
-            ("select", { Kernels.select(h, outer: 1, n: 3, inner: 100_000, index: 2) }),
-            ("slice rows", { Kernels.slice(h, outer: 300, n: 10, inner: 100, start: 3, length: 4) }),
-            ("stack", { Kernels.concat([h, Array(h.reversed())], ns: [1, 1], outer: 1, inner: h.count) }),
+            ("select", { Kernels.select(h, outer: 1, n: 3, inner: 100_000, index: 2).values }),
+            ("slice rows", { Kernels.slice(h, outer: 300, n: 10, inner: 100, start: 3, length: 4).values }),
+            ("stack", { Kernels.concat([h, Array(h.reversed())], ns: [1, 1], outer: 1, inner: h.count).values }),
             ("zeros", { Kernels.zeros(70_001) }),
             ("addBlock", { var full = Array(h[0..<180_000]); Kernels.addBlock(&full, Array(h[0..<60_000]), block); return full }),
             ("adam", {
@@ -87,7 +87,7 @@ final class ParallelKernelTests: XCTestCase {
             for r in 0..<300 { s += h[r * 1000 + c] }
             XCTAssertEqual(sums[c], s, "column \(c)")
         }
-        XCTAssertEqual(bothWays { Kernels.select(h, outer: 1, n: 3, inner: 100_000, index: 2) }.two[99_999], h[299_999])
+        XCTAssertEqual(bothWays { Kernels.select(h, outer: 1, n: 3, inner: 100_000, index: 2).values }.two[99_999], h[299_999])
         let added = bothWays { var full = Array(h[0..<180_000]); Kernels.addBlock(&full, Array(h[0..<60_000]), block); return full }.two
         XCTAssertEqual(added[60_000 + 59_999], h[60_000 + 59_999] + h[59_999])
         XCTAssertEqual(added[59_999], h[59_999])
@@ -167,8 +167,8 @@ final class ParallelKernelTests: XCTestCase {
         try requireGomp()
         let rows = 257, width = 389
         let m = values(rows * width, seed: 3), bias = values(width, seed: 4)
-        let right = bothWays { Kernels.sub(m, [rows, width], bias, [width], out: [rows, width]) }
-        let left = bothWays { Kernels.sub(bias, [1, width], m, [rows, width], out: [rows, width]) }
+        let right = bothWays { Kernels.sub(m, [rows, width], bias, [width], out: [rows, width]).values }
+        let left = bothWays { Kernels.sub(bias, [1, width], m, [rows, width], out: [rows, width]).values }
         XCTAssertEqual(right.regions, 1)
         XCTAssertEqual(left.regions, 1)
         XCTAssertTrue(right.one.map(\.bitPattern) == right.two.map(\.bitPattern))

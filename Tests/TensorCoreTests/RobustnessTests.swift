@@ -106,12 +106,12 @@ final class RobustnessTests: XCTestCase {
     func testConcatOfManyPartsDoesNotDependOnTheStack() {
         let n = 80_000
         let parts = (0..<n).map { [Float($0)] }
-        let out = Kernels.concat(parts, ns: [Int](repeating: 1, count: n), outer: 1, inner: 1)
+        let out = Kernels.concat(parts, ns: [Int](repeating: 1, count: n), outer: 1, inner: 1).values
         XCTAssertEqual(out.count, n)
         XCTAssertEqual(out.prefix(3), [0, 1, 2])
         XCTAssertEqual(out.last, Float(n - 1))
         // Grouped parts keep rows apart: two rows of [part j] each.
-        let two = Kernels.concat((0..<600).map { [Float($0), Float(1000 + $0)] }, ns: [Int](repeating: 1, count: 600), outer: 2, inner: 1)
+        let two = Kernels.concat((0..<600).map { [Float($0), Float(1000 + $0)] }, ns: [Int](repeating: 1, count: 600), outer: 2, inner: 1).values
         XCTAssertEqual(Array(two[598..<602]), [598, 599, 1000, 1001])
     }
 

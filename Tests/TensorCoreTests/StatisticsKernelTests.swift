@@ -1,7 +1,9 @@
 // Statistics taken while a pointwise or copy kernel writes its result (Kernels/Statistics.swift) must be
 // exactly what a separate pass (`Kernels.moments`) gives, on one thread or two, with section
 // edges, vector tails and non-finite values; and a traced step must describe the same summaries
-// whether the kernels take them or not.
+// whether the kernels take them or not. Kernels measure only when asked (`measuring: true`) and
+// return the statistics with the values; an op asks when its runtime traces at `summary` and
+// hands them to the tracer.
 
 import Foundation
 import XCTest
@@ -11,15 +13,6 @@ final class StatisticsKernelTests: XCTestCase {
     override func tearDown() {
         Tracer.stop()
         BLAS.setThreads(1)
-    }
-
-    /// Kernels measure what they write while this thread's runtime traces at `summary`.
-    private func measuring(_ on: Bool) {
-        if on { Tracer.start(level: .summary, sink: CountingSink()) } else { Tracer.stop() }
-    }
-
-    private func take(_ values: [Float]) -> Kernels.Moments? {
-        Runtime.current.recorder.kernelStatistics.take(values)
     }
 
     private func values(_ n: Int, seed: UInt64) -> [Float] {
@@ -49,34 +42,31 @@ final class StatisticsKernelTests: XCTestCase {
             let width = n == 1024 ? 64 : 85  // 85: rows cross the statistics' blocks and sections
             let rows = n / width
             let m = Array(a.prefix(rows * width)), bias = Array(b.prefix(width))
-            let cases: [(String, () -> [Float])] = [
-                ("tanh", { Kernels.tanh(a) }),
-                ("relu", { Kernels.relu(a) }),
-                ("add", { Kernels.add(a, b) }),
-                ("tanhBackward", { Kernels.tanhBackward(grad: a, result: b) }),
-                ("scalar times", { Kernels.mul([0.5], [1], a, [n], out: [n]) }),
-                ("bias rows", { Kernels.add(m, [rows, width], bias, [width], out: [rows, width]) }),
-                ("NaN and ∞", { Kernels.scale(poisoned, 2) }),
+            let cases: [(String, (Bool) -> Measured)] = [
+                ("tanh", { Kernels.tanh(a, measuring: $0) }),
+                ("relu", { Kernels.relu(a, measuring: $0) }),
+                ("mul", { Kernels.mul(a, b, measuring: $0) }),
+                ("tanhBackward", { Kernels.tanhBackward(grad: a, result: b, measuring: $0) }),
+                ("scalar times", { Kernels.mul([0.5], [1], a, [n], out: [n], measuring: $0) }),
+                ("bias rows", { Kernels.add(m, [rows, width], bias, [width], out: [rows, width], measuring: $0) }),
+                ("NaN and ∞", { Kernels.exp(poisoned, measuring: $0) }),
                 // Copies: rows of 85 - 7 values cross blocks, chunks and sections.
-                ("slice", { Kernels.slice(m + m, outer: 2 * rows, n: width, inner: 1, start: 3, length: width - 7) }),
-                ("select", { Kernels.select(a, outer: 1, n: 1, inner: n, index: 0) }),
-                ("concat", { Kernels.concat([m, a], ns: [width, n / rows], outer: rows, inner: 1) }),
-                ("gather rows", { Kernels.gatherRows(a, width: width, indices: (0..<rows).map { ($0 * 7) % rows }) }),
+                ("slice", { Kernels.slice(m + m, outer: 2 * rows, n: width, inner: 1, start: 3, length: width - 7, measuring: $0) }),
+                ("select", { Kernels.select(a, outer: 1, n: 1, inner: n, index: 0, measuring: $0) }),
+                ("concat", { Kernels.concat([m, a], ns: [width, n / rows], outer: rows, inner: 1, measuring: $0) }),
+                ("gather rows", { Kernels.gatherRows(a, width: width, indices: (0..<rows).map { ($0 * 7) % rows }, measuring: $0) }),
             ]
             for threads in [1, 2] {
                 BLAS.setThreads(threads)
-                measuring(true)
                 for (name, kernel) in cases {
-                    let result = kernel()
-                    let taken = take(result)
-                    measuring(false)
-                    assertSame(taken, Kernels.moments(result), "\(name), n = \(n), \(threads) thread(s)")
-                    // And the result itself is the plain kernel's.
-                    XCTAssertTrue(kernel().map(\.bitPattern) == result.map(\.bitPattern), "\(name) values")
-                    measuring(true)
+                    let result = kernel(true)
+                    assertSame(result.moments, Kernels.moments(result.values), "\(name), n = \(n), \(threads) thread(s)")
+                    // And the values are the unmeasured kernel's.
+                    let plain = kernel(false)
+                    XCTAssertNil(plain.moments, "\(name): measured without being asked")
+                    XCTAssertTrue(plain.values.map(\.bitPattern) == result.values.map(\.bitPattern), "\(name) values")
                 }
             }
-            measuring(false)
         }
     }
 
@@ -101,59 +91,61 @@ final class StatisticsKernelTests: XCTestCase {
         for threads in [1, 2] {
             BLAS.setThreads(threads)
             for wanted in [false, true] {
-                measuring(wanted)
                 let what = "\(threads) thread(s), statistics \(wanted)"
-                XCTAssertEqual(Kernels.concat(parts, ns: ns, outer: outer, inner: inner), expected, "concat, \(what)")
-                XCTAssertEqual(Kernels.slice(x, outer: outer, n: total, inner: inner, start: 150, length: 200),
+                XCTAssertEqual(Kernels.concat(parts, ns: ns, outer: outer, inner: inner, measuring: wanted).values,
+                               expected, "concat, \(what)")
+                XCTAssertEqual(Kernels.slice(x, outer: outer, n: total, inner: inner, start: 150, length: 200,
+                                             measuring: wanted).values,
                                expectedSlice, "slice, \(what)")
-                XCTAssertEqual(Kernels.gatherRows(table, width: 42, indices: indices), expectedRows, "gather, \(what)")
-                Runtime.current.recorder.kernelStatistics.forget()
+                XCTAssertEqual(Kernels.gatherRows(table, width: 42, indices: indices, measuring: wanted).values,
+                               expectedRows, "gather, \(what)")
             }
         }
-        measuring(false)
     }
 
-    func testStatisticsAreTakenOnlyWhenWantedAndOnlyOnce() {
-        BLAS.setThreads(1)
-        let x = values(4096, seed: 9)
-        XCTAssertNil(take(Kernels.relu(x)), "not wanted: nothing kept")
-        measuring(true)
-        let r = Kernels.relu(x)
-        XCTAssertNotNil(take(r))
-        XCTAssertNil(take(r), "taken once")
-        XCTAssertNil(take(Kernels.relu(Array(x.prefix(100)))), "small buffers are summarised directly")
-        // Another thread (the trace queue) never takes statistics in its kernels.
-        // (async: `sync` may run the block on this very thread.)
-        nonisolated(unsafe) var fromQueue: [Float] = []
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue(label: "other").async { fromQueue = Kernels.relu(x); done.signal() }
-        done.wait()
-        XCTAssertNil(take(fromQueue))
+    func testSmallBuffersAreNotMeasured() {
+        XCTAssertNotNil(Kernels.relu(values(1024, seed: 9), measuring: true).moments)
+        XCTAssertNil(Kernels.relu(values(1023, seed: 9), measuring: true).moments,
+                     "small buffers are summarised when described")
     }
 
-    func testOnlySummaryTracingAsksKernelsForStatistics() {
-        let sink = CountingSink(), x = values(4096, seed: 10)
+    /// An op asks its kernel to measure exactly when its runtime traces at `summary`; the
+    /// runtime's own level decides, not another session's.
+    func testOpsAskForStatisticsOnlyAtSummary() {
+        var asked: [Bool] = []
+        let x = Tensor(shape: [4], data: [1, 2, 3, 4], label: "x")
+        func op() {
+            _ = Tensor.record(.relu, [x], shape: [4], data: { measuring in asked.append(measuring); return Measured(x.data) }) { _ in [nil] }
+        }
+        op()
+        let sink = CountingSink()
         Tracer.recording(level: .summary, to: sink) {
-            XCTAssertNotNil(take(Kernels.relu(x)))
-            Tracer.recording(level: .full, to: sink) { XCTAssertNil(take(Kernels.relu(x)), "measured at full") }
-            XCTAssertNotNil(take(Kernels.relu(x)), "not restored after a nested recording")
+            op()
+            Tracer.recording(level: .full, to: sink) { op() }
+            op()
+            Runtime().activate { op() }
         }
-        XCTAssertNil(take(Kernels.relu(x)), "measured after the recording ended")
-        Tracer.start(level: .summary, sink: sink)
-        let r = Kernels.relu(x)
-        Tracer.stop()
-        XCTAssertNil(take(r), "stop() must forget what was measured")
+        op()
+        XCTAssertEqual(asked, [false, true, false, true, false, false])
     }
 
-    /// Two runtimes on one thread keep their own measurements: the one not tracing takes none.
-    func testAnotherRuntimeDoesNotSeeTheseStatistics() {
-        let x = values(4096, seed: 11)
-        Tracer.recording(level: .summary, to: CountingSink()) {
-            let quiet = Runtime()
-            let r = quiet.activate { Kernels.relu(x) }
-            XCTAssertNil(take(r), "a kernel run for an untraced runtime was measured")
-            XCTAssertNil(quiet.recorder.kernelStatistics.take(r))
+    /// The statistics a kernel returns are the ones the event carries, forward and backward: the
+    /// tracer takes them as given (here deliberately wrong ones, so a separate pass would show).
+    func testEventsCarryTheStatisticsTheKernelsReturned() {
+        var forged = Kernels.Moments()
+        forged.finite = 4096; forged.sum = 7; forged.sumOfSquares = 49; forged.min = -1; forged.max = 2
+        let x = Tensor(shape: [4096], data: values(4096, seed: 12), label: "x", requiresGrad: true)
+        let sink = MemorySink()
+        Tracer.recording(level: .summary, to: sink) {
+            let y = Tensor.record(.relu, [x], shape: [4096], data: { _ in Measured(x.data, moments: forged) }) { ctx in
+                [Measured(ctx.grad, moments: forged)]
+            }
+            y.backward(seed: [Float](repeating: 1, count: 4096))
         }
+        let forward = sink.events.first { $0.phase == .forward }, backward = sink.events.first { $0.phase == .backward }
+        XCTAssertEqual(forward?.outputs.first?.summary?.mean, 7.0 / 4096)
+        XCTAssertEqual(backward?.outputs.first?.summary?.mean, 7.0 / 4096)
+        XCTAssertEqual(backward?.outputs.first?.summary?.max, 2)
     }
 
     /// A traced training step describes the same summaries when its kernels take the
@@ -179,13 +171,9 @@ final class StatisticsKernelTests: XCTestCase {
             }
         }
         let separate = events(level: .full, threads: 1)
-        let recorder = Runtime.current.recorder
-        let before = recorder.kernelStatistics.taken
         XCTAssertEqual(separate.count, 10)
         for threads in [1, 2] {
             XCTAssertEqual(events(level: .summary, threads: threads), separate, "\(threads) thread(s)")
         }
-        // Bias add, relu, tanh and their two backward rules, at each thread count.
-        XCTAssertEqual(recorder.kernelStatistics.taken - before, 2 * 5, "the kernels' statistics were not used")
     }
 }

@@ -2,15 +2,18 @@
 // turns the gradient of the result into gradients of the inputs.
 
 /// What a backward rule may read. One vocabulary, as in PyTorch's derivatives.yaml:
-/// `grad` (of the result), `result`, `inputs`.
+/// `grad` (of the result), `result`, `inputs`; and whether the trace wants the statistics of
+/// what the rule writes (`measuring`, passed on to the kernels).
 public struct BackwardContext {
     public let grad: [Float]
     public let result: Tensor
     public let inputs: [Tensor]
+    public let measuring: Bool
 }
 
-/// Returns one gradient per input (nil where the input needs none, e.g. integer-like data).
-public typealias BackwardRule = (BackwardContext) -> [[Float]?]
+/// Returns one gradient per input (nil where the input needs none, e.g. integer-like data),
+/// with the statistics its kernel took when `measuring`.
+public typealias BackwardRule = (BackwardContext) -> [Measured?]
 
 final class Node {
     let op: Primitive

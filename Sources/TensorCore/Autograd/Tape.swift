@@ -36,13 +36,26 @@ extension Tensor {
                        attributes: String = "", gradientBlock: TensorBlock? = nil,
                        backward rule: @escaping BackwardRule) -> Tensor {
         Runtime.withCurrent { runtime in
-            record(op, inputs, shape: shape, data: data, attributes: attributes, gradientBlock: gradientBlock,
+            record(op, inputs, shape: shape, data: Measured(data), attributes: attributes, gradientBlock: gradientBlock,
                    in: runtime, backward: rule)
         }
     }
 
-    static func record(_ op: Primitive, _ inputs: [Tensor], shape: [Int], data: [Float], attributes: String,
+    /// The same, for a kernel that can measure what it writes: `data(measuring)` runs it,
+    /// measuring when the trace wants statistics (`summary`), and the event gets them.
+    @inline(__always)
+    static func record(_ op: Primitive, _ inputs: [Tensor], shape: [Int], data: (_ measuring: Bool) -> Measured,
+                       attributes: String = "", gradientBlock: TensorBlock? = nil,
+                       backward rule: @escaping BackwardRule) -> Tensor {
+        Runtime.withCurrent { runtime in
+            record(op, inputs, shape: shape, data: data(runtime.recorder.measures), attributes: attributes,
+                   gradientBlock: gradientBlock, in: runtime, backward: rule)
+        }
+    }
+
+    static func record(_ op: Primitive, _ inputs: [Tensor], shape: [Int], data measured: Measured, attributes: String,
                        gradientBlock: TensorBlock?, in runtime: Runtime, backward rule: @escaping BackwardRule) -> Tensor {
+        let data = measured.values
         let needsGrad = runtime.gradEnabled && inputs.contains { $0.requiresGrad }
         // An op with a node can leave its label to be made when first read (Node.label); only
         // events, taps and anomaly checks read it as the op runs. Without a node it is made now.
@@ -71,7 +84,8 @@ extension Tensor {
                             runtime.recorder.describe(id: input.id, label: input.label, shape: input.shape,
                                               values: input.data, withValues: !input.madeByOp)
                         },
-                        outputs: [runtime.recorder.describe(id: result.id, label: label, shape: shape, values: data)])
+                        outputs: [runtime.recorder.describe(id: result.id, label: label, shape: shape, values: data,
+                                                            moments: measured.moments)])
         }
         return result
     }
@@ -96,14 +110,15 @@ extension Tensor {
         grad = seed ?? (count == 1 ? [1] : [Float](repeating: 1, count: count))
         for t in order.reversed() {
             guard let node = t.node, let g = t.grad else { continue }
-            let contributions = node.rule(BackwardContext(grad: g, result: t, inputs: node.inputs))
+            let contributions = node.rule(BackwardContext(grad: g, result: t, inputs: node.inputs,
+                                                          measuring: runtime.recorder.measures))
             precondition(contributions.count == node.inputs.count, "\(node.op) rule returned wrong arity")
             if runtime.recorder.isOn {
                 var outs: [TracedTensor] = []
                 for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
                     if let c {
                         outs.append(runtime.recorder.describe(id: input.id, label: input.label, shape: input.shape,
-                                                    kind: .grad, values: c, block: node.block))
+                                                    kind: .grad, values: c.values, moments: c.moments, block: node.block))
                     }
                 }
                 runtime.recorder.emit(phase: .backward, op: node.op.rawValue, label: node.label,
@@ -117,11 +132,11 @@ extension Tensor {
                     guard let c else { continue }
                     runtime.anomaly.check(.backward, op: node.op.rawValue, label: node.label, gradientOf: input.label,
                                       id: input.id, shape: input.shape,
-                                      values: node.block.map { Kernels.expand(c, $0) } ?? c, inputs: [g], sameOp: true)
+                                      values: node.block.map { Kernels.expand(c.values, $0) } ?? c.values, inputs: [g], sameOp: true)
                 }
             }
-            for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
-                guard let c else { continue }
+            for (input, contribution) in zip(node.inputs, contributions) where input.requiresGrad {
+                guard let c = contribution?.values else { continue }
                 if let block = node.block {
                     if input.grad == nil { input.grad = Kernels.zeros(input.count) }
                     Kernels.addBlock(&input.grad!, c, block)

@@ -12,18 +12,20 @@ extension Kernels {
     // MARK: moving blocks
 
     /// x[..., index, ...] along the middle axis.
-    public static func select(_ x: [Float], outer: Int, n: Int, inner: Int, index: Int) -> [Float] {
-        slice(x, outer: outer, n: n, inner: inner, start: index, length: 1)
+    public static func select(_ x: [Float], outer: Int, n: Int, inner: Int, index: Int,
+                              measuring: Bool = false) -> Measured {
+        slice(x, outer: outer, n: n, inner: inner, start: index, length: 1, measuring: measuring)
     }
 
     /// x[..., start..<start+length, ...] along the middle axis. Written by flat ranges of the
-    /// result (`makeMeasured`), so at `summary` the copy is measured as it is made: CharRnn's
+    /// result (`makeMeasured`), so when asked the copy is measured as it is made: CharRnn's
     /// eight time-step selects and their gradients were each read a second time for statistics.
-    public static func slice(_ x: [Float], outer: Int, n: Int, inner: Int, start: Int, length: Int) -> [Float] {
+    public static func slice(_ x: [Float], outer: Int, n: Int, inner: Int, start: Int, length: Int,
+                             measuring: Bool = false) -> Measured {
         let block = length * inner
         return x.withUnsafeBufferPointer { p in
             let source = p.baseAddress!
-            return makeMeasured(outer * block) { out, range in
+            return makeMeasured(outer * block, measuring: measuring) { out, range in
                 copyRows(out, range, width: block) { a in source + (a * n + start) * inner }
             }
         }
@@ -45,22 +47,23 @@ extension Kernels {
 
     /// Concatenate blocks along the middle axis; `parts[j]` has `ns[j]` entries on that axis.
     /// Written by flat ranges of the result like `slice`, so it is measured as it is made.
-    public static func concat(_ parts: [[Float]], ns: [Int], outer: Int, inner: Int) -> [Float] {
+    public static func concat(_ parts: [[Float]], ns: [Int], outer: Int, inner: Int,
+                              measuring: Bool = false) -> Measured {
         // withBaseAddresses nests one closure per part; past a few hundred parts, concatenate
         // groups first so the stack depth stays bounded whatever the input length.
         if parts.count > maxNestedParts {
             var groups: [[Float]] = [], groupNs: [Int] = []
             for lo in stride(from: 0, to: parts.count, by: maxNestedParts) {
                 let hi = Swift.min(lo + maxNestedParts, parts.count)
-                groups.append(concat(Array(parts[lo..<hi]), ns: Array(ns[lo..<hi]), outer: outer, inner: inner))
+                groups.append(concat(Array(parts[lo..<hi]), ns: Array(ns[lo..<hi]), outer: outer, inner: inner).values)
                 groupNs.append(ns[lo..<hi].reduce(0, +))
             }
-            return concat(groups, ns: groupNs, outer: outer, inner: inner)
+            return concat(groups, ns: groupNs, outer: outer, inner: inner, measuring: measuring)
         }
         let runs = ns.map { $0 * inner }
         let row = runs.reduce(0, +)
         return withBaseAddresses(parts) { sources in
-            makeMeasured(outer * row) { out, range in
+            makeMeasured(outer * row, measuring: measuring) { out, range in
                 var i = range.lowerBound
                 var a = i / row, within = i - a * row
                 // The part that `within` falls in, and where that part starts in a result row.

@@ -25,66 +25,76 @@ extension Kernels {
     /// and a closure `f` captured by that loop was called once per value, never inlined: a
     /// CharLoop slice's elementwise time doubled. A type parameter is specialised into the loop.
     @inline(__always)
-    static func map<F: PointwiseUnary>(_ x: [Float], _ f: F) -> [Float] {
+    static func map<F: PointwiseUnary>(_ x: [Float], _ f: F, measuring: Bool = false) -> Measured {
         x.withUnsafeBufferPointer { xp in
             // Unwrapped out here: with `x![i]` in the loop it stayed scalar (lesson 1's a·x and +b
             // took ~5× as long).
-            guard let x = xp.baseAddress else { return [] }
-            return makeMeasured(xp.count) { out, r in for i in r { out[i] = f(x[i]) } }
+            guard let x = xp.baseAddress else { return Measured([]) }
+            return makeMeasured(xp.count, measuring: measuring) { out, r in for i in r { out[i] = f(x[i]) } }
         }
     }
 
     @inline(__always)
-    static func zipSame<F: PointwiseBinary>(_ a: [Float], _ b: [Float], _ f: F) -> [Float] {
+    static func zipSame<F: PointwiseBinary>(_ a: [Float], _ b: [Float], _ f: F, measuring: Bool = false) -> Measured {
         precondition(a.count == b.count)
         return a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
-                guard let a = ap.baseAddress, let b = bp.baseAddress else { return [] }
-                return makeMeasured(ap.count) { out, r in for i in r { out[i] = f(a[i], b[i]) } }
+                guard let a = ap.baseAddress, let b = bp.baseAddress else { return Measured([]) }
+                return makeMeasured(ap.count, measuring: measuring) { out, r in for i in r { out[i] = f(a[i], b[i]) } }
             }
         }
     }
 
     // MARK: unary forward
+    // Each kernel an op calls has two forms: values alone, and values with the statistics taken
+    // as they were written when `measuring` (Kernels/Statistics.swift).
 
-    public static func neg(_ x: [Float]) -> [Float] { map(x, Neg()) }
-    public static func exp(_ x: [Float]) -> [Float] { map(x, Exp()) }
-    public static func log(_ x: [Float]) -> [Float] { map(x, Log()) }
-    public static func relu(_ x: [Float]) -> [Float] { map(x, Relu()) }
-    public static func sigmoid(_ x: [Float]) -> [Float] { map(x, Sigmoid()) }
-    public static func sqrt(_ x: [Float]) -> [Float] { map(x, Sqrt()) }
-    public static func scale(_ x: [Float], _ s: Float) -> [Float] { map(x, Scale(s: s)) }
+    public static func neg(_ x: [Float]) -> [Float] { map(x, Neg()).values }
+    public static func neg(_ x: [Float], measuring: Bool) -> Measured { map(x, Neg(), measuring: measuring) }
+    public static func exp(_ x: [Float]) -> [Float] { map(x, Exp()).values }
+    public static func exp(_ x: [Float], measuring: Bool) -> Measured { map(x, Exp(), measuring: measuring) }
+    public static func log(_ x: [Float]) -> [Float] { map(x, Log()).values }
+    public static func log(_ x: [Float], measuring: Bool) -> Measured { map(x, Log(), measuring: measuring) }
+    public static func relu(_ x: [Float]) -> [Float] { map(x, Relu()).values }
+    public static func relu(_ x: [Float], measuring: Bool) -> Measured { map(x, Relu(), measuring: measuring) }
+    public static func sigmoid(_ x: [Float]) -> [Float] { map(x, Sigmoid()).values }
+    public static func sigmoid(_ x: [Float], measuring: Bool) -> Measured { map(x, Sigmoid(), measuring: measuring) }
+    public static func sqrt(_ x: [Float]) -> [Float] { map(x, Sqrt()).values }
+    public static func sqrt(_ x: [Float], measuring: Bool) -> Measured { map(x, Sqrt(), measuring: measuring) }
+    public static func scale(_ x: [Float], _ s: Float) -> [Float] { map(x, Scale(s: s)).values }
     /// (a − b) · s in one pass (mse's gradient), rounded as scale(sub(a, b), s).
-    public static func scaledDifference(_ a: [Float], _ b: [Float], _ s: Float) -> [Float] {
-        zipSame(a, b, ScaledDifference(s: s))
+    public static func scaledDifference(_ a: [Float], _ b: [Float], _ s: Float, measuring: Bool = false) -> Measured {
+        zipSame(a, b, ScaledDifference(s: s), measuring: measuring)
     }
 
     // MARK: unary backward (grad, result or input → grad_in)
 
     /// tanh′ from the saved result: grad · (1 − result²). No second tanh.
-    public static func tanhBackward(grad: [Float], result: [Float]) -> [Float] {
-        zipSame(grad, result, TanhBackward())
+    public static func tanhBackward(grad: [Float], result: [Float], measuring: Bool = false) -> Measured {
+        zipSame(grad, result, TanhBackward(), measuring: measuring)
     }
     /// relu′ from the saved result: the gradient passes where the output was positive.
-    public static func reluBackward(grad: [Float], result: [Float]) -> [Float] {
-        zipSame(grad, result, ReluBackward())
+    public static func reluBackward(grad: [Float], result: [Float], measuring: Bool = false) -> Measured {
+        zipSame(grad, result, ReluBackward(), measuring: measuring)
     }
-    public static func sigmoidBackward(grad: [Float], result: [Float]) -> [Float] {
-        zipSame(grad, result, SigmoidBackward())
+    public static func sigmoidBackward(grad: [Float], result: [Float], measuring: Bool = false) -> Measured {
+        zipSame(grad, result, SigmoidBackward(), measuring: measuring)
     }
     /// sqrt′ from the saved result: grad / (2 · result).
-    public static func sqrtBackward(grad: [Float], result: [Float]) -> [Float] {
-        zipSame(grad, result, SqrtBackward())
+    public static func sqrtBackward(grad: [Float], result: [Float], measuring: Bool = false) -> Measured {
+        zipSame(grad, result, SqrtBackward(), measuring: measuring)
     }
     /// x · mask · scale (inverted dropout, and its gradient: the same with grad for x), as
     /// PyTorch rounds it: the mask is scaled first (0 or 1/(1−p)), then multiplied.
-    public static func maskedScale(_ x: [Float], mask: [Float], scale: Float) -> [Float] {
-        zipSame(x, mask, MaskedScale(s: scale))
+    public static func maskedScale(_ x: [Float], mask: [Float], scale: Float, measuring: Bool = false) -> Measured {
+        zipSame(x, mask, MaskedScale(s: scale), measuring: measuring)
     }
-    public static func mul(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Mul()) }
-    public static func div(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Div()) }
-    public static func add(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Add()) }
-    public static func sub(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Sub()) }
+    public static func mul(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Mul()).values }
+    public static func mul(_ a: [Float], _ b: [Float], measuring: Bool) -> Measured { zipSame(a, b, Mul(), measuring: measuring) }
+    public static func div(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Div()).values }
+    public static func div(_ a: [Float], _ b: [Float], measuring: Bool) -> Measured { zipSame(a, b, Div(), measuring: measuring) }
+    public static func add(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Add()).values }
+    public static func sub(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Sub()).values }
 
     /// acc += x, in place (gradient accumulation when a tensor is used more than once).
     public static func accumulate(_ acc: inout [Float], _ x: [Float]) {
@@ -118,20 +128,20 @@ extension Kernels {
     /// odometer walks the outer dimensions and the innermost dimension runs as a strided loop.
     @inline(__always)
     static func broadcastZip<F: PointwiseBinary>(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int],
-                                        _ outShape: [Int], _ f: F) -> [Float] {
-        if aShape == bShape { return zipSame(a, b, f) }
+                                        _ outShape: [Int], _ f: F, measuring: Bool) -> Measured {
+        if aShape == bShape { return zipSame(a, b, f, measuring: measuring) }
         // A single value against a whole tensor (lesson 1's a·x and +b): one flat loop, without
         // the stride tables and row walk below.
-        if a.count == 1 && bShape == outShape { return map(b, WithLeft(f: f, a: a[0])) }
-        if b.count == 1 && aShape == outShape { return map(a, WithRight(f: f, b: b[0])) }
+        if a.count == 1 && bShape == outShape { return map(b, WithLeft(f: f, a: a[0]), measuring: measuring) }
+        if b.count == 1 && aShape == outShape { return map(a, WithRight(f: f, b: b[0]), measuring: measuring) }
         let n = outShape.product
-        if n == 0 { return [] }
+        if n == 0 { return Measured([]) }
         // One row against every row (a bias [n] added to [m, n]): rows split across threads.
         if aShape == outShape, let width = repeatedRow(bShape, in: outShape) {
-            return rowZip(a, b, rows: n / width, width: width, f)
+            return rowZip(a, b, rows: n / width, width: width, f, measuring: measuring)
         }
         if bShape == outShape, let width = repeatedRow(aShape, in: outShape) {
-            return rowZip(b, a, rows: n / width, width: width, Swapped(f: f))
+            return rowZip(b, a, rows: n / width, width: width, Swapped(f: f), measuring: measuring)
         }
         let r = outShape.count
         let sa = Shapes.broadcastStrides(aShape, to: outShape)
@@ -139,7 +149,7 @@ extension Kernels {
         let inner = r == 0 ? 1 : outShape[r - 1]
         let ia = r == 0 ? 0 : sa[r - 1], ib = r == 0 ? 0 : sb[r - 1]
         let rows = n / max(inner, 1)
-        return a.withUnsafeBufferPointer { ap in
+        return Measured(a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 make(n) { out in
                     var index = [Int](repeating: 0, count: max(r - 1, 0))
@@ -173,7 +183,7 @@ extension Kernels {
                     }
                 }
             }
-        }
+        })
     }
 
     /// The row length when `shape` (leading 1s aside) is a trailing block of `outShape`, so a
@@ -189,11 +199,12 @@ extension Kernels {
     /// (threads' chunks, or the statistics' chunks), each as pieces of rows: row pointers, since
     /// checked index arithmetic kept the loop scalar.
     @inline(__always)
-    static func rowZip<F: PointwiseBinary>(_ x: [Float], _ row: [Float], rows: Int, width: Int, _ f: F) -> [Float] {
+    static func rowZip<F: PointwiseBinary>(_ x: [Float], _ row: [Float], rows: Int, width: Int, _ f: F,
+                                           measuring: Bool) -> Measured {
         x.withUnsafeBufferPointer { xp in
             row.withUnsafeBufferPointer { rp in
                 let x = xp.baseAddress!, b = rp.baseAddress!
-                return makeMeasured(rows * width) { out, range in
+                return makeMeasured(rows * width, measuring: measuring) { out, range in
                     var i = range.lowerBound, column = i % width
                     while i < range.upperBound {
                         let piece = Swift.min(width - column, range.upperBound - i)
@@ -207,28 +218,33 @@ extension Kernels {
         }
     }
 
-    public static func add(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], out: [Int]) -> [Float] {
-        broadcastZip(a, aShape, b, bShape, out, Add())
+    public static func add(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], out: [Int],
+                           measuring: Bool = false) -> Measured {
+        broadcastZip(a, aShape, b, bShape, out, Add(), measuring: measuring)
     }
-    public static func sub(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], out: [Int]) -> [Float] {
-        broadcastZip(a, aShape, b, bShape, out, Sub())
+    public static func sub(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], out: [Int],
+                           measuring: Bool = false) -> Measured {
+        broadcastZip(a, aShape, b, bShape, out, Sub(), measuring: measuring)
     }
-    public static func mul(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], out: [Int]) -> [Float] {
-        broadcastZip(a, aShape, b, bShape, out, Mul())
+    public static func mul(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], out: [Int],
+                           measuring: Bool = false) -> Measured {
+        broadcastZip(a, aShape, b, bShape, out, Mul(), measuring: measuring)
     }
-    public static func div(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], out: [Int]) -> [Float] {
-        broadcastZip(a, aShape, b, bShape, out, Div())
+    public static func div(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], out: [Int],
+                           measuring: Bool = false) -> Measured {
+        broadcastZip(a, aShape, b, bShape, out, Div(), measuring: measuring)
     }
 
     /// sumToShape(grad · other): the gradient of one factor of a broadcast product. When that
     /// factor is a single value (lesson 1's a·x) it is one dot product, with no [N] buffer.
     public static func mulSumToShape(_ grad: [Float], _ other: [Float], _ otherShape: [Int],
-                                     from: [Int], to: [Int]) -> [Float] {
+                                     from: [Int], to: [Int], measuring: Bool = false) -> Measured {
         if to.product == 1 && otherShape == from {
             // A literal, not `[Float](repeating:count:)`: see `Shapes.broadcast`'s note.
-            return [Float(dot(grad, other))]
+            return Measured([Float(dot(grad, other))])
         }
-        return sumToShape(mul(grad, from, other, otherShape, out: from), from: from, to: to)
+        let product = mul(grad, from, other, otherShape, out: from, measuring: measuring && from == to)
+        return from == to ? product : Measured(sumToShape(product.values, from: from, to: to))
     }
 
     /// The adjoint of broadcasting: sum `grad` (shaped `from`) down to `to` by adding over every

@@ -11,10 +11,10 @@ extension Kernels {
 
     /// Rows of `table` ([rows, width]) picked by `indices`: out[i] = table[indices[i]]. Written
     /// by flat ranges like `slice`, so it is measured as it is made.
-    public static func gatherRows(_ table: [Float], width: Int, indices: [Int]) -> [Float] {
+    public static func gatherRows(_ table: [Float], width: Int, indices: [Int], measuring: Bool = false) -> Measured {
         table.withUnsafeBufferPointer { t in
             indices.withUnsafeBufferPointer { rows in
-                makeMeasured(indices.count * width) { out, range in
+                makeMeasured(indices.count * width, measuring: measuring) { out, range in
                     copyRows(out, range, width: width) { i in t.baseAddress! + rows[i] * width }
                 }
             }

@@ -91,12 +91,14 @@ extension Kernels {
         return exp8Normal(y)
     }
 
-    public static func tanh(_ x: [Float]) -> [Float] {
+    public static func tanh(_ x: [Float]) -> [Float] { tanh(x, measuring: false).values }
+
+    public static func tanh(_ x: [Float], measuring: Bool) -> Measured {
         x.withUnsafeBufferPointer { xp in
-            guard let src = xp.baseAddress else { return [] }
+            guard let src = xp.baseAddress else { return Measured([]) }
             // Ranges start at multiples of 8 (threads' chunks are multiples of 16 values, the
             // statistics' chunks of 2,048), so only the last one can end mid-vector.
-            return makeMeasured(xp.count) { out, r in
+            return makeMeasured(xp.count, measuring: measuring) { out, r in
                 let dst = UnsafeMutableRawPointer(out), raw = UnsafeRawPointer(src)
                 var i = r.lowerBound
                 while i + 8 <= r.upperBound {

@@ -12,52 +12,57 @@ extension Tensor {
     public func add(_ other: Tensor) -> Tensor {
         let out = Tensor.broadcastShape(self, other, .add)
         return .record(.add, [self, other], shape: out,
-                       data: Kernels.add(data, shape, other.data, other.shape, out: out)) { ctx in
+                       data: { Kernels.add(data, shape, other.data, other.shape, out: out, measuring: $0) }) { ctx in
             let (a, b) = (ctx.inputs[0], ctx.inputs[1])
-            return [a.requiresGrad ? Kernels.sumToShape(ctx.grad, from: out, to: a.shape) : nil,
-                    b.requiresGrad ? Kernels.sumToShape(ctx.grad, from: out, to: b.shape) : nil]
+            return [a.requiresGrad ? Measured(Kernels.sumToShape(ctx.grad, from: out, to: a.shape)) : nil,
+                    b.requiresGrad ? Measured(Kernels.sumToShape(ctx.grad, from: out, to: b.shape)) : nil]
         }
     }
 
     public func sub(_ other: Tensor) -> Tensor {
         let out = Tensor.broadcastShape(self, other, .sub)
         return .record(.sub, [self, other], shape: out,
-                       data: Kernels.sub(data, shape, other.data, other.shape, out: out)) { ctx in
+                       data: { Kernels.sub(data, shape, other.data, other.shape, out: out, measuring: $0) }) { ctx in
             let (a, b) = (ctx.inputs[0], ctx.inputs[1])
-            return [a.requiresGrad ? Kernels.sumToShape(ctx.grad, from: out, to: a.shape) : nil,
-                    b.requiresGrad ? Kernels.neg(Kernels.sumToShape(ctx.grad, from: out, to: b.shape)) : nil]
+            return [a.requiresGrad ? Measured(Kernels.sumToShape(ctx.grad, from: out, to: a.shape)) : nil,
+                    b.requiresGrad
+                        ? Kernels.neg(Kernels.sumToShape(ctx.grad, from: out, to: b.shape), measuring: ctx.measuring)
+                        : nil]
         }
     }
 
     public func mul(_ other: Tensor) -> Tensor {
         let out = Tensor.broadcastShape(self, other, .mul)
         return .record(.mul, [self, other], shape: out,
-                       data: Kernels.mul(data, shape, other.data, other.shape, out: out)) { ctx in
-            let (a, b) = (ctx.inputs[0], ctx.inputs[1])
-            return [a.requiresGrad ? Kernels.mulSumToShape(ctx.grad, b.data, b.shape, from: out, to: a.shape) : nil,
-                    b.requiresGrad ? Kernels.mulSumToShape(ctx.grad, a.data, a.shape, from: out, to: b.shape) : nil]
+                       data: { Kernels.mul(data, shape, other.data, other.shape, out: out, measuring: $0) }) { ctx in
+            let (a, b, m) = (ctx.inputs[0], ctx.inputs[1], ctx.measuring)
+            return [a.requiresGrad ? Kernels.mulSumToShape(ctx.grad, b.data, b.shape, from: out, to: a.shape, measuring: m) : nil,
+                    b.requiresGrad ? Kernels.mulSumToShape(ctx.grad, a.data, a.shape, from: out, to: b.shape, measuring: m) : nil]
         }
     }
 
     public func div(_ other: Tensor) -> Tensor {
         let out = Tensor.broadcastShape(self, other, .div)
         return .record(.div, [self, other], shape: out,
-                       data: Kernels.div(data, shape, other.data, other.shape, out: out)) { ctx in
+                       data: { Kernels.div(data, shape, other.data, other.shape, out: out, measuring: $0) }) { ctx in
             let (a, b) = (ctx.inputs[0], ctx.inputs[1])
             // d(a/b)/db = -a/b² = -result/b: reuse the saved result instead of recomputing a/b.
             return [a.requiresGrad
-                        ? Kernels.sumToShape(Kernels.div(ctx.grad, out, b.data, b.shape, out: out), from: out, to: a.shape)
+                        ? Measured(Kernels.sumToShape(Kernels.div(ctx.grad, out, b.data, b.shape, out: out).values,
+                                                      from: out, to: a.shape))
                         : nil,
                     b.requiresGrad
-                        ? Kernels.sumToShape(Kernels.neg(Kernels.div(Kernels.mul(ctx.grad, ctx.result.data), out,
-                                                                     b.data, b.shape, out: out)),
-                                             from: out, to: b.shape)
+                        ? Measured(Kernels.sumToShape(Kernels.neg(Kernels.div(Kernels.mul(ctx.grad, ctx.result.data), out,
+                                                                              b.data, b.shape, out: out).values),
+                                                      from: out, to: b.shape))
                         : nil]
         }
     }
 
     public func neg() -> Tensor {
-        .record(.neg, [self], shape: shape, data: Kernels.neg(data)) { ctx in [Kernels.neg(ctx.grad)] }
+        .record(.neg, [self], shape: shape, data: { Kernels.neg(data, measuring: $0) }) { ctx in
+            [Kernels.neg(ctx.grad, measuring: ctx.measuring)]
+        }
     }
 }
 

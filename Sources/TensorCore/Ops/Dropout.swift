@@ -10,8 +10,9 @@ extension Tensor {
         precondition(p >= 0 && p < 1, "dropout: p must be in [0, 1), got \(p)")
         let scale = 1 / (1 - p)
         return .record(.dropout, [self, mask], shape: shape,
-                       data: Kernels.maskedScale(data, mask: mask.data, scale: scale), attributes: "p=\(p)") { ctx in
-            [Kernels.maskedScale(ctx.grad, mask: ctx.inputs[1].data, scale: scale), nil]
+                       data: { Kernels.maskedScale(data, mask: mask.data, scale: scale, measuring: $0) },
+                       attributes: "p=\(p)") { ctx in
+            [Kernels.maskedScale(ctx.grad, mask: ctx.inputs[1].data, scale: scale, measuring: ctx.measuring), nil]
         }
     }
 }

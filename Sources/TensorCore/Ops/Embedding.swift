@@ -13,8 +13,10 @@ extension Tensor {
             return i
         }
         return .record(.embedding, [weight, indices], shape: indices.shape + [width],
-                       data: Kernels.gatherRows(weight.data, width: width, indices: idx)) { ctx in
-            [ctx.inputs[0].requiresGrad ? Kernels.scatterAddRows(ctx.grad, width: width, indices: idx, rows: rows) : nil,
+                       data: { Kernels.gatherRows(weight.data, width: width, indices: idx, measuring: $0) }) { ctx in
+            [ctx.inputs[0].requiresGrad
+                ? Measured(Kernels.scatterAddRows(ctx.grad, width: width, indices: idx, rows: rows))
+                : nil,
              nil]
         }
     }

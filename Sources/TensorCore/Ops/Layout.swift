@@ -12,7 +12,7 @@ extension Tensor {
         }
         precondition(target.product == count, "reshape: \(shape) has \(count) values, \(target) needs \(target.product)")
         // The gradient has the same row-major layout; only the shape bookkeeping differs.
-        return .record(.reshape, [self], shape: target, data: data, attributes: "\(target)") { ctx in [ctx.grad] }
+        return .record(.reshape, [self], shape: target, data: data, attributes: "\(target)") { ctx in [Measured(ctx.grad)] }
     }
 
     /// Swap two axes (materialises the result row-major, like `.transpose(0,1).contiguous()`).
@@ -24,7 +24,7 @@ extension Tensor {
         return .record(.transpose, [self], shape: outShape, data: Kernels.permute(data, shape: shape, perm: perm),
                        attributes: "\(d0),\(d1)") { ctx in
             // A swap is its own inverse.
-            [Kernels.permute(ctx.grad, shape: outShape, perm: perm)]
+            [Measured(Kernels.permute(ctx.grad, shape: outShape, perm: perm))]
         }
     }
 
@@ -44,13 +44,14 @@ extension Tensor {
         let ns = parts.map { $0.shape[ax] }
         let total = outShape[ax]
         return .record(.concat, parts, shape: outShape,
-                       data: Kernels.concat(parts.map(\.data), ns: ns, outer: outer, inner: inner),
+                       data: { Kernels.concat(parts.map(\.data), ns: ns, outer: outer, inner: inner, measuring: $0) },
                        attributes: "axis=\(ax)") { ctx in
             var start = 0
             return ctx.inputs.enumerated().map { j, input in
                 defer { start += ns[j] }
                 guard input.requiresGrad else { return nil }
-                return Kernels.slice(ctx.grad, outer: outer, n: total, inner: inner, start: start, length: ns[j])
+                return Kernels.slice(ctx.grad, outer: outer, n: total, inner: inner, start: start, length: ns[j],
+                                     measuring: ctx.measuring)
             }
         }
     }
@@ -65,10 +66,13 @@ extension Tensor {
         outShape.insert(parts.count, at: ax)
         let (outer, n, inner) = Shapes.split(outShape, axis: ax)
         return .record(.stack, parts, shape: outShape,
-                       data: Kernels.concat(parts.map(\.data), ns: [Int](repeating: 1, count: n), outer: outer, inner: inner),
+                       data: { Kernels.concat(parts.map(\.data), ns: [Int](repeating: 1, count: n), outer: outer, inner: inner,
+                                              measuring: $0) },
                        attributes: "axis=\(ax)") { ctx in
             ctx.inputs.enumerated().map { j, input in
-                input.requiresGrad ? Kernels.select(ctx.grad, outer: outer, n: n, inner: inner, index: j) : nil
+                input.requiresGrad
+                    ? Kernels.select(ctx.grad, outer: outer, n: n, inner: inner, index: j, measuring: ctx.measuring)
+                    : nil
             }
         }
     }
@@ -84,10 +88,10 @@ extension Tensor {
         let where_ = (0..<rank).map { $0 == ax ? "\(i)" : ":" }.joined(separator: ",")
         // The gradient is `grad` placed at index i, zero elsewhere: the tape adds it in place.
         return .record(.select, [self], shape: outShape,
-                       data: Kernels.select(data, outer: outer, n: n, inner: inner, index: i),
+                       data: { Kernels.select(data, outer: outer, n: n, inner: inner, index: i, measuring: $0) },
                        attributes: where_,
                        gradientBlock: TensorBlock(outer: outer, n: n, inner: inner, start: i, length: 1)) { ctx in
-            [ctx.grad]
+            [Measured(ctx.grad)]
         }
     }
 
@@ -101,11 +105,12 @@ extension Tensor {
         outShape[ax] = range.count
         let where_ = (0..<rank).map { $0 == ax ? "\(range.lowerBound):\(range.upperBound)" : ":" }.joined(separator: ",")
         return .record(.slice, [self], shape: outShape,
-                       data: Kernels.slice(data, outer: outer, n: n, inner: inner, start: range.lowerBound, length: range.count),
+                       data: { Kernels.slice(data, outer: outer, n: n, inner: inner, start: range.lowerBound,
+                                             length: range.count, measuring: $0) },
                        attributes: where_,
                        gradientBlock: TensorBlock(outer: outer, n: n, inner: inner,
                                                   start: range.lowerBound, length: range.count)) { ctx in
-            [ctx.grad]
+            [Measured(ctx.grad)]
         }
     }
 }

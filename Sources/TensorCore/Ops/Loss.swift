@@ -9,7 +9,7 @@ extension Tensor {
         return .record(.logSoftmax, [self], shape: shape,
                        data: Kernels.logSoftmax(data, outer: outer, n: n, inner: inner),
                        attributes: "axis=\(ax)") { ctx in
-            [Kernels.logSoftmaxBackward(grad: ctx.grad, result: ctx.result.data, outer: outer, n: n, inner: inner)]
+            [Measured(Kernels.logSoftmaxBackward(grad: ctx.grad, result: ctx.result.data, outer: outer, n: n, inner: inner))]
         }
     }
 
@@ -30,7 +30,7 @@ extension Tensor {
             var g = [Float](repeating: 0, count: n * c)
             let v = -ctx.grad[0] / Float(n)
             for r in 0..<n { g[r * c + t[r]] = v }
-            return [g, nil]
+            return [Measured(g), nil]
         }
     }
 
@@ -44,8 +44,8 @@ extension Tensor {
         let value = Float(Kernels.squaredDistance(data, target.data)) / n
         return .record(.mse, [self, target], shape: [], data: [value]) { ctx in
             let (a, b) = (ctx.inputs[0], ctx.inputs[1])
-            let g = Kernels.scaledDifference(a.data, b.data, 2 * ctx.grad[0] / n)
-            return [a.requiresGrad ? g : nil, b.requiresGrad ? Kernels.neg(g) : nil]
+            let g = Kernels.scaledDifference(a.data, b.data, 2 * ctx.grad[0] / n, measuring: ctx.measuring)
+            return [a.requiresGrad ? g : nil, b.requiresGrad ? Kernels.neg(g.values, measuring: ctx.measuring) : nil]
         }
     }
 }

@@ -28,9 +28,9 @@ extension Tensor {
             case (true, true):
                 // Independent products: both at once when a second core is free.
                 let (ga, gb) = Kernels.matmulPair(da, db)
-                return [ga, gb]
-            case (true, false): return [Kernels.matmul(da), nil]
-            case (false, true): return [nil, Kernels.matmul(db)]
+                return [Measured(ga), Measured(gb)]
+            case (true, false): return [Measured(Kernels.matmul(da)), nil]
+            case (false, true): return [nil, Measured(Kernels.matmul(db))]
             case (false, false): return [nil, nil]
             }
         }

@@ -6,7 +6,7 @@ extension Tensor {
     public func sum() -> Tensor {
         let n = count
         return .record(.sum, [self], shape: [], data: [Kernels.sumAll(data)]) { ctx in
-            [[Float](repeating: ctx.grad[0], count: n)]
+            [Measured([Float](repeating: ctx.grad[0], count: n))]
         }
     }
 
@@ -18,7 +18,7 @@ extension Tensor {
         if keepDims { out[ax] = 1 } else { out.remove(at: ax) }
         return .record(.sum, [self], shape: out, data: Kernels.sum(data, outer: outer, n: n, inner: inner),
                        attributes: "axis=\(ax)") { ctx in
-            [Kernels.expand(ctx.grad, outer: outer, n: n, inner: inner)]
+            [Measured(Kernels.expand(ctx.grad, outer: outer, n: n, inner: inner))]
         }
     }
 
@@ -26,7 +26,7 @@ extension Tensor {
     public func mean() -> Tensor {
         let n = count
         return .record(.mean, [self], shape: [], data: [Kernels.sumAll(data) / Float(n)]) { ctx in
-            [[Float](repeating: ctx.grad[0] / Float(n), count: n)]
+            [Measured([Float](repeating: ctx.grad[0] / Float(n), count: n))]
         }
     }
 
@@ -38,7 +38,7 @@ extension Tensor {
         let sums = Kernels.sum(data, outer: outer, n: n, inner: inner)
         return .record(.mean, [self], shape: out, data: Kernels.scale(sums, 1 / Float(n)),
                        attributes: "axis=\(ax)") { ctx in
-            [Kernels.expand(ctx.grad, outer: outer, n: n, inner: inner, scale: 1 / Float(n))]
+            [Measured(Kernels.expand(ctx.grad, outer: outer, n: n, inner: inner, scale: 1 / Float(n)))]
         }
     }
 

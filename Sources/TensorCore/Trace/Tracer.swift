@@ -25,6 +25,10 @@ public final class TraceRecorder: TraceSource, @unchecked Sendable {
     @inline(__always) public var isOn: Bool { level != .off }
     #endif
 
+    /// Whether kernels should measure what they write (`measuring:`): events at `summary` carry
+    /// statistics, and a kernel takes them cheapest while writing.
+    @inline(__always) public var measures: Bool { isOn && level == .summary }
+
     /// Send events at `level` to `sink` until `stop()`. Sequence numbers restart at 1.
     public func start(level: TraceLevel, sink: TraceSink) {
         precondition(Tracer.compiledIn || level == .off,
@@ -147,34 +151,34 @@ public final class TraceRecorder: TraceSource, @unchecked Sendable {
         return try body()
     }
 
-    /// Describe a buffer at the current level.
+    /// Describe a buffer at the current level. `moments`: the statistics the kernel that wrote
+    /// `values` took as it wrote them, if it did.
     public func describe(id: Int, label: String, shape: [Int], kind: TracedTensor.Kind = .value,
-                                values: [Float], block: TensorBlock? = nil, withValues: Bool = true) -> TracedTensor {
+                         values: [Float], moments: Kernels.Moments? = nil, block: TensorBlock? = nil,
+                         withValues: Bool = true) -> TracedTensor {
         // NOTE: each path builds its TracedTensor once and returns it; a `var t` filled in
         // along the way was copied and destroyed on the way out (lesson 1: 8 copies per step).
         guard withValues, level != .off else {
             return TracedTensor(id: id, label: label, shape: shape, kind: kind)
         }
-        if level == .summary, let m = kernelStatistics.take(values) {
-            // Taken while the kernel wrote the values (Kernels/Statistics.swift).
+        if level == .summary, let m = moments {
+            // Backward describes this buffer again (as the next rule's incoming gradient).
             trainingThreadSummaries.remember(values, m)
             return TracedTensor(id: id, label: label, shape: shape, kind: kind,
                                 summary: ValueSummary(moments: m, count: values.count, block: block, shape: shape))
         }
-        if level == .summary && ((Parallel.threads > 1 && Parallel.usable) || values.count <= Self.inlineSummaryLimit) {
+        if level == .summary && (Parallel.usable || values.count <= Self.inlineSummaryLimit) {
             // Statistics now, on this thread and BLAS's worker (`Kernels.moments` splits large
             // buffers across both). On the trace queue instead, they took the second core from
             // BLAS's worker in the middle of products: a traced CharLoop slice spent 4.3–5.0 s
             // in products against 2.9–3.3 s untraced. Small buffers are summarised here in any
-            // case: handing them to the other core cost more than reading them (lesson 1's
-            // 10,000-value buffers: 0.13 ns per value here, 0.49 on the queue, cold).
+            // case: handing them to the other core cost more than reading them.
             return TracedTensor(id: id, label: label, shape: shape, kind: kind,
                                 summary: Self.summary(of: values, shape: shape, block: block, cache: &trainingThreadSummaries))
         }
-        // With one BLAS thread the second core is free for the queue, which computes the
-        // statistics (and at `full` writes the values) beside training: a linear 512×256→256
-        // training step cost +17% traced with them here, +5% on the queue. Until then the
-        // tensor only keeps a reference to the values, which costs no copy.
+        // Off the training thread, or without an OpenMP team to share the work, the queue
+        // computes the statistics (and at `full` writes the values) on the other core. Until
+        // then the tensor only keeps a reference to the values, which costs no copy.
         return TracedTensor(id: id, label: label, shape: shape, kind: kind, values: values, block: block)
     }
 
@@ -190,15 +194,10 @@ public final class TraceRecorder: TraceSource, @unchecked Sendable {
     var queueSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
     @exclusivity(unchecked) var trainingThreadSummaries = RecentBuffers<Kernels.Moments>(limit: 16)
 
-    /// Statistics pointwise and copy kernels took of their results while writing them, at
-    /// `summary` (Kernels/Statistics.swift), until the results are described.
-    @exclusivity(unchecked) var kernelStatistics = Kernels.Statistics()
-
     /// Drop both lists (and the buffers they keep alive) when tracing stops.
     func forgetSummaries() {
         queue.sync { queueSummaries.removeAll() }
         trainingThreadSummaries.removeAll()
-        kernelStatistics.forget()
     }
 
     /// The summary of a tensor of `shape` holding `values` (only inside `block` when given).
