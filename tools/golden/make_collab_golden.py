@@ -3,10 +3,9 @@
 
     .venv-torch/bin/python tools/golden/make_collab_golden.py [--unrolled .build/debug/unrolled]
 
-The data is the SYNTHETIC planted-factor set at test size, written by `unrolled data synthetic`
-(40 users, 80 movies, 800 ratings, seed 42; the Swift tests regenerate it in memory), read the
-way the seed reads ratings.csv: CollabFilterDataset's proc_col numbering, fastai's
-get_cv_idxs (numpy RandomState(42)) and split_by_idx. The batch is the first 64 training rows.
+The data and the batch are ratings_common.py's: the SYNTHETIC planted-factor set at test size
+(40 users, 80 movies, 800 ratings, seed 42) read the way the seed reads ratings.csv (proc_col,
+get_cv_idxs, split_by_idx); the batch is the first 64 training rows.
 
 Writes, all float32 (indices as whole floats):
 
@@ -25,11 +24,7 @@ Writes, all float32 (indices as whole floats):
       F.mse_loss over the validation rows in the metadata (`valid_loss`)
 """
 
-import argparse
-import csv
-import json
-import subprocess
-import tempfile
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -38,36 +33,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "Tests/ModelsTests/Fixtures/golden"
-GENERATOR = "tools/golden/make_collab_golden.py (torch %s)" % torch.__version__.split("+")[0]
-USERS, MOVIES, RATINGS, DATA_SEED = 40, 80, 800, 42
-N_FACTORS, BATCH, LR, WD = 50, 64, 1e-2, 2e-4
-
-
-def read_ratings(folder):
-    with open(folder / "ratings.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
-    return ([int(r["userId"]) for r in rows], [int(r["movieId"]) for r in rows],
-            np.array([float(r["rating"]) for r in rows], dtype=np.float32))
-
-
-def proc_col(col):
-    """The seed's proc_col: pandas' unique() keeps order of first appearance."""
-    name2idx = {}
-    for x in col:
-        name2idx.setdefault(x, len(name2idx))
-    return name2idx, np.array([name2idx[x] for x in col])
-
-
-def get_cv_idxs(n, val_pct=0.2, seed=42):
-    return np.random.RandomState(seed).permutation(n)[:int(val_pct * n)]
-
-
-def get_emb(ni, nf):
-    e = nn.Embedding(ni, nf)
-    e.weight.data.uniform_(-0.05, 0.05)
-    return e
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_golden as g  # noqa: E402
+import ratings_common as rc  # noqa: E402
+from ratings_common import N_FACTORS, OUT, get_emb  # noqa: E402
 
 
 class EmbeddingDotBias(nn.Module):
@@ -90,10 +59,7 @@ class EmbeddingDotBias(nn.Module):
         steps["res"] = steps["um.sum(1)"] + steps["ub(users).squeeze()"] + steps["ib(items).squeeze()"]
         steps["sigmoid(res)"] = torch.sigmoid(steps["res"])
         steps["pred"] = steps["sigmoid(res)"] * (self.max_score - self.min_score) + self.min_score
-        if keep is not None:
-            for t in steps.values():
-                t.retain_grad()
-            keep.update(steps)
+        rc.keep_steps(steps, keep)
         return steps["pred"]
 
 
@@ -109,74 +75,25 @@ def sklearn_pca(x, k):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--unrolled", default=str(ROOT / ".build/debug/unrolled"))
-    args = parser.parse_args()
-    torch.manual_seed(0)
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
+    data = rc.setup()
+    min_score, max_score = data.score_range
+    model = EmbeddingDotBias(N_FACTORS, len(data.user2idx), len(data.item2idx), min_score, max_score)
+    users, items, y = data.rows(data.batch)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "synthetic"
-        subprocess.run([args.unrolled, "data", "synthetic", "--out", str(folder), "--users", str(USERS),
-                        "--movies", str(MOVIES), "--ratings", str(RATINGS), "--seed", str(DATA_SEED)],
-                       check=True, stdout=subprocess.DEVNULL)
-        user_ids, movie_ids, ratings = read_ratings(folder)
-    user2idx, user_col = proc_col(user_ids)
-    item2idx, item_col = proc_col(movie_ids)
-    n = len(ratings)
-    val = np.zeros(n, dtype=bool)
-    val[get_cv_idxs(n)] = True
-    trn_rows = np.arange(n)[~val]
-    val_rows = np.arange(n)[val]
-    batch = trn_rows[:BATCH]
-    min_score, max_score = float(ratings.min()), float(ratings.max())
-
-    model = EmbeddingDotBias(N_FACTORS, len(user2idx), len(item2idx), min_score, max_score)
-    users = torch.tensor(user_col[batch], dtype=torch.long)
-    items = torch.tensor(item_col[batch], dtype=torch.long)
-    y = torch.tensor(ratings[batch])
-
-    out = {"input.users": users.float(), "input.items": items.float(), "input.y": y,
-           "input.score_range": torch.tensor([min_score, max_score])}
+    out = data.inputs()
     for name, p in model.state_dict().items():
         out["param." + name] = p.clone()
     steps = {}
     loss = F.mse_loss(model(users, items, keep=steps), y)
-    loss.backward()
-    for label, t in steps.items():
-        out["fwd." + label] = t.detach().clone()
-        out["grad." + label] = t.grad.detach().clone()
-    out["loss"] = loss.detach().reshape(1)
-    for name, p in model.named_parameters():
-        out["grad.param." + name] = p.grad.detach().clone()
+    rc.record_backward(out, model, loss, steps)
 
     # The state_dict at the start, and PyTorch's validation loss with it.
     with torch.no_grad():
-        vu = torch.tensor(user_col[val_rows], dtype=torch.long)
-        vi = torch.tensor(item_col[val_rows], dtype=torch.long)
-        valid_loss = F.mse_loss(model(vu, vi), torch.tensor(ratings[val_rows])).item()
+        vu, vi, vy = data.rows(data.val_rows)
+        valid_loss = F.mse_loss(model(vu, vi), vy).item()
     state = {k: v.clone().contiguous() for k, v in model.state_dict().items()}
 
-    opt = torch.optim.Adam(model.parameters(), lr=LR, weight_decay=WD, foreach=False)
-    min_rel_grad = {}
-    for step in range(3):
-        if step > 0:
-            opt.zero_grad()
-            F.mse_loss(model(users, items), y).backward()
-        # Each element's smallest |g| / max|g| over the steps, g being the gradient Adam uses
-        # (grad + wd*param): where it was rounding noise the step is of unknown size, and the
-        # Swift comparison widens that element's bound (GoldenCheck.updateSlack). Rows outside
-        # the batch have grad 0 but an exact wd*param.
-        for name, p in model.named_parameters():
-            g = (p.grad + WD * p).detach().abs()
-            rel = g / g.max().clamp_min(1e-30)
-            min_rel_grad[name] = rel if step == 0 else torch.minimum(min_rel_grad[name], rel)
-        opt.step()
-    for name in min_rel_grad:
-        out["adam.min_rel_grad." + name] = min_rel_grad[name]
-    for name, p in model.named_parameters():
-        out["adam3." + name] = p.detach().clone()
+    rc.record_adam3(out, model, lambda step: F.mse_loss(model(users, items), y))
 
     rng = np.random.RandomState(7)
     x = rng.uniform(-0.05, 0.05, size=(50, 60)).astype(np.float32)
@@ -186,14 +103,10 @@ def main():
     out["pca.components"] = torch.tensor(comps, dtype=torch.float32)
     out["pca.ratio"] = torch.tensor(ratio, dtype=torch.float32)
 
-    info = {"generator": GENERATOR, "data": f"SYNTHETIC: unrolled data synthetic --users {USERS} --movies {MOVIES} --ratings {RATINGS} --seed {DATA_SEED}",
-            "batch": "first %d training rows" % BATCH, "lr": LR, "weight_decay": WD, "n_factors": N_FACTORS}
-    OUT.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().to(torch.float32).contiguous() for k, v in out.items()}, str(OUT / "collab.safetensors"),
-              metadata={"golden": json.dumps(info, sort_keys=True)})
+    g.save(OUT / "collab.safetensors", out, {**rc.info(__file__), "n_factors": N_FACTORS})
     save_file(state, str(OUT / "collab_state_dict.safetensors"),
               metadata={"valid_loss": repr(valid_loss)})  # one key: a byte-identical header across runs
-    print("loss %.6f, valid_loss %.6f, %d users, %d items" % (loss.item(), valid_loss, len(user2idx), len(item2idx)))
+    print("loss %.6f, valid_loss %.6f, %d users, %d items" % (loss.item(), valid_loss, len(data.user2idx), len(data.item2idx)))
 
 
 if __name__ == "__main__":

@@ -3,10 +3,10 @@
 
     .venv-torch/bin/python tools/golden/make_mixed_golden.py [--unrolled .build/debug/unrolled]
 
-Same data and batch as make_collab_golden.py: the SYNTHETIC planted-factor set at test size
-(40 users, 80 movies, 800 ratings, seed 42), proc_col numbering, get_cv_idxs, the first 64
-training rows. MixedInputModel's continuous columns per movie: the year in its title and
-log(1 + its number of ratings).
+Same data and batch as make_collab_golden.py, from ratings_common.py: the SYNTHETIC
+planted-factor set at test size (40 users, 80 movies, 800 ratings, seed 42), proc_col numbering,
+get_cv_idxs, the first 64 training rows. MixedInputModel's continuous columns per movie: the
+year in its title and log(1 + its number of ratings).
 
 Dropout masks are drawn by F.dropout under torch.manual_seed (a fresh mask per layer per step)
 and stored, so the Swift models zero exactly the same units. Writes, all float32:
@@ -28,37 +28,23 @@ and stored, so the Swift models zero exactly the same units. Writes, all float32
                                   run; after 3 steps they are far off and the sigmoid saturates)
 """
 
-import argparse
-import csv
-import json
 import math
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-# The seed's fastai 0.7 helpers, one copy: proc_col, get_cv_idxs, get_emb.
-from make_collab_golden import get_cv_idxs, get_emb, proc_col  # noqa: E402
+import make_golden as g  # noqa: E402
+import ratings_common as rc  # noqa: E402
+from ratings_common import BATCH, N_FACTORS, OUT, get_emb  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "Tests/ModelsTests/Fixtures/golden"
-GENERATOR = "tools/golden/make_mixed_golden.py (torch %s)" % torch.__version__.split("+")[0]
-USERS, MOVIES, RATINGS, DATA_SEED = 40, 80, 800, 42
-N_FACTORS, N_HIDDEN, BATCH, LR, WD = 50, 10, 64, 1e-2, 2e-4
+N_HIDDEN = 10
 # MixedInputModel at golden size: dropout strong enough that every mask zeroes units.
 EMB_DROP, SZS, DROPS = 0.1, [20, 10], [0.2, 0.5]
-
-
-def read_csv(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def emb_init(x):
@@ -115,10 +101,7 @@ class EmbeddingNet(nn.Module):
         s["sigmoid(lin2(x))"] = torch.sigmoid(s["lin2(x)"])
         s["sigmoid·(max−min+1)"] = s["sigmoid(lin2(x))"] * (self.max_rating - self.min_rating + 1)
         s["pred"] = s["sigmoid·(max−min+1)"] + (self.min_rating - 0.5)
-        if keep is not None:
-            for t in s.values():
-                t.retain_grad()
-            keep.update(s)
+        rc.keep_steps(s, keep)
         return s["pred"]
 
 
@@ -179,10 +162,7 @@ class MixedInputModel(nn.Module):
             x = s["sigmoid(outp(x))"] = torch.sigmoid(x)
             x = s["pred"] = x * (self.y_range[1] - self.y_range[0]) + self.y_range[0]
         s["pred.squeeze()"] = x.squeeze(1)
-        if keep is not None:
-            for t in s.values():
-                t.retain_grad()
-            keep.update(s)
+        rc.keep_steps(s, keep)
         return s["pred.squeeze()"]
 
 
@@ -199,30 +179,10 @@ def golden(model, call, y, probabilities, b):
     model.train()
     steps, stats = {}, {}
     loss = F.mse_loss(call(masks[0], steps, stats), y)
-    loss.backward()
-    for label, t in steps.items():
-        out["fwd." + label] = t.detach().clone()
-        out["grad." + label] = t.grad.detach().clone()
     for label, t in stats.items():
         out["fwd." + label] = t.clone()
-    out["loss"] = loss.detach().reshape(1)
-    for name, p in model.named_parameters():
-        out["grad.param." + name] = p.grad.detach().clone()
-    opt = torch.optim.Adam(model.parameters(), lr=LR, weight_decay=WD, foreach=False)
-    min_rel_grad = {}
-    for step in range(3):
-        if step > 0:
-            opt.zero_grad()
-            F.mse_loss(call(masks[step], None, None), y).backward()
-        for name, p in model.named_parameters():
-            g = (p.grad + WD * p).detach().abs()
-            rel = g / g.max().clamp_min(1e-30)
-            min_rel_grad[name] = rel if step == 0 else torch.minimum(min_rel_grad[name], rel)
-        opt.step()
-    for name in min_rel_grad:
-        out["adam.min_rel_grad." + name] = min_rel_grad[name]
-    for name, p in model.named_parameters():
-        out["adam3." + name] = p.detach().clone()
+    rc.record_backward(out, model, loss, steps)
+    rc.record_adam3(out, model, lambda step: F.mse_loss(call(masks[step], None, None), y))
     for name, t in model.state_dict().items():
         if "running" in name:
             out["buffer3." + name] = t.clone()
@@ -235,48 +195,22 @@ def golden(model, call, y, probabilities, b):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--unrolled", default=str(ROOT / ".build/debug/unrolled"))
-    args = parser.parse_args()
-    torch.manual_seed(0)
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "synthetic"
-        subprocess.run([args.unrolled, "data", "synthetic", "--out", str(folder), "--users", str(USERS),
-                        "--movies", str(MOVIES), "--ratings", str(RATINGS), "--seed", str(DATA_SEED)],
-                       check=True, stdout=subprocess.DEVNULL)
-        rows = read_csv(folder / "ratings.csv")
-        titles = {int(r["movieId"]): r["title"] for r in read_csv(folder / "movies.csv")}
-    user2idx, user_col = proc_col([int(r["userId"]) for r in rows])
-    item2idx, item_col = proc_col([int(r["movieId"]) for r in rows])
-    ratings = np.array([float(r["rating"]) for r in rows], dtype=np.float32)
-    n = len(ratings)
-    val = np.zeros(n, dtype=bool)
-    val[get_cv_idxs(n)] = True
-    batch = np.arange(n)[~val][:BATCH]
-    min_score, max_score = float(ratings.min()), float(ratings.max())
-    users = torch.tensor(user_col[batch], dtype=torch.long)
-    items = torch.tensor(item_col[batch], dtype=torch.long)
-    y = torch.tensor(ratings[batch])
-    inputs = {"input.users": users.float(), "input.items": items.float(), "input.y": y,
-              "input.score_range": torch.tensor([min_score, max_score])}
-    info = {"generator": GENERATOR, "batch": "first %d training rows" % BATCH, "lr": LR, "weight_decay": WD,
-            "data": f"SYNTHETIC: unrolled data synthetic --users {USERS} --movies {MOVIES} --ratings {RATINGS} --seed {DATA_SEED}"}
-    OUT.mkdir(parents=True, exist_ok=True)
+    data = rc.setup()
+    user2idx, item2idx, item_col, batch = data.user2idx, data.item2idx, data.item_col, data.batch
+    min_score, max_score = data.score_range
+    users, items, y = data.rows(batch)
+    inputs = data.inputs()
+    info = rc.info(__file__)
 
     net = EmbeddingNet(len(user2idx), len(item2idx), min_score, max_score)
     out, loss = golden(net, lambda m, keep, stats: net(users, items, m, keep, stats), y, EmbeddingNet.P, BATCH)
-    save_file({k: v.detach().float().contiguous() for k, v in {**inputs, **out}.items()},
-              str(OUT / "embedding_net.safetensors"),
-              metadata={"golden": json.dumps({**info, "n_factors": N_FACTORS, "nh": N_HIDDEN}, sort_keys=True)})
+    g.save(OUT / "embedding_net.safetensors", {**inputs, **out}, {**info, "n_factors": N_FACTORS, "nh": N_HIDDEN})
     print("EmbeddingNet loss %.6f, eval loss %.6f" % (loss, out["eval.loss"].item()))
 
     # The movie's continuous columns: year from the title, log(1 + ratings of it).
     counts = np.bincount(item_col, minlength=len(item2idx))
     ids = list(item2idx)
-    conts_all = np.array([[float(titles[i].rstrip(")")[-4:]), math.log1p(counts[item2idx[i]])] for i in ids], dtype=np.float32)
+    conts_all = np.array([[float(data.titles[i].rstrip(")")[-4:]), math.log1p(counts[item2idx[i]])] for i in ids], dtype=np.float32)
     conts = torch.tensor(conts_all[item_col[batch]])
     cats = torch.stack([users, items], 1)
     emb_szs = [(len(user2idx), min(50, (len(user2idx) + 1) // 2)), (len(item2idx), min(50, (len(item2idx) + 1) // 2))]
@@ -294,10 +228,8 @@ def main():
     out["eval_settled.bn.running_var"] = mixed.bn.running_var.clone()
     out["eval_settled.pred"] = pred.clone()
     out["eval_settled.loss"] = F.mse_loss(pred, y).reshape(1)
-    save_file({k: v.detach().float().contiguous() for k, v in {**inputs, **out}.items()},
-              str(OUT / "mixed_input.safetensors"),
-              metadata={"golden": json.dumps({**info, "emb_szs": emb_szs, "emb_drop": EMB_DROP, "szs": SZS, "drops": DROPS,
-                                              "use_bn": True}, sort_keys=True)})
+    g.save(OUT / "mixed_input.safetensors", {**inputs, **out},
+           {**info, "emb_szs": emb_szs, "emb_drop": EMB_DROP, "szs": SZS, "drops": DROPS, "use_bn": True})
     print("MixedInputModel loss %.6f, eval loss %.6f" % (loss, out["eval.loss"].item()))
 
 
