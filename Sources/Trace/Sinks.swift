@@ -35,8 +35,8 @@ public final class MemorySink: TraceSink, @unchecked Sendable {
     public func clear() { stored.removeAll() }
 
     /// Everything received so far. Reading while this sink is recording first waits for the
-    /// events still on their way (and the held-back newest one), so a reader sees every op that
-    /// has run.
+    /// events still on their way (and the newest op's, which waits for its name), so a reader
+    /// sees every op that has run.
     public var events: [TraceEvent] {
         source?.drain()
         return stored

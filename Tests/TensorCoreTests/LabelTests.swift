@@ -58,4 +58,30 @@ final class LabelTests: XCTestCase {
         XCTAssertEqual(traced.label, loss.label)
         XCTAssertEqual(sink.events.map(\.label), ["a*x", "lin(a,b,x)", "mse(lin(a,b,x), y)"])
     }
+
+    /// A result named right after its op has the name in everything that reports it: its
+    /// forward event (the op's own label kept as the expression), the next op's input, its
+    /// backward event, an anomaly it caused, and the taps.
+    func testAResultNamedAfterItsOpHasTheNameEverywhere() {
+        let x = Tensor([1, -2, 3], label: "x").requiringGrad()
+        let w = Tensor([2, 2, 2], label: "w")
+        let sink = MemorySink()
+        let (_, taps) = Taps.collect {
+            Tracer.recording(level: .summary, to: sink) {
+                let in1 = x.relu().named("in1")
+                let h1 = (in1 * w).named("h1")
+                h1.sum().backward()
+            }
+        }
+        let forward = sink.events.filter { $0.phase == .forward }
+        XCTAssertEqual(forward.map(\.label), ["in1", "h1", "sum(h1)"])
+        XCTAssertEqual(forward.map(\.expression), ["relu(x)", "in1*w", ""])
+        XCTAssertEqual(forward.map { $0.outputs[0].label }, ["in1", "h1", "sum(h1)"])
+        XCTAssertEqual(forward[1].inputs.map(\.label), ["in1", "w"])
+        XCTAssertEqual(sink.events.filter { $0.phase == .backward }.map(\.label), ["sum(h1)", "h1", "in1"])
+        XCTAssertEqual(taps.order, ["x", "relu(x)", "in1", "w", "in1*w", "h1", "sum(h1)"])
+
+        let (_, anomaly) = AnomalyMode.detecting { _ = x.log().named("log_x") }
+        XCTAssertEqual(anomaly?.label, "log_x")
+    }
 }

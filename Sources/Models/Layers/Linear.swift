@@ -34,8 +34,8 @@ public final class Linear: Module {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let label = "\(name)(\(x.label))"
         return LabelScope.with(label) { () -> Tensor in
-            // The product gets its own label as it is made (a rename would keep the layer's
-            // label as its expression: "l_in(x)·Wᵀ = l_in(x)").
+            // The product gets its own label as it is made (naming it afterwards would keep the
+            // layer's label as its expression: "l_in(x)·Wᵀ = l_in(x)").
             func product(_ rows: Tensor) -> Tensor {
                 LabelScope.with(label + Self.productSuffix) { rows.matmul(weight, transposeB: true) }
             }

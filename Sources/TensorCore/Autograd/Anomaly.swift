@@ -42,22 +42,30 @@ public enum AnomalyMode {
     /// Detection nests: an inner call sees its own ops only and restores the outer state.
     public static func detecting<R>(_ body: () throws -> R) rethrows -> (R, Anomaly?) {
         let runtime = Runtime.current
+        runtime.reportNewest()
         let saved = runtime.anomaly
         runtime.anomaly = AnomalyState(isOn: true)
         defer { runtime.anomaly = saved }
         let result = try body()
+        runtime.reportNewest()
         return (result, runtime.anomaly.first)
     }
 
     /// Check an op's values (see `AnomalyState.check`); the optimizers call this.
     public static func check(_ phase: TracePhase, op: String, label: String, gradientOf: String? = nil,
                              id: Int, shape: [Int], values: [Float], inputs: [[Float]] = [], sameOp: Bool = false) {
-        Runtime.current.anomaly.check(phase, op: op, label: label, gradientOf: gradientOf, id: id, shape: shape,
-                                      values: values, inputs: inputs, sameOp: sameOp)
+        let runtime = Runtime.current
+        runtime.reportNewest()
+        runtime.anomaly.check(phase, op: op, label: label, gradientOf: gradientOf, id: id, shape: shape,
+                              values: values, inputs: inputs, sameOp: sameOp)
     }
 
     /// Count an op without values to check, keeping the numbering aligned with a trace.
-    public static func count() { Runtime.current.anomaly.count() }
+    public static func count() {
+        let runtime = Runtime.current
+        runtime.reportNewest()
+        runtime.anomaly.count()
+    }
 }
 
 extension AnomalyState {
@@ -75,11 +83,6 @@ extension AnomalyState {
         let inputsFinite = inputs.allSatisfy { $0.allSatisfy(\.isFinite) }
         first = Anomaly(op: counter, phase: phase, primitive: op, label: label, gradientOf: gradientOf,
                         shape: shape, nanCount: nan, infCount: inf, inputsFinite: inputsFinite, tensorID: id)
-    }
-
-    /// A model named a tensor after the op that made it (`.named("loss")`): report that name.
-    mutating func rename(id: Int, to name: String) {
-        if first?.tensorID == id && first?.phase == .forward { first?.label = name }
     }
 
     mutating func count() { counter += 1 }

@@ -68,25 +68,20 @@ extension Tensor {
             result.node = Node(op: op, inputs: inputs, label: made, attributes: attributes,
                                block: gradientBlock, rule: rule)
         }
-        guard labelsReadNow, let label = made else { return result }
-        runtime.taps?.record(label, result)
-        if runtime.anomaly.isOn {
-            runtime.anomaly.check(.forward, op: op.rawValue, label: label, id: result.id, shape: shape,
-                              values: data, inputs: inputs.map(\.data))
-        }
-        if runtime.recorder.isOn {
-            runtime.recorder.emit(phase: .forward, op: op.rawValue, label: label, attributes: attributes,
-                        inputs: inputs.map { input in
-                            // Values of data and parameters appear nowhere else in the trace. An op's
-                            // result was described by its own event, also under noGrad, where it
-                            // has no node (validation: describing every input again doubled the
-                            // cost of `summary`).
-                            runtime.recorder.describe(id: input.id, label: input.label, shape: input.shape,
-                                              values: input.data, withValues: !input.madeByOp)
-                        },
-                        outputs: [runtime.recorder.describe(id: result.id, label: label, shape: shape, values: data,
-                                                            moments: measured.moments)])
-        }
+        guard labelsReadNow, let made else { return result }
+        // Reported when the next op runs (or anything reads the trace), once the model has had
+        // its chance to name it: `l_in(e(c1)).relu().named("in1")`.
+        runtime.reportNewest()
+        runtime.newest = NewestResult(op: op, inputs: inputs, result: result, values: data, attributes: attributes,
+                                      madeLabel: made, moments: measured.moments,
+                                      described: runtime.recorder.isOn ? inputs.map { input in
+                                          // Values of data and parameters appear nowhere else in the
+                                          // trace. An op's result was described by its own event, also
+                                          // under noGrad, where it has no node (validation: describing
+                                          // every input again doubled the cost of `summary`).
+                                          runtime.recorder.describe(id: input.id, label: input.label, shape: input.shape,
+                                                                    values: input.data, withValues: !input.madeByOp)
+                                      } : [])
         return result
     }
 
@@ -100,6 +95,7 @@ extension Tensor {
     }
 
     func backward(seed: [Float]?, in runtime: Runtime) {
+        runtime.reportNewest()
         let order = topologicalOrder(in: runtime)
         // Intermediates start from zero on every call: they keep the gradient of the last root
         // for inspection, and adding an earlier call's gradient would send it to the leaves a

@@ -26,6 +26,8 @@ public final class Runtime {
     @exclusivity(unchecked) var taps: Taps?
     /// Non-finite values being watched for (`AnomalyMode.detecting`).
     @exclusivity(unchecked) var anomaly = AnomalyState()
+    /// The newest op's result, not yet reported (`reportNewest`).
+    @exclusivity(unchecked) var newest: NewestResult?
     /// The last tensor id handed out: ids are deterministic for a given sequence of ops, so two
     /// runs with the same seed produce the same trace, ids included.
     @exclusivity(unchecked) var lastTensorID = 0
@@ -36,7 +38,35 @@ public final class Runtime {
     /// Every draw of this session (weights, fake data, batch order) comes from here.
     public let rng: SeededGenerator
 
-    public init(seed: UInt64 = 42) { rng = SeededGenerator(seed: seed) }
+    public init(seed: UInt64 = 42) {
+        rng = SeededGenerator(seed: seed)
+        recorder.runtime = self
+    }
+
+    /// Report the newest op's result to the trace, taps and anomaly detection, under the name it
+    /// has now. Every op reports its predecessor; whoever reads what was reported (a sink, taps,
+    /// anomaly detection, backward, an optimizer's own event) calls this first.
+    func reportNewest() {
+        guard let n = newest.take() else { return }
+        let result = n.result, label = result.label
+        if let taps {
+            // Named leaves it read (`h`, the starting state) have no op of their own to report them.
+            for input in n.inputs where input.isLeaf && !input.madeByOp && !input.label.isEmpty && taps[input.label] == nil {
+                taps.record(input.label, input)
+            }
+            if label != n.madeLabel { taps.record(n.madeLabel, result) }
+            taps.record(label, result)
+        }
+        if anomaly.isOn {
+            anomaly.check(.forward, op: n.op.rawValue, label: label, id: result.id, shape: result.shape,
+                          values: n.values, inputs: n.inputs.map(\.data))
+        }
+        guard recorder.isOn else { return }
+        recorder.emit(phase: .forward, op: n.op.rawValue, label: label, attributes: n.attributes,
+                      expression: label == n.madeLabel ? "" : n.madeLabel, inputs: n.described,
+                      outputs: [recorder.describe(id: result.id, label: label, shape: result.shape,
+                                                  values: n.values, moments: n.moments)])
+    }
 
     /// The runtime of the calling thread: the one a session activated, or the thread's own,
     /// made on first use.
@@ -93,6 +123,23 @@ public struct Work {
     /// Pairs of products run at once (`Kernels.matmulPair`).
     public var pairs = 0
     public init() {}
+}
+
+/// An op's result waiting to be reported: what its event, taps entry and anomaly check need.
+struct NewestResult {
+    let op: Primitive
+    let inputs: [Tensor]
+    let result: Tensor
+    /// Its values as the op wrote them, and its inputs as the trace describes them (when
+    /// tracing): as they were when the op ran, whatever is updated in place before the report.
+    let values: [Float]
+    let attributes: String
+    /// The label the op made (`h+in1`, or its layer's): the event's expression when the model
+    /// named the result.
+    let madeLabel: String
+    /// The statistics its kernel took of the values, if it was asked to.
+    let moments: Kernels.Moments?
+    let described: [TracedTensor]
 }
 
 /// Anomaly detection's state: on or off, the first anomaly seen, and the op count so far.

@@ -78,17 +78,13 @@ public final class Tensor {
         return self
     }
 
-    /// Give this tensor the lesson's name (`in1`, `h`), so later ops are labelled with it.
+    /// Give this tensor the lesson's name (`in1`, `h`), so later ops are labelled with it. Named
+    /// right after the op that made it, the name is in that op's forward event (which waits for
+    /// the next op, `Runtime.reportNewest`) and in its backward event.
     @discardableResult
     public func named(_ name: String) -> Tensor {
         label = name
-        // Backward events and the forward event that made this tensor carry the name too.
         node?.label = name
-        Runtime.withCurrent { runtime in
-            if runtime.recorder.isOn { runtime.recorder.rename(id: id, to: name) }
-            if runtime.anomaly.isOn { runtime.anomaly.rename(id: id, to: name) }
-            runtime.taps?.record(name, self)
-        }
         return self
     }
 

@@ -22,9 +22,12 @@ public final class Taps {
     /// Collect every named tensor made while `body` runs.
     public static func collect<R>(_ body: () throws -> R) rethrows -> (R, Taps) {
         let taps = Taps(), runtime = Runtime.current
+        runtime.reportNewest()
         let previous = runtime.taps
         runtime.taps = taps
         defer { runtime.taps = previous }
-        return (try body(), taps)
+        let result = try body()
+        runtime.reportNewest()
+        return (result, taps)
     }
 }

@@ -12,9 +12,9 @@ public final class TraceRecorder: TraceSource, @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var level: TraceLevel = .off
     @exclusivity(unchecked) public private(set) var sink: TraceSink?
     @exclusivity(unchecked) var seq = 0
-    /// The newest forward event, held back until the next event so that a model naming the
-    /// result (`relu(...).named("in1")`) can still give the event that name.
-    @exclusivity(unchecked) var pending: TraceEvent?
+    /// The runtime whose ops this records: its newest result is reported before anyone reads
+    /// the trace (`drain`). Weak: the runtime owns its recorder.
+    weak var runtime: Runtime?
 
     init() {}
 
@@ -51,11 +51,6 @@ public final class TraceRecorder: TraceSource, @unchecked Sendable {
         level = .off
         attach(nil)
         forgetSummaries()
-    }
-
-    /// Deliver the held-back event, if any.
-    public func flush() {
-        if let event = pending.take() { deliver(event) }
     }
 
     /// Statistics, JSON and sinks run here, on the second core, while training goes on: the op
@@ -119,27 +114,16 @@ public final class TraceRecorder: TraceSource, @unchecked Sendable {
         }
     }
 
-    /// Wait until every event emitted so far has reached its sink.
+    /// Wait until every op run so far, the newest included, has reached the sink as an event.
     public func drain() {
-        flush()
+        runtime?.reportNewest()
         handOver()
         queue.sync {}
     }
 
-    /// The model named tensor `id`: if the held-back event made it, relabel the event and keep
-    /// the expression it was built as.
-    func rename(id: Int, to name: String) {
-        guard pending?.outputs.first?.id == id, let old = pending?.label, old != name else { return }
-        // In place: a copy of the event shared its outputs array with `pending`, and renaming
-        // an output then copied every traced tensor in it (a third of lesson 1's retains).
-        if pending!.expression.isEmpty { pending!.expression = old }
-        pending!.label = name
-        pending!.outputs[0].label = name
-    }
-
     /// Run `body` with tracing to `sink`, restoring the previous tracer afterwards.
     public func recording<R>(level: TraceLevel, to sink: TraceSink, _ body: () throws -> R) rethrows -> R {
-        flush()
+        runtime?.reportNewest()
         let (oldLevel, oldSink, oldSeq) = (self.level, self.sink, self.seq)
         start(level: level, sink: sink)
         defer {
@@ -216,15 +200,14 @@ public final class TraceRecorder: TraceSource, @unchecked Sendable {
         return m
     }
 
-    /// Emit one event (used by ops, the tape and optimizers; public for the optimizer's update).
-    public func emit(phase: TracePhase, op: String, label: String, attributes: String = "",
-                            inputs: [TracedTensor], outputs: [TracedTensor]) {
+    /// Emit one event (used by the runtime, the tape and optimizers). `expression`: what the op
+    /// would have been called had the model not named its result.
+    public func emit(phase: TracePhase, op: String, label: String, attributes: String = "", expression: String = "",
+                     inputs: [TracedTensor], outputs: [TracedTensor]) {
         guard sink != nil else { return }
-        flush()
         seq += 1
-        let event = TraceEvent(seq: seq, phase: phase, op: op, label: label, attributes: attributes,
-                               inputs: inputs, outputs: outputs)
-        if phase == .forward { pending = event } else { deliver(event) }
+        deliver(TraceEvent(seq: seq, phase: phase, op: op, label: label, attributes: attributes, expression: expression,
+                           inputs: inputs, outputs: outputs))
     }
 }
 
@@ -245,8 +228,8 @@ public enum Tracer {
     /// Send events at `level` to `sink` until `stop()`. Sequence numbers restart at 1.
     public static func start(level: TraceLevel, sink: TraceSink) { Runtime.current.recorder.start(level: level, sink: sink) }
     public static func stop() { Runtime.current.recorder.stop() }
-    /// Deliver the held-back event, if any.
-    public static func flush() { Runtime.current.recorder.flush() }
+    /// Deliver the newest op's event, if it is still waiting for a name.
+    public static func flush() { Runtime.current.reportNewest() }
     /// Wait until every event emitted so far has reached its sink.
     public static func drain() { Runtime.current.recorder.drain() }
 
@@ -262,11 +245,13 @@ public enum Tracer {
                                           block: block, withValues: withValues)
     }
 
-    /// Emit one event (the optimizers' updates).
+    /// Emit one event (the optimizers' updates), after the newest op's.
     public static func emit(phase: TracePhase, op: String, label: String, attributes: String = "",
                             inputs: [TracedTensor], outputs: [TracedTensor]) {
-        Runtime.current.recorder.emit(phase: phase, op: op, label: label, attributes: attributes,
-                                      inputs: inputs, outputs: outputs)
+        let runtime = Runtime.current
+        runtime.reportNewest()
+        runtime.recorder.emit(phase: phase, op: op, label: label, attributes: attributes,
+                              inputs: inputs, outputs: outputs)
     }
 }
 
