@@ -100,10 +100,10 @@ extension Tensor {
         // Intermediates start from zero on every call: they keep the gradient of the last root
         // for inspection, and adding an earlier call's gradient would send it to the leaves a
         // second time. Only leaves (parameters) accumulate across calls.
-        for t in order where t.node != nil { t.grad = nil }
+        for t in order where t.node != nil { t.storedGrad = nil }
         // A loss's seed as a literal: `[Float](repeating:count:)` costs a runtime metadata lookup
         // (see `Shapes.broadcast`'s note).
-        grad = seed ?? (count == 1 ? [1] : [Float](repeating: 1, count: count))
+        storedGrad = seed ?? (count == 1 ? [1] : [Float](repeating: 1, count: count))
         for t in order.reversed() {
             guard let node = t.node, let g = t.grad else { continue }
             let contributions = node.rule(BackwardContext(grad: g, result: t, inputs: node.inputs,
@@ -134,12 +134,12 @@ extension Tensor {
             for (input, contribution) in zip(node.inputs, contributions) where input.requiresGrad {
                 guard let c = contribution?.values else { continue }
                 if let block = node.block {
-                    if input.grad == nil { input.grad = Kernels.zeros(input.count) }
-                    Kernels.addBlock(&input.grad!, c, block)
+                    if input.storedGrad == nil { input.storedGrad = Kernels.zeros(input.count) }
+                    Kernels.addBlock(&input.storedGrad!, c, block)
                     continue
                 }
                 precondition(c.count == input.count, "\(node.op) gradient has \(c.count) values for \(input.shape)")
-                if input.grad == nil { input.grad = c } else { Kernels.accumulate(&input.grad!, c) }
+                if input.storedGrad == nil { input.storedGrad = c } else { Kernels.accumulate(&input.storedGrad!, c) }
             }
         }
     }

@@ -2,23 +2,28 @@
 // project owns numbers: kernels read and write `data`, ops build new tensors, the tape links
 // them, the tracer reports them.
 
-// NOTE (@exclusivity(unchecked) on the properties below): Swift checks at run time that two
-// accesses to a class property never overlap (swift_beginAccess per access). A tensor belongs to
-// the one session thread that made it, whose accesses never nest; the checks on `data`, `grad` and
-// `requiresGrad` alone cost 8% of an untraced lesson-1 step (docs/performance.md, "Exclusivity").
-// Static checks (inout arguments, local variables) still apply.
+// NOTE (@exclusivity(unchecked) on the stored values below): Swift checks at run time that two
+// accesses to a class property never overlap (swift_beginAccess per access). Only TensorCore
+// writes a tensor's values and gradient (ops, the tape, `assign`, `update`), on the one session
+// thread that made it, in accesses that never nest; the checks on them cost 8% of an untraced
+// lesson-1 step (docs/performance.md, "Exclusivity"). Everyone else reads them through the
+// plain properties `data`, `grad` and `requiresGrad`. Static checks (inout arguments, local
+// variables) still apply.
 public final class Tensor {
     /// Unique, increasing id; trace events refer to tensors by it.
     public let id: Int
     public let shape: [Int]
     /// Row-major values; `data.count == shape.product`.
-    @exclusivity(unchecked) public internal(set) var data: [Float]
+    @inlinable public var data: [Float] { storedData }
     /// Gradient of the last `backward()` root with respect to this tensor (same layout as
     /// `data`); nil until a backward pass reaches it. Kept for intermediates too, so a learner
     /// can inspect `l_hidden(h+in1)`'s gradient, not only the parameters'.
-    @exclusivity(unchecked) public internal(set) var grad: [Float]?
+    @inlinable public var grad: [Float]? { storedGrad }
     /// Whether gradients flow to (and through) this tensor.
-    @exclusivity(unchecked) public internal(set) var requiresGrad: Bool
+    @inlinable public var requiresGrad: Bool { storedRequiresGrad }
+    @usableFromInline @exclusivity(unchecked) var storedData: [Float]
+    @usableFromInline @exclusivity(unchecked) var storedGrad: [Float]?
+    @usableFromInline @exclusivity(unchecked) var storedRequiresGrad: Bool
     /// The name a learner sees: `e(c1)`, `l_hidden(h+in1)`, `l_in.weight`.
     public var label: String {
         get { givenLabel ?? node?.label ?? "" }
@@ -50,9 +55,9 @@ public final class Tensor {
                      "shape \(shape) holds \(shape.product) values, got \(data.count)")
         self.id = id
         self.shape = shape
-        self.data = data
+        self.storedData = data
         self.givenLabel = label
-        self.requiresGrad = requiresGrad
+        self.storedRequiresGrad = requiresGrad
     }
 
     public var count: Int { data.count }
@@ -74,7 +79,7 @@ public final class Tensor {
     @discardableResult
     public func requiringGrad(_ flag: Bool = true) -> Tensor {
         precondition(isLeaf, "only leaves can change requiresGrad (\(label))")
-        requiresGrad = flag
+        storedRequiresGrad = flag
         return self
     }
 
@@ -89,16 +94,16 @@ public final class Tensor {
     }
 
     /// Forget the gradient (the optimizer's `zero_grad`).
-    public func zeroGrad() { grad = nil }
+    public func zeroGrad() { storedGrad = nil }
 
     /// In-place update of a leaf's values, outside autodiff (optimizer steps, loading weights).
     public func assign(_ values: [Float]) {
         precondition(values.count == count, "assign: \(values.count) values for shape \(shape)")
-        data = values
+        storedData = values
     }
 
     /// In-place update through a closure over the raw values (optimizers).
-    public func update(_ body: (inout [Float]) -> Void) { body(&data) }
+    public func update(_ body: (inout [Float]) -> Void) { body(&storedData) }
 
     /// A leaf with the same values that is cut off from the graph (`.detach()`).
     public func detached() -> Tensor { Tensor(shape: shape, data: data, label: label) }
