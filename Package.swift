@@ -4,10 +4,9 @@
 // Diagrams (+CCairo)} → Book → UnrolledCLI → unrolled, unrolled-dev.
 import PackageDescription
 
-// Swift 6 language mode (full data-race checking) for Files and TensorCore, whose state is a
-// session's `Runtime` or behind a Mutex. The rest is still Swift 5 mode: Trace writes `-` through
-// C's shared `stdout` and splits long arrays across threads through unsafe pointers, and the
-// layers above have not been audited yet (docs/performance.md, "Runtime").
+// Swift 6 language mode (full data-race checking) for Files, Trace and TensorCore, whose state is
+// a session's `Runtime`, immutable, or behind a Mutex. The rest is still Swift 5 mode: the layers
+// above Trace have not been audited yet (docs/performance.md, "Runtime").
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
@@ -57,7 +56,7 @@ let package = Package(
         // Atomic writes, temporaries removed on signals, input-file checks: Glibc only.
         .target(name: "Files", swiftSettings: swift6),
         // The trace as data: events, levels, statistics, sinks, JSON Lines, float text.
-        .target(name: "Trace", dependencies: ["Files"], swiftSettings: settings),
+        .target(name: "Trace", dependencies: ["Files"], swiftSettings: swift6),
         .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACK", "Trace", "Files"], exclude: ["README.md"], swiftSettings: kernelSettings),
         // Files that hold tensors: safetensors (Foundation's JSON for the header).
         .target(name: "Formats", dependencies: ["TensorCore", "Files"], swiftSettings: settings),
