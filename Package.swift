@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "Trace", dependencies: ["Files"], swiftSettings: swift6),
         .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACK", "Trace", "Files"], exclude: ["README.md"], swiftSettings: kernelSettings),
         // Files that hold tensors: safetensors (Foundation's JSON for the header).
-        .target(name: "Formats", dependencies: ["TensorCore", "Files"], swiftSettings: settings),
+        .target(name: "Formats", dependencies: ["TensorCore", "Files"], swiftSettings: swift6),
         .target(name: "Models",
                 dependencies: ["TensorCore", "Formats", .product(name: "SwiftCSV", package: "SwiftCSV"),
                                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
