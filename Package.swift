@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "Models",
                 dependencies: ["TensorCore", "Formats", .product(name: "SwiftCSV", package: "SwiftCSV"),
                                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                               .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"], swiftSettings: settings),
+                               .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"], swiftSettings: swift6),
         .target(name: "LessonEngine",
                 dependencies: ["TensorCore", "Formats", "Models", .product(name: "Yams", package: "Yams")],
                 exclude: ["README.md"], swiftSettings: settings),
