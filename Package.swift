@@ -68,7 +68,7 @@ let package = Package(
                 dependencies: ["TensorCore", "Formats", "Models", .product(name: "Yams", package: "Yams")],
                 exclude: ["README.md"], swiftSettings: settings),
         .target(name: "Diagrams", dependencies: ["CCairo", "TensorCore"], exclude: ["README.md"],
-                swiftSettings: settings),
+                swiftSettings: swift6),
         // The lesson book: HTML pages; its CSS, JavaScript and seed code are files in Resources/.
         .target(name: "Book", dependencies: ["LessonEngine", "Diagrams", "Models", "TensorCore",
                                              .product(name: "Yams", package: "Yams"),
