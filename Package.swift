@@ -66,7 +66,7 @@ let package = Package(
                                .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"], swiftSettings: swift6),
         .target(name: "LessonEngine",
                 dependencies: ["TensorCore", "Formats", "Models", .product(name: "Yams", package: "Yams")],
-                exclude: ["README.md"], swiftSettings: settings),
+                exclude: ["README.md"], swiftSettings: swift6),
         .target(name: "Diagrams", dependencies: ["CCairo", "TensorCore"], exclude: ["README.md"],
                 swiftSettings: swift6),
         // The lesson book: HTML pages; its CSS, JavaScript and seed code are files in Resources/.
