@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "Book", dependencies: ["LessonEngine", "Diagrams", "Models", "TensorCore",
                                              .product(name: "Yams", package: "Yams"),
                                              .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-                exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: settings),
+                exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: swift6),
         // The commands of `unrolled`, a library so that `unrolled-dev` runs their own input checks.
         .target(name: "UnrolledCLI",
                 dependencies: ["CBLAS", "TensorCore", "Formats", "Models", "LessonEngine", "Diagrams", "Book",
