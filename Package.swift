@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "UnrolledCLI",
                 dependencies: ["CBLAS", "TensorCore", "Formats", "Models", "LessonEngine", "Diagrams", "Book",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                swiftSettings: settings),
+                swiftSettings: swift6),
         .executableTarget(name: "unrolled", dependencies: ["UnrolledCLI"], swiftSettings: settings),
         // Developer tools kept out of the user's binary: `fuzz` and make bench's `bench-run`.
         .executableTarget(name: "unrolled-dev",
