@@ -87,7 +87,7 @@ let package = Package(
                           swiftSettings: swift6),
         .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "CBLAS",
                                                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: settings),
+                          swiftSettings: swift6),
 
         // MARK: tests
         // Helpers every test target shares (finding the corpus as the CLI does).
