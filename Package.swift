@@ -91,7 +91,7 @@ let package = Package(
 
         // MARK: tests
         // Helpers every test target shares (finding the corpus as the CLI does).
-        .target(name: "UnrolledTestSupport", dependencies: ["Models"], path: "Tests/Support", swiftSettings: settings),
+        .target(name: "UnrolledTestSupport", dependencies: ["Models"], path: "Tests/Support", swiftSettings: swift6),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "Trace", "Files", "Formats"],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "Formats", "UnrolledTestSupport",
