@@ -93,7 +93,7 @@ let package = Package(
         // Helpers every test target shares (finding the corpus as the CLI does).
         .target(name: "UnrolledTestSupport", dependencies: ["Models"], path: "Tests/Support", swiftSettings: swift6),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "Trace", "Files", "Formats"],
-                    resources: [.copy("Fixtures")], swiftSettings: settings),
+                    resources: [.copy("Fixtures")], swiftSettings: swift6),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "Formats", "UnrolledTestSupport",
                                                      .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                     resources: [.copy("Fixtures")], swiftSettings: settings),
