@@ -96,7 +96,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: swift6),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "Formats", "UnrolledTestSupport",
                                                      .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-                    resources: [.copy("Fixtures")], swiftSettings: settings),
+                    resources: [.copy("Fixtures")], swiftSettings: swift6),
         // Fingerprints and help snapshots stay in the source tree (__Snapshots__ beside the test file)
         // so that SNAPSHOT_TESTING_RECORD=all can re-record them in place.
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore", "Formats", "UnrolledTestSupport",
