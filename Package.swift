@@ -101,7 +101,7 @@ let package = Package(
         // so that SNAPSHOT_TESTING_RECORD=all can re-record them in place.
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore", "Formats", "UnrolledTestSupport",
                                                            .product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
-                    exclude: ["__Snapshots__"], swiftSettings: settings),
+                    exclude: ["__Snapshots__"], swiftSettings: swift6),
         .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
                     swiftSettings: settings),
         // The fuzzer against the commands' real input checks.
