@@ -103,11 +103,11 @@ let package = Package(
                                                            .product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
                     exclude: ["__Snapshots__"], swiftSettings: swift6),
         .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
-                    swiftSettings: settings),
+                    swiftSettings: swift6),
         // The fuzzer against the commands' real input checks.
-        .testTarget(name: "DevToolsTests", dependencies: ["unrolled-dev", "UnrolledCLI", "LessonEngine"], swiftSettings: settings),
+        .testTarget(name: "DevToolsTests", dependencies: ["unrolled-dev", "UnrolledCLI", "LessonEngine"], swiftSettings: swift6),
         .testTarget(name: "CLITests", dependencies: ["unrolled", "Book", "Models", "TensorCore", "Formats", "UnrolledTestSupport",
                                                    .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                                                   .product(name: "SnapshotTesting", package: "swift-snapshot-testing")], exclude: ["__Snapshots__"], swiftSettings: settings),
+                                                   .product(name: "SnapshotTesting", package: "swift-snapshot-testing")], exclude: ["__Snapshots__"], swiftSettings: swift6),
     ]
 )
