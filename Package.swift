@@ -4,10 +4,10 @@
 // Diagrams (+CCairo)} → Book → UnrolledCLI → unrolled, unrolled-dev.
 import PackageDescription
 
-// Swift 6 language mode (full data-race checking) for Files, Trace and TensorCore, whose state is
-// a session's `Runtime`, immutable, or behind a Mutex. The rest is still Swift 5 mode: the layers
-// above Trace have not been audited yet (docs/performance.md, "Runtime").
-let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+// Every target, tests included, in Swift 6 language mode (full data-race checking): state shared
+// between threads is a session's `Runtime`, immutable, or behind a Mutex or an Atomic. Two places
+// are checked by hand instead: TraceRecorder (@unchecked Sendable: its thread and its queue touch
+// separate state) and TemporaryFiles (nonisolated(unsafe): plain C memory a signal handler reads).
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 // The kernels' SIMD8<Float> loops compiled for baseline x86-64 (SSE2) run as two 4-lane halves;
