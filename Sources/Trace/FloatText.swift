@@ -82,9 +82,9 @@ enum FloatText {
             self.exponents = exponents
         }
 
-        /// `body` with the tables as plain pointers. Call it outside a loop: a `static let` read
-        /// in the loop is a `swift_once` call per value (the profile showed one per table; not
-        /// hoisted), and an array read is a bounds check and a retain.
+        /// `body` with the tables as plain pointers, as `write` reads them. Call it outside a
+        /// loop: a `static let` read in the loop is a `swift_once` call per value (the profile
+        /// showed one per table; not hoisted).
         func withPointers<R>(_ body: (Pointers) throws -> R) rethrows -> R {
             try powers.withUnsafeBufferPointer { p in
                 try binades.withUnsafeBufferPointer { b in
