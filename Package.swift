@@ -4,11 +4,10 @@
 // Diagrams (+CCairo)} → Book → UnrolledCLI → unrolled, unrolled-dev.
 import PackageDescription
 
-// Swift 6 language mode (full data-race checking) for Files and TensorCore, whose state is a
-// session's `Runtime` or behind a Mutex. The rest is still Swift 5 mode: Trace writes `-` through
-// C's shared `stdout` and splits long arrays across threads through unsafe pointers, and the
-// layers above have not been audited yet (docs/performance.md, "Runtime").
-let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+// Every target, tests included, in Swift 6 language mode (full data-race checking): state shared
+// between threads is a session's `Runtime`, immutable, or behind a Mutex or an Atomic. Two places
+// are checked by hand instead: TraceRecorder (@unchecked Sendable: its thread and its queue touch
+// separate state) and TemporaryFiles (nonisolated(unsafe): plain C memory a signal handler reads).
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 // The kernels' SIMD8<Float> loops compiled for baseline x86-64 (SSE2) run as two 4-lane halves;
@@ -57,58 +56,58 @@ let package = Package(
         // Atomic writes, temporaries removed on signals, input-file checks: Glibc only.
         .target(name: "Files", swiftSettings: swift6),
         // The trace as data: events, levels, statistics, sinks, JSON Lines, float text.
-        .target(name: "Trace", dependencies: ["Files"], swiftSettings: settings),
+        .target(name: "Trace", dependencies: ["Files"], swiftSettings: swift6),
         .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACK", "Trace", "Files"], exclude: ["README.md"], swiftSettings: kernelSettings),
         // Files that hold tensors: safetensors (Foundation's JSON for the header).
-        .target(name: "Formats", dependencies: ["TensorCore", "Files"], swiftSettings: settings),
+        .target(name: "Formats", dependencies: ["TensorCore", "Files"], swiftSettings: swift6),
         .target(name: "Models",
                 dependencies: ["TensorCore", "Formats", .product(name: "SwiftCSV", package: "SwiftCSV"),
                                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                               .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"], swiftSettings: settings),
+                               .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"], swiftSettings: swift6),
         .target(name: "LessonEngine",
                 dependencies: ["TensorCore", "Formats", "Models", .product(name: "Yams", package: "Yams")],
-                exclude: ["README.md"], swiftSettings: settings),
+                exclude: ["README.md"], swiftSettings: swift6),
         .target(name: "Diagrams", dependencies: ["CCairo", "TensorCore"], exclude: ["README.md"],
-                swiftSettings: settings),
+                swiftSettings: swift6),
         // The lesson book: HTML pages; its CSS, JavaScript and seed code are files in Resources/.
         .target(name: "Book", dependencies: ["LessonEngine", "Diagrams", "Models", "TensorCore",
                                              .product(name: "Yams", package: "Yams"),
                                              .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-                exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: settings),
+                exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: swift6),
         // The commands of `unrolled`, a library so that `unrolled-dev` runs their own input checks.
         .target(name: "UnrolledCLI",
                 dependencies: ["CBLAS", "TensorCore", "Formats", "Models", "LessonEngine", "Diagrams", "Book",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                swiftSettings: settings),
-        .executableTarget(name: "unrolled", dependencies: ["UnrolledCLI"], swiftSettings: settings),
+                swiftSettings: swift6),
+        .executableTarget(name: "unrolled", dependencies: ["UnrolledCLI"], swiftSettings: swift6),
         // Developer tools kept out of the user's binary: `fuzz` and make bench's `bench-run`.
         .executableTarget(name: "unrolled-dev",
                           dependencies: ["UnrolledCLI", "LessonEngine", "Models", "Formats", "TensorCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: settings),
+                          swiftSettings: swift6),
         .executableTarget(name: "unrolled-bench", dependencies: ["TensorCore", "CBLAS",
                                                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: settings),
+                          swiftSettings: swift6),
 
         // MARK: tests
         // Helpers every test target shares (finding the corpus as the CLI does).
-        .target(name: "UnrolledTestSupport", dependencies: ["Models"], path: "Tests/Support", swiftSettings: settings),
+        .target(name: "UnrolledTestSupport", dependencies: ["Models"], path: "Tests/Support", swiftSettings: swift6),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "Trace", "Files", "Formats"],
-                    resources: [.copy("Fixtures")], swiftSettings: settings),
+                    resources: [.copy("Fixtures")], swiftSettings: swift6),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "Formats", "UnrolledTestSupport",
                                                      .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-                    resources: [.copy("Fixtures")], swiftSettings: settings),
+                    resources: [.copy("Fixtures")], swiftSettings: swift6),
         // Fingerprints and help snapshots stay in the source tree (__Snapshots__ beside the test file)
         // so that SNAPSHOT_TESTING_RECORD=all can re-record them in place.
         .testTarget(name: "LessonEngineTests", dependencies: ["LessonEngine", "Models", "TensorCore", "Formats", "UnrolledTestSupport",
                                                            .product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
-                    exclude: ["__Snapshots__"], swiftSettings: settings),
+                    exclude: ["__Snapshots__"], swiftSettings: swift6),
         .testTarget(name: "DiagramsTests", dependencies: ["Diagrams", "TensorCore"],
-                    swiftSettings: settings),
+                    swiftSettings: swift6),
         // The fuzzer against the commands' real input checks.
-        .testTarget(name: "DevToolsTests", dependencies: ["unrolled-dev", "UnrolledCLI", "LessonEngine"], swiftSettings: settings),
+        .testTarget(name: "DevToolsTests", dependencies: ["unrolled-dev", "UnrolledCLI", "LessonEngine"], swiftSettings: swift6),
         .testTarget(name: "CLITests", dependencies: ["unrolled", "Book", "Models", "TensorCore", "Formats", "UnrolledTestSupport",
                                                    .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                                                   .product(name: "SnapshotTesting", package: "swift-snapshot-testing")], exclude: ["__Snapshots__"], swiftSettings: settings),
+                                                   .product(name: "SnapshotTesting", package: "swift-snapshot-testing")], exclude: ["__Snapshots__"], swiftSettings: swift6),
     ]
 )

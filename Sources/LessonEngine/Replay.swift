@@ -127,13 +127,14 @@ public struct Replay {
             // Train as `run` would and stop before step atStep + 1, whose batch is recorded.
             var o = options
             o.checkpointDirectory = nil
+            var reached: TrainingStep?
             do {
                 _ = try LessonRunner(lesson: lesson, options: o, runtime: runner.runtime).runCharModel(say: { _ in }, beforeStep: { step in
-                    if step.step == atStep + 1 { throw ReachedStep(step) }
+                    if step.step == atStep + 1 { reached = step; throw ReachedStep() }
                 })
                 throw InputError("--at-step \(atStep): the schedule\(options.epochsScale != 1 ? " (scaled by --epochs-scale)" : "") ends before step \(atStep + 1)")
-            } catch let reached as ReachedStep {
-                let r = reached.step
+            } catch is ReachedStep {
+                let r = reached!
                 (corpus, data, model, opt) = (r.corpus, r.data, r.model, r.optimizer)
                 rows = Array(r.rows.prefix(batch ?? r.rows.count))
                 phase = lesson.schedule[r.phase]

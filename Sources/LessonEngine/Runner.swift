@@ -48,9 +48,10 @@ public struct TrainingStep {
 }
 
 /// Thrown by a `beforeStep` hook to stop training before a step (a replay records it itself).
+/// It carries nothing: an error must be Sendable and a step's model is not, so the hook keeps
+/// the step it stopped at.
 public struct ReachedStep: Error {
-    public let step: TrainingStep
-    public init(_ step: TrainingStep) { self.step = step }
+    public init() {}
 }
 
 /// Builds what a lesson needs — corpus, data layout, split, model, optimizer — and runs its

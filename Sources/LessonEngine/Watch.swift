@@ -74,7 +74,7 @@ public enum Watch {
         o.checkpointDirectory = nil
         do {
             _ = try LessonRunner(lesson: lesson, options: o).runCharModel(say: { _ in }, beforeStep: { step in
-                if step.step > steps { throw ReachedStep(step) }
+                if step.step > steps { throw ReachedStep() }
                 guard watched(step.step) else { return }
                 // The step's forward and backward once more with taps, at the weights it reads:
                 // the real step zeroes the gradients before its own backward.

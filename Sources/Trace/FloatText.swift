@@ -36,30 +36,30 @@ enum FloatText {
     /// digits at 10^(8-e) would round to ten (≥ 999,999,999.5); the next binade's first if none.
     /// The multiply is monotonic in |v|, so one threshold per binade decides it exactly as
     /// multiplying and comparing did.
-    struct Binade { var threshold: UInt32; var exponent: Int32 }
+    struct Binade: Sendable { var threshold: UInt32; var exponent: Int32 }
 
-    /// The tables `write` reads. Pass them in from outside a loop: a `static let` read in the
-    /// loop is a `swift_once` call per value (the profile showed one per table; not hoisted).
-    struct Tables {
+    /// The tables `write` reads, built once and never changed (so any thread may read them).
+    struct Tables: Sendable {
         /// 10^k for k in -64...64 at index k + 64: exact for 0 ≤ k ≤ 22; otherwise within a few
         /// ulp (repeated products, and a reciprocal for k < 0), far below the 1e-8 that nine
         /// digits resolve.
-        let powers: UnsafePointer<Double>
+        let powers: [Double]
         /// Binary exponents -149...127 (see `Binade`).
-        let binades: UnsafePointer<Binade>
+        let binades: [Binade]
         /// "e-45" … "e38" for decimal exponents -45...38 at index e + 45, first byte lowest and
         /// zero bytes above the text, so its length is 4 less its leading zero bytes.
-        let exponents: UnsafePointer<UInt32>
+        let exponents: [UInt32]
 
-        /// Allocated once, never freed.
-        static let shared: Tables = {
-            let powers = UnsafeMutablePointer<Double>.allocate(capacity: 129)
+        static let shared = Tables()
+
+        private init() {
+            var powers = [Double](repeating: 0, count: 129)
             for k in -64...64 {
                 var p = 1.0
                 for _ in 0..<abs(k) { p *= 10 }
                 powers[k + 64] = k < 0 ? 1 / p : p
             }
-            let binades = UnsafeMutablePointer<Binade>.allocate(capacity: 277)
+            var binades = [Binade](repeating: Binade(threshold: 0, exponent: 0), count: 277)
             for k in -149...127 {
                 // ⌊k log10 2⌋ for |k| ≤ 149 (78913 / 2^18 ≈ 0.3010300)
                 let e = (k * 78913) >> 18
@@ -71,15 +71,36 @@ enum FloatText {
                 }
                 binades[k + 149] = Binade(threshold: low, exponent: Int32(e))
             }
-            let exponents = UnsafeMutablePointer<UInt32>.allocate(capacity: 84)
+            var exponents = [UInt32](repeating: 0, count: 84)
             for e in -45...38 {
                 var text: UInt32 = 0
                 for (i, c) in "e\(e)".utf8.enumerated() { text |= UInt32(c) << (8 * i) }
                 exponents[e + 45] = text
             }
-            return Tables(powers: UnsafePointer(powers), binades: UnsafePointer(binades),
-                          exponents: UnsafePointer(exponents))
-        }()
+            self.powers = powers
+            self.binades = binades
+            self.exponents = exponents
+        }
+
+        /// `body` with the tables as plain pointers, as `write` reads them. Call it outside a
+        /// loop: a `static let` read in the loop is a `swift_once` call per value (the profile
+        /// showed one per table; not hoisted).
+        func withPointers<R>(_ body: (Pointers) throws -> R) rethrows -> R {
+            try powers.withUnsafeBufferPointer { p in
+                try binades.withUnsafeBufferPointer { b in
+                    try exponents.withUnsafeBufferPointer { e in
+                        try body(Pointers(powers: p.baseAddress!, binades: b.baseAddress!, exponents: e.baseAddress!))
+                    }
+                }
+            }
+        }
+
+        /// The tables' storage, valid inside `withPointers` only.
+        struct Pointers {
+            let powers: UnsafePointer<Double>
+            let binades: UnsafePointer<Binade>
+            let exponents: UnsafePointer<UInt32>
+        }
     }
 
     /// "0." and six zeros, the start of every 0.000ddd (first byte lowest, as stored).
@@ -89,8 +110,13 @@ enum FloatText {
     static let zeros: UInt64 = 0x3030_3030_3030_3030
 
     /// Write a finite, non-zero Float at `out`; returns the bytes written (see `maximumWidth`).
+    static func write(_ v: Float, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        Tables.shared.withPointers { write(v, to: out, tables: $0) }
+    }
+
+    /// `write(_:to:)` with the tables passed in, for a loop over many values.
     @inline(__always)
-    static func write(_ v: Float, to out: UnsafeMutablePointer<UInt8>, tables: Tables = .shared) -> Int {
+    static func write(_ v: Float, to out: UnsafeMutablePointer<UInt8>, tables: Tables.Pointers) -> Int {
         let bits = v.bitPattern
         let biased = Int((bits >> 23) & 0xff)
         // Binary exponent from the exponent field, or from the leading zeros of a subnormal.

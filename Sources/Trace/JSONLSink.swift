@@ -13,6 +13,7 @@
 
 import Dispatch
 import Files
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,29 +24,39 @@ public struct TraceFileError: Error, CustomStringConvertible {
     public let description: String
 }
 
-public final class JSONLSink: TraceSink, @unchecked Sendable {
+public final class JSONLSink: TraceSink {
     public let path: String
     /// The file `close()` replaces: `path`, or the file a symlink at `path` names.
     private let target: String
     private let temporaryPath: String
-    private var slot: Int?
-    private var file: UnsafeMutablePointer<FILE>?
-    private var buffer = JSONBuffer()
-    /// The first write error; reported by `close()`, which then publishes nothing.
-    private var failure: String?
+    private let slot: Int?
+    /// Written by the recorder's queue (`receive`), then by whoever calls `close()`.
+    private let state: Mutex<State>
     /// Write to the file once this many bytes are buffered.
     private static let flushThreshold = 1 << 20
+
+    private struct State {
+        /// The temporary file, or 1 for `-` (standard output, written directly rather than
+        /// through C's shared `stdout`); nil once closed.
+        var fd: Int32?
+        var buffer = JSONBuffer()
+        /// The first write error; reported by `close()`, which then publishes nothing.
+        var failure: String?
+    }
 
     /// Start a trace file at `path` (replaced on `close()` if it exists; a symlink's target is
     /// replaced, the link kept). `-` streams to standard output instead, with no temporary file.
     /// `inputs` are files the caller reads, which the trace must not overwrite.
     public init(path: String, inputs: [(what: String, path: String)] = []) throws {
         self.path = path
+        var state = State()
+        state.buffer.bytes.reserveCapacity(JSONLSink.flushThreshold + (1 << 16))
         if path == "-" {
             target = "-"
             temporaryPath = "-"
-            file = stdout
-            buffer.bytes.reserveCapacity(JSONLSink.flushThreshold + (1 << 16))
+            slot = nil
+            state.fd = STDOUT_FILENO
+            self.state = Mutex(state)
             return
         }
         do { target = try AtomicFile.checkDestination(path, notOverwriting: inputs) } catch let e as FileWriteError {
@@ -53,33 +64,42 @@ public final class JSONLSink: TraceSink, @unchecked Sendable {
         }
         temporaryPath = AtomicFile.temporaryPath(for: target)
         slot = TemporaryFiles.remember(temporaryPath)
-        guard let f = fopen(temporaryPath, "wbx") else {
+        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard fd >= 0 else {
             TemporaryFiles.forget(slot)
             throw TraceFileError(description: "cannot create \(temporaryPath): \(JSONLSink.errnoText())")
         }
-        file = f
-        buffer.bytes.reserveCapacity(JSONLSink.flushThreshold + (1 << 16))
+        state.fd = fd
+        self.state = Mutex(state)
     }
 
     public func receive(_ event: TraceEvent) {
-        guard file != nil else { return }
-        buffer.event(event, referencingRepeats: true)
-        buffer.bytes.append(UInt8(ascii: "\n"))
-        if buffer.bytes.count >= JSONLSink.flushThreshold { flush() }
+        state.withLock { state in
+            guard state.fd != nil else { return }
+            state.buffer.event(event, referencingRepeats: true)
+            state.buffer.bytes.append(UInt8(ascii: "\n"))
+            if state.buffer.bytes.count >= JSONLSink.flushThreshold { flush(&state) }
+        }
     }
 
     /// Write what is buffered and move the file into place. Calling it again does nothing.
     public func close() throws {
-        guard let f = file else { return }
-        flush()
-        file = nil
+        // nil when already closed; otherwise the first write or close error, if any.
+        let outcome: String?? = state.withLock { state in
+            guard let fd = state.fd else { return nil }
+            flush(&state)
+            state.fd = nil
+            if target != "-" && JSONLSink.closeFile(fd) != 0 && state.failure == nil {
+                state.failure = "closing \(temporaryPath): \(JSONLSink.errnoText())"
+            }
+            return .some(state.failure)
+        }
+        guard case .some(var failure) = outcome else { return }
         if target == "-" {
-            if fflush(f) != 0 && failure == nil { failure = "writing standard output: \(JSONLSink.errnoText())" }
             if let failure { throw TraceFileError(description: failure) }
             return
         }
         defer { TemporaryFiles.forget(slot) }
-        if fclose(f) != 0 && failure == nil { failure = "closing \(temporaryPath): \(JSONLSink.errnoText())" }
         if failure == nil && rename(temporaryPath, target) != 0 {
             failure = "renaming \(temporaryPath) to \(target): \(JSONLSink.errnoText())"
         }
@@ -91,23 +111,45 @@ public final class JSONLSink: TraceSink, @unchecked Sendable {
 
     /// A sink dropped without `close()` leaves no file behind: an unfinished trace is discarded.
     deinit {
-        if let f = file, target != "-" {
-            fclose(f)
+        if let fd = state.withLock({ $0.fd }), target != "-" {
+            _ = JSONLSink.closeFile(fd)
             unlink(temporaryPath)
             TemporaryFiles.forget(slot)
         }
     }
 
-    private func flush() {
-        guard let f = file, !buffer.bytes.isEmpty else { return }
-        let written = buffer.bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-        if written != buffer.bytes.count && failure == nil {
-            failure = "writing \(temporaryPath): \(JSONLSink.errnoText())"
+    private func flush(_ state: inout State) {
+        guard let fd = state.fd, !state.buffer.bytes.isEmpty else { return }
+        // Whatever the program printed before stays before the trace.
+        if fd == STDOUT_FILENO { fflush(nil) }
+        let complete = state.buffer.bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                done += n
+            }
+            return true
         }
-        buffer.bytes.removeAll(keepingCapacity: true)
+        if !complete && state.failure == nil {
+            state.failure = "writing \(temporaryPath): \(JSONLSink.errnoText())"
+        }
+        state.buffer.bytes.removeAll(keepingCapacity: true)
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// close(2), which `close()` hides inside this class.
+    private static func closeFile(_ fd: Int32) -> Int32 {
+        #if canImport(Glibc)
+        return Glibc.close(fd)
+        #else
+        return Darwin.close(fd)
+        #endif
+    }
 }
 
 /// JSON text for trace events, appended to one growing byte buffer (no per-value allocation:
@@ -262,22 +304,21 @@ struct JSONBuffer {
 
     mutating func floats(_ values: [Float]) {
         raw("[")
-        values.withUnsafeBufferPointer { p in
-            guard p.count >= JSONBuffer.parallelFloats else {
-                JSONBuffer.append(p, 0..<p.count, to: &bytes)
-                return
-            }
+        if values.count < JSONBuffer.parallelFloats {
+            values.withUnsafeBufferPointer { JSONBuffer.append($0, 0..<$0.count, to: &bytes) }
+        } else {
             // Big arrays print on both cores: training has usually finished while its trace is
             // still being written (a full CharSeqRnn step: 0.1 s of training, seconds of text).
-            let half = p.count / 2
-            var parts: [[UInt8]] = [[], []]
-            parts.withUnsafeMutableBufferPointer { parts in
-                DispatchQueue.concurrentPerform(iterations: 2) { k in
-                    parts[k] = JSONBuffer.text(p, k == 0 ? 0..<half : half..<p.count, leadingComma: k == 1)
-                }
+            let half = values.count / 2
+            let parts = Mutex<[[UInt8]]>([[], []])
+            DispatchQueue.concurrentPerform(iterations: 2) { k in
+                let range = k == 0 ? 0..<half : half..<values.count
+                let text = values.withUnsafeBufferPointer { JSONBuffer.text($0, range, leadingComma: k == 1) }
+                parts.withLock { $0[k] = text }
             }
-            bytes.append(contentsOf: parts[0])
-            bytes.append(contentsOf: parts[1])
+            let (first, second) = parts.withLock { ($0[0], $0[1]) }
+            bytes.append(contentsOf: first)
+            bytes.append(contentsOf: second)
         }
         raw("]")
     }
@@ -293,24 +334,25 @@ struct JSONBuffer {
     /// Zeros (common in gradients) are written directly, as `description` spells them.
     static func text(_ p: UnsafeBufferPointer<Float>, _ range: Range<Int>, leadingComma: Bool) -> [UInt8] {
         let needed = range.count * (FloatText.maximumWidth + 2) + 1
-        let tables = FloatText.Tables.shared  // once per array, not per value (see Tables)
-        return [UInt8](unsafeUninitializedCapacity: needed) { out, initialized in
-            var n = 0
-            let o = out.baseAddress!
-            if leadingComma { o[0] = UInt8(ascii: ","); n = 1 }
-            for i in range {
-                if i > range.lowerBound { o[n] = UInt8(ascii: ","); n += 1 }
-                let v = p[i]
-                if v == 0 {
-                    if v.sign == .minus { o[n] = UInt8(ascii: "-"); n += 1 }
-                    o[n] = UInt8(ascii: "0"); o[n + 1] = UInt8(ascii: "."); o[n + 2] = UInt8(ascii: "0"); n += 3
-                } else if v.isFinite {
-                    n += FloatText.write(v, to: o + n, tables: tables)
-                } else {
-                    for c in (v.isNaN ? "\"NaN\"" : v < 0 ? "\"-Infinity\"" : "\"Infinity\"").utf8 { o[n] = c; n += 1 }
+        return FloatText.Tables.shared.withPointers { tables in  // once per array, not per value
+            [UInt8](unsafeUninitializedCapacity: needed) { out, initialized in
+                var n = 0
+                let o = out.baseAddress!
+                if leadingComma { o[0] = UInt8(ascii: ","); n = 1 }
+                for i in range {
+                    if i > range.lowerBound { o[n] = UInt8(ascii: ","); n += 1 }
+                    let v = p[i]
+                    if v == 0 {
+                        if v.sign == .minus { o[n] = UInt8(ascii: "-"); n += 1 }
+                        o[n] = UInt8(ascii: "0"); o[n + 1] = UInt8(ascii: "."); o[n + 2] = UInt8(ascii: "0"); n += 3
+                    } else if v.isFinite {
+                        n += FloatText.write(v, to: o + n, tables: tables)
+                    } else {
+                        for c in (v.isNaN ? "\"NaN\"" : v < 0 ? "\"-Infinity\"" : "\"Infinity\"").utf8 { o[n] = c; n += 1 }
+                    }
                 }
+                initialized = n
             }
-            initialized = n
         }
     }
 

@@ -76,7 +76,7 @@ struct Step: ChecksInputs {
             say("\(replay.count(.forward)) forward ops, \(replay.count(.backward)) backward, \(replay.count(.update)) updates. h for help, q to quit.")
             say(session.show())
             while true {
-                if interactive { print("step> ", terminator: ""); fflush(stdout) }
+                if interactive { print("step> ", terminator: ""); flushStandardOutput() }
                 guard let line = readLine() else { break }
                 if !interactive { say("> \(line)") }
                 let (text, quit) = session.execute(line)

@@ -123,5 +123,11 @@ public func catalog() throws -> Catalog {
 /// Print a line to stdout immediately (training output should appear as it happens).
 public func say(_ line: String) {
     print(line)
-    fflush(stdout)
+    flushStandardOutput()
+}
+
+/// Write out what `print` has buffered. fflush(NULL) flushes every C output stream, stdout among
+/// them, without reading C's `stdout` variable (shared mutable state to Swift 6).
+func flushStandardOutput() {
+    fflush(nil)
 }

@@ -62,8 +62,10 @@ func medians(_ variants: [() -> Void], repeats: Int = options.repeats) -> [Doubl
 func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 
+// Top-level variables belong to the main actor, so the functions that read them are
+// @MainActor: the whole benchmark runs on the main thread.
 let rng = SeededGenerator(seed: 1)
-func random(_ shape: [Int]) -> Tensor { Tensor.uniform(shape, low: -1, high: 1, using: rng) }
+@MainActor func random(_ shape: [Int]) -> Tensor { Tensor.uniform(shape, low: -1, high: 1, using: rng) }
 
 var missed: [String] = []
 
@@ -87,7 +89,7 @@ let lessonGemms = [
 ]
 
 /// Raw cblas_sgemm on `shape`, median GFLOP/s over `repeats` calls.
-func rawGemmGFLOPs(_ shape: GemmShape, threads: Int, repeats: Int = 51) -> Double {
+@MainActor func rawGemmGFLOPs(_ shape: GemmShape, threads: Int, repeats: Int = 51) -> Double {
     BLAS.setThreads(threads)
     defer { BLAS.setThreads(options.threads) }
     let (m, n, k) = (shape.m, shape.n, shape.k)
@@ -135,7 +137,7 @@ let input = random([512, 256]), target = random([512, 256])
 let weight = Tensor.uniform([256, 256], low: -1 / 16, high: 1 / 16, using: rng, label: "l.weight").requiringGrad()
 let bias = Tensor.zeros([256], label: "l.bias").requiringGrad()
 /// One SGD step of tanh(x·W + b) against an MSE target.
-func trainingStep() {
+@MainActor func trainingStep() {
     let loss = LabelScope.with("l(x)") { input.matmul(weight) + bias }.tanh().mse(target)
     loss.backward()
     for p in [weight, bias] {
@@ -146,7 +148,7 @@ func trainingStep() {
 
 // MARK: matmul forward + backward vs raw cblas_sgemm
 
-func benchMatMul() {
+@MainActor func benchMatMul() {
     print("\nmatmul forward+backward, [m,k]x[k,n]: C = A·B, dA = G·Bᵀ, dB = Aᵀ·G (3 × 2mkn flops)")
     print(pad("shape m×k×n", 14) + pad("TensorCore ms", 15) + pad("GFLOP/s", 10) + pad("raw BLAS ms", 13)
           + pad("GFLOP/s", 10) + "TensorCore/raw")
@@ -183,7 +185,7 @@ func benchMatMul() {
 // MARK: tracing cost
 
 /// Time `step` with tracing off, summary and full (events to a discarding sink).
-func tracingCost(_ name: String, target: Double?, _ step: @escaping () -> Void) {
+@MainActor func tracingCost(_ name: String, target: Double?, _ step: @escaping () -> Void) {
     let sink = CountingSink()
     let levels: [TraceLevel] = [.off, .summary, .full]
     let variants = levels.map { level in
@@ -202,7 +204,7 @@ func tracingCost(_ name: String, target: Double?, _ step: @escaping () -> Void) 
     }
 }
 
-func benchTracing() {
+@MainActor func benchTracing() {
     // What `summary` pays per buffer: one pass of statistics.
     let summarised = random([512, 256]).data
     var keep = 0.0
@@ -225,7 +227,7 @@ func benchTracing() {
     benchLinear()
 }
 
-func benchLinear() {
+@MainActor func benchLinear() {
     if options.only == .linear { print(pad("step", 34) + pad("level", 9) + pad("ms", 10) + "vs off") }
     tracingCost("linear SGD, 100 steps of 10k pts", target: nil, linearSteps)
 }
@@ -239,7 +241,7 @@ let linearY = Tensor(shape: [10_000], data: linearX.data.map { 3 * $0 + 8 + 0.3 
 let linearA = Tensor(shape: [1], data: [-1], label: "a", requiresGrad: true)
 let linearB = Tensor(shape: [1], data: [1], label: "b", requiresGrad: true)
 
-func linearSteps() {
+@MainActor func linearSteps() {
     for _ in 0..<100 {
         let loss = (linearA * linearX + linearB).named("lin(a,b,x)").mse(linearY).named("loss")
         loss.backward()
@@ -259,7 +261,7 @@ let rnnIH = random([256, 42]).requiringGrad(), rnnHH = random([256, 256]).requir
 let rnnBias = random([256]).requiringGrad(), rnnOut = random([85, 256]).requiringGrad()
 let rnnTargets = Tensor(shape: [512], data: (0..<512).map { Float($0 % 85) })
 
-func rnnStep() {
+@MainActor func rnnStep() {
     let ih = (rnnInput.reshape([-1, 42]).matmul(rnnIH, transposeB: true) + rnnBias).reshape([8, 512, 256])
     var h = Tensor.zeros([512, 256])
     var states: [Tensor] = []
@@ -274,7 +276,7 @@ func rnnStep() {
 
 // MARK: writing a full trace to disk
 
-func benchJSONL() {
+@MainActor func benchJSONL() {
     print("\nfull trace of one training step written as JSON Lines")
     let memory = MemorySink()
     Tracer.recording(level: .full, to: memory) { trainingStep() }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 @testable import LessonEngine
 import Models
@@ -8,7 +9,7 @@ import Models
 /// generator): two models replayed at once on two threads give exactly the events each gives
 /// alone, and neither leaves state behind on the thread that started them.
 final class RuntimeTests: XCTestCase {
-    func replay(_ model: String, layout: String, corpus: String) throws -> [TraceEvent] {
+    static func replay(_ model: String, layout: String, corpus: String) throws -> [TraceEvent] {
         var options = RunOptions()
         options.corpusPath = corpus
         options.seed = 3
@@ -19,14 +20,14 @@ final class RuntimeTests: XCTestCase {
     func testTwoModelsReplayAtOnceAsTheyDoAlone() throws {
         let corpus = try Tiny.corpus()
         let cases = [("Char3Model", "every-3rd"), ("CharLoopModel", "overlapping-windows")]
-        let alone = try cases.map { try replay($0.0, layout: $0.1, corpus: corpus) }
+        let alone = try cases.map { try Self.replay($0.0, layout: $0.1, corpus: corpus) }
         XCTAssertNotEqual(alone[0].count, alone[1].count, "the two cases should be different models")
 
         // Both at once, a few times, each on its own thread.
         for round in 0..<3 {
             let results = Results(count: cases.count)
             DispatchQueue.concurrentPerform(iterations: cases.count) { i in
-                results.set(i, Result { try replay(cases[i].0, layout: cases[i].1, corpus: corpus) })
+                results.set(i, Result { try Self.replay(cases[i].0, layout: cases[i].1, corpus: corpus) })
             }
             for i in cases.indices {
                 let events = try results.get(i)
@@ -67,10 +68,9 @@ final class RuntimeTests: XCTestCase {
 }
 
 /// Results written by `concurrentPerform`'s threads, read after it returns.
-private final class Results: @unchecked Sendable {
-    private var values: [Result<[TraceEvent], Error>?]
-    private let lock = NSLock()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<[TraceEvent], Error>) { lock.lock(); values[i] = r; lock.unlock() }
-    func get(_ i: Int) throws -> [TraceEvent] { try values[i]!.get() }
+private final class Results: Sendable {
+    private let values: Mutex<[Result<[TraceEvent], Error>?]>
+    init(count: Int) { values = Mutex(Array(repeating: nil, count: count)) }
+    func set(_ i: Int, _ r: Result<[TraceEvent], Error>) { values.withLock { $0[i] = r } }
+    func get(_ i: Int) throws -> [TraceEvent] { try values.withLock { $0[i]! }.get() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 @testable import Models
 import UnrolledTestSupport
@@ -9,11 +10,11 @@ func lessonCorpus(file: StaticString = #filePath, line: UInt = #line) throws -> 
 }
 
 final class CorpusTests: XCTestCase {
-    static var cached: Corpus?
+    static let cached = Mutex<Corpus?>(nil)
     func corpus() throws -> Corpus {
-        if let c = Self.cached { return c }
+        if let c = Self.cached.withLock({ $0 }) { return c }
         let c = try lessonCorpus()
-        Self.cached = c
+        Self.cached.withLock { $0 = c }
         return c
     }
 

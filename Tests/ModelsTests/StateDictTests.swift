@@ -14,7 +14,7 @@ final class StateDictTests: XCTestCase {
         let models: [String: Model]
     }
 
-    static let models: [(name: String, layout: Layout, make: (CharModelConfig) -> CharModel)] = [
+    static let models: [(name: String, layout: Layout, make: @Sendable (CharModelConfig) -> CharModel)] = [
         ("char3", .char3, { Char3Model($0) }),
         ("char_loop", .windows, { CharLoopModel($0) }),
         ("char_loop_concat", .windows, { CharLoopConcatModel($0) }),

@@ -33,7 +33,9 @@ struct GradCase {
     }
 }
 
-/// Inputs for the cases: a fixed generator, so every run checks the same numbers.
+/// Inputs for the cases: a fixed generator, so every run checks the same numbers. The main
+/// actor's, as XCTest runs every test on the main thread.
+@MainActor
 enum GradInputs {
     static let rng = SeededGenerator(seed: 2024)
 
@@ -56,11 +58,14 @@ enum GradInputs {
 }
 
 extension XCTestCase {
-    /// Compare the tape's gradients of every `requiresGrad` input of `c` with central differences.
-    /// Fails with the op, the input, the element index, both values and the tolerance.
-    func checkGradients(_ c: GradCase, atol: Double = gradAtol, rtol: Double = gradRtol,
+    /// Compare the tape's gradients of every `requiresGrad` input of each case with central
+    /// differences. Fails with the op, the input, the element index, both values and the tolerance.
+    /// The cases belong to the main actor (as `GradInputs` does): XCTest runs tests on the main
+    /// thread, and `assumeIsolated` checks that.
+    func checkGradients(_ cases: @MainActor () -> [GradCase], atol: Double = gradAtol, rtol: Double = gradRtol,
                         file: StaticString = #filePath, line: UInt = #line) {
-        for message in gradientMismatches(c, atol: atol, rtol: rtol) { XCTFail(message, file: file, line: line) }
+        let failures = MainActor.assumeIsolated { cases().flatMap { gradientMismatches($0, atol: atol, rtol: rtol) } }
+        for message in failures { XCTFail(message, file: file, line: line) }
     }
 }
 

@@ -6,6 +6,8 @@ import XCTest
 
 private typealias G = GradInputs
 
+/// The main actor's, as its generator (`GradInputs`) is.
+@MainActor
 enum GradCases {
     static let arithmetic: [GradCase] = [
         GradCase(.add, "[3,4]+[3,4]", [G.p([3, 4]), G.p([3, 4])]) { $0[0] + $0[1] },
@@ -100,21 +102,23 @@ enum GradCases {
     static let all = arithmetic + unary + reduction + layout + matmul + embeddingAndLoss
 
     /// Primitives without a gradient rule; their values are tested in KernelTests.
-    static let notDifferentiable: Set<Primitive> = [.max, .argmax]
+    nonisolated static let notDifferentiable: Set<Primitive> = [.max, .argmax]
 }
 
+// Not @MainActor itself: Linux test discovery casts test methods to nonisolated functions (a
+// main-actor one crashes `swift test`); `checkGradients` reads the cases on the main actor.
 final class GradientTests: XCTestCase {
-    func testArithmetic() { GradCases.arithmetic.forEach { checkGradients($0) } }
-    func testUnary() { GradCases.unary.forEach { checkGradients($0) } }
-    func testReduction() { GradCases.reduction.forEach { checkGradients($0) } }
-    func testLayout() { GradCases.layout.forEach { checkGradients($0) } }
-    func testMatMul() { GradCases.matmul.forEach { checkGradients($0) } }
-    func testEmbeddingAndLoss() { GradCases.embeddingAndLoss.forEach { checkGradients($0) } }
+    func testArithmetic() { checkGradients { GradCases.arithmetic } }
+    func testUnary() { checkGradients { GradCases.unary } }
+    func testReduction() { checkGradients { GradCases.reduction } }
+    func testLayout() { checkGradients { GradCases.layout } }
+    func testMatMul() { checkGradients { GradCases.matmul } }
+    func testEmbeddingAndLoss() { checkGradients { GradCases.embeddingAndLoss } }
 
     /// A new primitive cannot go untested: every case of `Primitive` except the gradient-free
     /// ones must have a gradient case (and `checkGradients` checks each case runs its primitive).
     func testEveryDifferentiablePrimitiveHasACase() {
-        let tested = Set(GradCases.all.map(\.primitive))
+        let tested = MainActor.assumeIsolated { Set(GradCases.all.map(\.primitive)) }
         let expected = Set(Primitive.allCases).subtracting(GradCases.notDifferentiable)
         XCTAssertEqual(expected.subtracting(tested).map(\.rawValue).sorted(), [], "primitives without a gradient check")
         XCTAssertEqual(tested.intersection(GradCases.notDifferentiable), [], "max/argmax have no gradient to check")
@@ -123,12 +127,14 @@ final class GradientTests: XCTestCase {
     /// The helper must be able to fail: tanh with the rule grad·(1 − result) instead of
     /// grad·(1 − result²) is caught, with a message naming op, input, index and both values.
     func testCheckerCatchesAWrongRule() {
-        let wrongTanh = GradCase(.tanh, "deliberately wrong rule", [G.p([2, 3])]) { xs in
-            Tensor.record(.tanh, [xs[0]], shape: xs[0].shape, data: Kernels.tanh(xs[0].data)) { ctx in
-                [Kernels.zipSame(ctx.grad, ctx.result.data, WrongTanhBackward())]
+        let messages = MainActor.assumeIsolated {
+            let wrongTanh = GradCase(.tanh, "deliberately wrong rule", [G.p([2, 3])]) { xs in
+                Tensor.record(.tanh, [xs[0]], shape: xs[0].shape, data: Kernels.tanh(xs[0].data)) { ctx in
+                    [Kernels.zipSame(ctx.grad, ctx.result.data, WrongTanhBackward())]
+                }
             }
+            return gradientMismatches(wrongTanh)
         }
-        let messages = gradientMismatches(wrongTanh)
         XCTAssertEqual(messages.count, 1)
         let m = messages.first ?? ""
         for part in ["tanh", "deliberately wrong rule", "input 0", "analytic", "numeric", "tolerance"] {

@@ -1,6 +1,7 @@
 // The trace: forward events in execution order with the lesson's labels, backward events in
 // reverse, and the three levels (off: nothing; summary: statistics; full: every value).
 
+import Synchronization
 import XCTest
 @testable import TensorCore
 
@@ -181,8 +182,9 @@ final class TraceTests: XCTestCase {
         let large = Tensor(shape: [big], data: (0..<big).map { Float($0 % 7) }, label: "large")
         let small = Tensor(shape: [5], data: [1, 2, 3, 4, 5], label: "small")
         final class QueueOnly: TraceSink {
-            var events: [TraceEvent] = []
-            func receive(_ event: TraceEvent) { events.append(event) }
+            private let received = Mutex<[TraceEvent]>([])
+            var events: [TraceEvent] { received.withLock { $0 } }
+            func receive(_ event: TraceEvent) { received.withLock { $0.append(event) } }
         }
         let memory = MemorySink(), queueOnly = QueueOnly()
         for sink in [memory, queueOnly] as [TraceSink] {

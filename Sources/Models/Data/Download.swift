@@ -1,6 +1,7 @@
 import Crypto
 import TensorCore
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -19,18 +20,19 @@ public enum Download {
         config.timeoutIntervalForResource = 300
         let session = URLSession(configuration: config)
         let done = DispatchSemaphore(value: 0)
-        // Written by the session's thread before `done` is signalled, read after the wait.
-        final class Outcome: @unchecked Sendable { var result: Swift.Result<Data, Error>? }
+        // Written by the session's thread before `done` is signalled, read after the wait (a class
+        // because the completion handler escapes, and a Mutex cannot be captured by one).
+        final class Outcome: Sendable { let result = Mutex<Swift.Result<Data, Error>?>(nil) }
         let outcome = Outcome()
         session.dataTask(with: url) { data, response, error in
             defer { done.signal() }
-            if let error { outcome.result = .failure(InputError("\(url.absoluteString): download failed (\(error.localizedDescription))")); return }
+            if let error { outcome.result.withLock { $0 = .failure(InputError("\(url.absoluteString): download failed (\(error.localizedDescription))")) }; return }
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            guard status == 200, let data else { outcome.result = .failure(InputError("\(url.absoluteString): HTTP status \(status), expected 200")); return }
-            outcome.result = .success(data)
+            guard status == 200, let data else { outcome.result.withLock { $0 = .failure(InputError("\(url.absoluteString): HTTP status \(status), expected 200")) }; return }
+            outcome.result.withLock { $0 = .success(data) }
         }.resume()
         done.wait()
-        return try (outcome.result ?? .failure(InputError("\(url.absoluteString): no response"))).get()
+        return try (outcome.result.withLock { $0 } ?? .failure(InputError("\(url.absoluteString): no response"))).get()
     }
 
     /// Lower-case hex SHA-256, as sha256sum prints it.
