@@ -109,13 +109,14 @@ extension Tensor {
             let contributions = node.rule(BackwardContext(grad: g, result: t, inputs: node.inputs,
                                                           measuring: runtime.recorder.measures))
             precondition(contributions.count == node.inputs.count, "\(node.op) rule returned wrong arity")
+            let inputs = node.inputs
             if runtime.recorder.isOn {
                 var outs: [TracedTensor] = []
-                for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
-                    if let c {
-                        outs.append(runtime.recorder.describe(id: input.id, label: input.label, shape: input.shape,
-                                                    kind: .grad, values: c.values, moments: c.moments, block: node.block))
-                    }
+                for i in inputs.indices where inputs[i].requiresGrad {
+                    guard let c = contributions[i] else { continue }
+                    let input = inputs[i]
+                    outs.append(runtime.recorder.describe(id: input.id, label: input.label, shape: input.shape,
+                                                          kind: .grad, values: c.values, moments: c.moments, block: node.block))
                 }
                 runtime.recorder.emit(phase: .backward, op: node.op.rawValue, label: node.label,
                               attributes: node.attributes,
@@ -124,15 +125,17 @@ extension Tensor {
             }
             if runtime.anomaly.isOn {
                 runtime.anomaly.count()
-                for (input, c) in zip(node.inputs, contributions) where input.requiresGrad {
-                    guard let c else { continue }
+                for i in inputs.indices where inputs[i].requiresGrad {
+                    guard let c = contributions[i]?.values else { continue }
+                    let input = inputs[i]
                     runtime.anomaly.check(.backward, op: node.op.rawValue, label: node.label, gradientOf: input.label,
                                       id: input.id, shape: input.shape,
-                                      values: node.block.map { Kernels.expand(c.values, $0) } ?? c.values, inputs: [g], sameOp: true)
+                                      values: node.block.map { Kernels.expand(c, $0) } ?? c, inputs: [g], sameOp: true)
                 }
             }
-            for (input, contribution) in zip(node.inputs, contributions) where input.requiresGrad {
-                guard let c = contribution?.values else { continue }
+            for i in inputs.indices where inputs[i].requiresGrad {
+                guard let c = contributions[i]?.values else { continue }
+                let input = inputs[i]
                 if let block = node.block {
                     if input.storedGrad == nil { input.storedGrad = Kernels.zeros(input.count) }
                     Kernels.addBlock(&input.storedGrad!, c, block)

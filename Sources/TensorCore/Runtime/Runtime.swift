@@ -43,6 +43,8 @@ public final class Runtime {
         recorder.runtime = self
     }
 
+    deinit { recorder.runtime = nil }
+
     /// Report the newest op's result to the trace, taps and anomaly detection, under the name it
     /// has now. Every op reports its predecessor; whoever reads what was reported (a sink, taps,
     /// anomaly detection, backward, an optimizer's own event) calls this first.

@@ -13,8 +13,9 @@ public final class TraceRecorder: TraceSource, @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var sink: TraceSink?
     @exclusivity(unchecked) var seq = 0
     /// The runtime whose ops this records: its newest result is reported before anyone reads
-    /// the trace (`drain`). Weak: the runtime owns its recorder.
-    weak var runtime: Runtime?
+    /// the trace (`drain`). The runtime owns its recorder and clears this when it goes; not
+    /// `weak`, which would move every retain of the runtime to a side table (+1.5% per step).
+    unowned(unsafe) var runtime: Runtime?
 
     init() {}
 
