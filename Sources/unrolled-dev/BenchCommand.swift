@@ -93,6 +93,8 @@ struct BenchRun: ParsableCommand {
             }
             result["gemm_gflop"] = Double(Runtime.current.work.flops) / 1e9
             result["gemm_seconds"] = Double(Runtime.current.work.nanoseconds) / 1e9
+            result["gemm_pairs"] = Runtime.current.work.pairs
+            result["parallel_regions"] = Runtime.current.work.regions
             result["trace_events"] = sink.count
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)

@@ -124,8 +124,8 @@ final class GoldenOpsTests: XCTestCase {
         defer { BLAS.setThreads(1) }
         let sink = MemorySink()
         var covered = Set<String>()
-        let regions = Parallel.regions
-        defer { XCTAssertGreaterThan(Parallel.regions - regions, 20, "the large cases did not run on two threads") }
+        let regions = Runtime.current.work.regions
+        defer { XCTAssertGreaterThan(Runtime.current.work.regions - regions, 20, "the large cases did not run on two threads") }
         try Tracer.recording(level: .summary, to: sink) {
             try checkCases("ops_large") { c, out, inputs in
                 covered.insert(c.op)

@@ -15,9 +15,9 @@ final class ParallelKernelTests: XCTestCase {
         BLAS.setThreads(1)
         let one = body()
         BLAS.setThreads(2)
-        let before = Parallel.regions
+        let before = Runtime.current.work.regions
         let two = body()
-        let regions = Parallel.regions - before
+        let regions = Runtime.current.work.regions - before
         BLAS.setThreads(1)
         return (one, two, regions)
     }
@@ -122,9 +122,9 @@ final class ParallelKernelTests: XCTestCase {
         BLAS.setThreads(1)
         let one = ValueSummary(x)
         BLAS.setThreads(2)
-        let before = Parallel.regions
+        let before = Runtime.current.work.regions
         let two = ValueSummary(x)
-        XCTAssertEqual(Parallel.regions - before, 1, "moments did not split")
+        XCTAssertEqual(Runtime.current.work.regions - before, 1, "moments did not split")
         BLAS.setThreads(1)
         XCTAssertEqual(one, two)
         // And right, against sums taken here in Double.
@@ -155,9 +155,9 @@ final class ParallelKernelTests: XCTestCase {
             return sink.events
         }
         let one = events(threads: 1)
-        let before = Parallel.regions
+        let before = Runtime.current.work.regions
         let two = events(threads: 2)
-        XCTAssertGreaterThan(Parallel.regions - before, 0, "two threads did not split anything")
+        XCTAssertGreaterThan(Runtime.current.work.regions - before, 0, "two threads did not split anything")
         XCTAssertEqual(one.count, 6)
         XCTAssertTrue(one.allSatisfy { e in (e.inputs + e.outputs).allSatisfy { $0.storedValues == nil } })
         XCTAssertEqual(one, two)
@@ -200,13 +200,13 @@ final class ParallelKernelTests: XCTestCase {
     func testSmallKernelsAndOtherThreadsStaySerial() throws {
         try requireGomp()
         BLAS.setThreads(2)
-        let before = Parallel.regions
+        let before = Runtime.current.work.regions
         _ = Kernels.tanh(values(1000, seed: 5))
         let big = values(100_000, seed: 6)
         let done = expectation(description: "other thread")
         Thread.detachNewThread { _ = Kernels.tanh(big); done.fulfill() }
         wait(for: [done], timeout: 30)
-        XCTAssertEqual(Parallel.regions, before)
+        XCTAssertEqual(Runtime.current.work.regions, before)
     }
 }
 

@@ -48,10 +48,6 @@ enum Parallel {
         return pthread_equal(owner, pthread_self()) != 0
     }
 
-    /// Parallel regions opened so far (tests check that a large kernel really split).
-    static let regionsOpened = Atomic<Int>(0)
-    static var regions: Int { regionsOpened.load(ordering: .relaxed) }
-
     struct Job {
         let body: (Range<Int>) -> Void
         let count: Int
@@ -67,7 +63,7 @@ enum Parallel {
         let parts = threads
         guard parts > 1 else { body(0..<n); return }
         let align = width >= 16 ? 1 : 16
-        regionsOpened.add(1, ordering: .relaxed)
+        Runtime.withCurrent { $0.work.regions += 1 }
         withoutActuallyEscaping(body) { body in
             var job = Job(body: body, count: n, chunk: ((n + parts - 1) / parts + align - 1) / align * align)
             withUnsafeMutablePointer(to: &job) { pointer in

@@ -33,7 +33,7 @@ public final class Runtime {
     @exclusivity(unchecked) var lastTensorID = 0
     /// The last graph walk (`topologicalOrder`) started.
     @exclusivity(unchecked) var walks = 0
-    /// Matrix-product work issued so far (what `make bench` divides by wall time).
+    /// Work done so far: matrix products (what `make bench` divides by wall time), pairs and regions.
     @exclusivity(unchecked) public var work = Work()
     /// Every draw of this session (weights, fake data, batch order) comes from here.
     public let rng: SeededGenerator
@@ -115,7 +115,7 @@ public final class Runtime {
     }()
 }
 
-/// Matrix products issued through `BLAS.gemm`.
+/// Matrix products issued through `BLAS.gemm`, and the two ways the second core was shared.
 public struct Work {
     /// Floating-point operations, 2·m·n·k per product.
     public var flops = 0
@@ -124,6 +124,8 @@ public struct Work {
     public var nanoseconds: UInt64 = 0
     /// Pairs of products run at once (`Kernels.matmulPair`).
     public var pairs = 0
+    /// Elementwise kernels split across BLAS's OpenMP team (`Parallel.forRanges`).
+    public var regions = 0
     public init() {}
 }
 
