@@ -46,21 +46,15 @@ extension Kernels {
     }
 
     // MARK: unary forward
-    // Each kernel an op calls has two forms: values alone, and values with the statistics taken
-    // as they were written when `measuring` (Kernels/Statistics.swift).
+    // A kernel that can measure what it writes returns `Measured`: its values, and the
+    // statistics taken as they were written when `measuring` (Kernels/Statistics.swift).
 
-    public static func neg(_ x: [Float]) -> [Float] { map(x, Neg()).values }
-    public static func neg(_ x: [Float], measuring: Bool) -> Measured { map(x, Neg(), measuring: measuring) }
-    public static func exp(_ x: [Float]) -> [Float] { map(x, Exp()).values }
-    public static func exp(_ x: [Float], measuring: Bool) -> Measured { map(x, Exp(), measuring: measuring) }
-    public static func log(_ x: [Float]) -> [Float] { map(x, Log()).values }
-    public static func log(_ x: [Float], measuring: Bool) -> Measured { map(x, Log(), measuring: measuring) }
-    public static func relu(_ x: [Float]) -> [Float] { map(x, Relu()).values }
-    public static func relu(_ x: [Float], measuring: Bool) -> Measured { map(x, Relu(), measuring: measuring) }
-    public static func sigmoid(_ x: [Float]) -> [Float] { map(x, Sigmoid()).values }
-    public static func sigmoid(_ x: [Float], measuring: Bool) -> Measured { map(x, Sigmoid(), measuring: measuring) }
-    public static func sqrt(_ x: [Float]) -> [Float] { map(x, Sqrt()).values }
-    public static func sqrt(_ x: [Float], measuring: Bool) -> Measured { map(x, Sqrt(), measuring: measuring) }
+    public static func neg(_ x: [Float], measuring: Bool = false) -> Measured { map(x, Neg(), measuring: measuring) }
+    public static func exp(_ x: [Float], measuring: Bool = false) -> Measured { map(x, Exp(), measuring: measuring) }
+    public static func log(_ x: [Float], measuring: Bool = false) -> Measured { map(x, Log(), measuring: measuring) }
+    public static func relu(_ x: [Float], measuring: Bool = false) -> Measured { map(x, Relu(), measuring: measuring) }
+    public static func sigmoid(_ x: [Float], measuring: Bool = false) -> Measured { map(x, Sigmoid(), measuring: measuring) }
+    public static func sqrt(_ x: [Float], measuring: Bool = false) -> Measured { map(x, Sqrt(), measuring: measuring) }
     public static func scale(_ x: [Float], _ s: Float) -> [Float] { map(x, Scale(s: s)).values }
     /// (a − b) · s in one pass (mse's gradient), rounded as scale(sub(a, b), s).
     public static func scaledDifference(_ a: [Float], _ b: [Float], _ s: Float, measuring: Bool = false) -> Measured {
@@ -89,10 +83,12 @@ extension Kernels {
     public static func maskedScale(_ x: [Float], mask: [Float], scale: Float, measuring: Bool = false) -> Measured {
         zipSame(x, mask, MaskedScale(s: scale), measuring: measuring)
     }
-    public static func mul(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Mul()).values }
-    public static func mul(_ a: [Float], _ b: [Float], measuring: Bool) -> Measured { zipSame(a, b, Mul(), measuring: measuring) }
-    public static func div(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Div()).values }
-    public static func div(_ a: [Float], _ b: [Float], measuring: Bool) -> Measured { zipSame(a, b, Div(), measuring: measuring) }
+    public static func mul(_ a: [Float], _ b: [Float], measuring: Bool = false) -> Measured {
+        zipSame(a, b, Mul(), measuring: measuring)
+    }
+    public static func div(_ a: [Float], _ b: [Float], measuring: Bool = false) -> Measured {
+        zipSame(a, b, Div(), measuring: measuring)
+    }
     public static func add(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Add()).values }
     public static func sub(_ a: [Float], _ b: [Float]) -> [Float] { zipSame(a, b, Sub()).values }
 

@@ -91,9 +91,7 @@ extension Kernels {
         return exp8Normal(y)
     }
 
-    public static func tanh(_ x: [Float]) -> [Float] { tanh(x, measuring: false).values }
-
-    public static func tanh(_ x: [Float], measuring: Bool) -> Measured {
+    public static func tanh(_ x: [Float], measuring: Bool = false) -> Measured {
         x.withUnsafeBufferPointer { xp in
             guard let src = xp.baseAddress else { return Measured([]) }
             // Ranges start at multiples of 8 (threads' chunks are multiples of 16 values, the

@@ -46,15 +46,15 @@ extension Tensor {
         return .record(.div, [self, other], shape: out,
                        data: { Kernels.div(data, shape, other.data, other.shape, out: out, measuring: $0) }) { ctx in
             let (a, b) = (ctx.inputs[0], ctx.inputs[1])
-            // d(a/b)/db = -a/b² = -result/b: reuse the saved result instead of recomputing a/b.
-            return [a.requiresGrad
-                        ? Measured(Kernels.sumToShape(Kernels.div(ctx.grad, out, b.data, b.shape, out: out).values,
-                                                      from: out, to: a.shape))
-                        : nil,
+            func summed(_ g: Measured, to shape: [Int]) -> Measured {
+                Measured(Kernels.sumToShape(g.values, from: out, to: shape))
+            }
+            // d(a/b)/da = grad/b; d(a/b)/db = -a/b² = -result/b: reuse the saved result
+            // instead of recomputing a/b.
+            return [a.requiresGrad ? summed(Kernels.div(ctx.grad, out, b.data, b.shape, out: out), to: a.shape) : nil,
                     b.requiresGrad
-                        ? Measured(Kernels.sumToShape(Kernels.neg(Kernels.div(Kernels.mul(ctx.grad, ctx.result.data), out,
-                                                                              b.data, b.shape, out: out).values),
-                                                      from: out, to: b.shape))
+                        ? summed(Kernels.neg(Kernels.div(Kernels.mul(ctx.grad, ctx.result.data).values, out,
+                                                         b.data, b.shape, out: out).values), to: b.shape)
                         : nil]
         }
     }

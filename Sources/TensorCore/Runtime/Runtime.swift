@@ -49,7 +49,8 @@ public final class Runtime {
     /// has now. Every op reports its predecessor; whoever reads what was reported (a sink, taps,
     /// anomaly detection, backward, an optimizer's own event) calls this first.
     func reportNewest() {
-        guard let n = newest.take() else { return }
+        // Checked first: `take()` moves the whole optional out and back even when it is nil.
+        guard newest != nil, let n = newest.take() else { return }
         let result = n.result, label = result.label
         if let taps {
             // Named leaves it read (`h`, the starting state) have no op of their own to report them.
